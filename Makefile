@@ -1,0 +1,65 @@
+# A thin layer over CMake. `make run` and `make test` are the README's two commands:
+# each installs the Debian packages it needs (as root), configures, builds and goes.
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc)
+DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev libcmocka-dev \
+              valgrind systemd
+CMAKE_ARGS ?=
+
+.PHONY: all deps build run test asan memcheck bench format format-check install clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEBS); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | \
+	    grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" != 0 ]; then \
+	        echo "missing Debian packages:" $$missing "- run as root, or: apt-get install" $$missing; \
+	        exit 1; \
+	    fi; \
+	    echo "installing:" $$missing; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	        --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD) -DNETBROKER_WERROR=ON $(CMAKE_ARGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	$(BUILD)/daemon/netbrokerd $(ARGS)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+# The whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer.
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DNETBROKER_WERROR=ON -DNETBROKER_SANITIZE=address,undefined \
+	    -DCMAKE_BUILD_TYPE=Debug $(CMAKE_ARGS)
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+# The unit tests under valgrind: any leak or invalid access fails.
+memcheck: build
+	ctest --test-dir $(BUILD) -L unit --output-on-failure -T memcheck \
+	    --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite,indirect"
+
+bench: build
+	$(BUILD)/tests/bench/run-benchmarks $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+
+format-check:
+	clang-format --dry-run -Werror $$(git ls-files '*.c' '*.h')
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

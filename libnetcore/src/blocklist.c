@@ -1,0 +1,2 @@
+/* blocklist.c: net.BlockList. */
+#include "internal.h"
