@@ -50,7 +50,7 @@ memcheck: build
 	    --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite,indirect"
 
 bench: build
-	$(BUILD)/tests/bench/run-benchmarks $(BUILD)
+	tests/bench/run.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
