@@ -6,11 +6,11 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <syslog.h>
 
 #include <jansson.h>
@@ -43,7 +43,7 @@ static void log_at(int level, const char *fmt, ...)
 
 static int parse_log_level(const char *s)
 {
-    static const char *const names[] = { "emerg", "alert", "crit",   "err",
+    static const char *const names[] = { "emerg",   "alert",  "crit", "err",
                                          "warning", "notice", "info", "debug" };
     for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
         if (strcmp(s, names[i]) == 0) {
@@ -105,8 +105,8 @@ static json_t *load_config(void)
     json_t *config = arg_config != NULL ? json_load_file(arg_config, 0, &jerr)
                                         : json_loads(default_config, 0, &jerr);
     if (config == NULL) {
-        log_at(LOG_ERR, "%s:%d:%d: %s", arg_config != NULL ? arg_config : "<embedded>",
-               jerr.line, jerr.column, jerr.text);
+        log_at(LOG_ERR, "%s:%d:%d: %s", arg_config != NULL ? arg_config : "<embedded>", jerr.line,
+               jerr.column, jerr.text);
         return NULL;
     }
     if (!json_is_object(config)) {
@@ -152,8 +152,8 @@ int main(int argc, char **argv)
     uv_signal_start(&sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&sigint, on_stop_signal, SIGINT);
 
-    log_at(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers)",
-           nc_version_string(), arg_config != NULL ? arg_config : "the embedded",
+    log_at(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers)", nc_version_string(),
+           arg_config != NULL ? arg_config : "the embedded",
            json_object_size(json_object_get(config, "servers")));
     sd_notify(0, "READY=1");
     uv_run(&loop, UV_RUN_DEFAULT);

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -180,10 +180,10 @@ static void test_daemon_bad_config_refused_with_location(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero,
-                                        fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location,
-                                        fixture_setup, fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location, fixture_setup,
+                                        fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_lifecycle", tests, NULL, NULL);
 }

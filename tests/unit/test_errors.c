@@ -69,10 +69,8 @@ static void test_errors_clear_aggregate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_errors_errno_names),
-        cmocka_unit_test(test_errors_node_names),
-        cmocka_unit_test(test_errors_unknown),
-        cmocka_unit_test(test_errors_errno_field),
+        cmocka_unit_test(test_errors_errno_names),     cmocka_unit_test(test_errors_node_names),
+        cmocka_unit_test(test_errors_unknown),         cmocka_unit_test(test_errors_errno_field),
         cmocka_unit_test(test_errors_clear_aggregate),
     };
     return cmocka_run_group_tests_name("errors", tests, NULL, NULL);
