@@ -43,29 +43,29 @@ NC_EXTERN const char *nc_version_string(void);
 
 /* Node-only error codes, -5000 and below, so that they never meet -errno or UV_* values.
  * XX(name, value, default message). The name is Node's err.code without its prefix. */
-#define NC_ERR_MAP(XX)                                                                     \
-    XX(ERR_INVALID_ARG_TYPE, -5001, "invalid argument type")                               \
-    XX(ERR_INVALID_ARG_VALUE, -5002, "invalid argument value")                             \
-    XX(ERR_OUT_OF_RANGE, -5003, "value out of range")                                      \
-    XX(ERR_INVALID_ADDRESS, -5004, "Invalid socket address")                               \
-    XX(ERR_INVALID_ADDRESS_FAMILY, -5005, "invalid address family")                        \
-    XX(ERR_INVALID_IP_ADDRESS, -5006, "invalid IP address")                                \
-    XX(ERR_SOCKET_BAD_PORT, -5007, "port should be >= 0 and < 65536")                      \
-    XX(ERR_MISSING_ARGS, -5008, "missing arguments")                                       \
-    XX(ERR_SERVER_ALREADY_LISTEN, -5009, "Listen method has been called more than once "   \
-                                         "without closing.")                               \
-    XX(ERR_SERVER_NOT_RUNNING, -5010, "Server is not running.")                            \
-    XX(ERR_SOCKET_CLOSED, -5011, "Socket is closed")                                       \
-    XX(ERR_SOCKET_CLOSED_BEFORE_CONNECTION, -5012, "Socket closed before the connection "  \
-                                                   "was established")                      \
-    XX(ERR_SOCKET_CONNECTION_TIMEOUT, -5013, "Socket connection timeout")                  \
-    XX(ERR_INVALID_HANDLE_TYPE, -5014, "This handle type cannot be sent")                  \
-    XX(ERR_INVALID_FD_TYPE, -5015, "Unsupported fd type")                                  \
-    XX(ERR_STREAM_DESTROYED, -5016, "Cannot call write after a stream was destroyed")      \
-    XX(ERR_STREAM_WRITE_AFTER_END, -5017, "write after end")                               \
-    XX(ERR_UNKNOWN_ENCODING, -5018, "Unknown encoding")                                    \
-    XX(ABORT_ERR, -5019, "The operation was aborted")                                      \
-    XX(ERR_STREAM_PUSH_AFTER_EOF, -5020, "stream.push() after EOF")                        \
+#define NC_ERR_MAP(XX)                                                                             \
+    XX(ERR_INVALID_ARG_TYPE, -5001, "invalid argument type")                                       \
+    XX(ERR_INVALID_ARG_VALUE, -5002, "invalid argument value")                                     \
+    XX(ERR_OUT_OF_RANGE, -5003, "value out of range")                                              \
+    XX(ERR_INVALID_ADDRESS, -5004, "Invalid socket address")                                       \
+    XX(ERR_INVALID_ADDRESS_FAMILY, -5005, "invalid address family")                                \
+    XX(ERR_INVALID_IP_ADDRESS, -5006, "invalid IP address")                                        \
+    XX(ERR_SOCKET_BAD_PORT, -5007, "port should be >= 0 and < 65536")                              \
+    XX(ERR_MISSING_ARGS, -5008, "missing arguments")                                               \
+    XX(ERR_SERVER_ALREADY_LISTEN, -5009,                                                           \
+       "Listen method has been called more than once without closing.")                            \
+    XX(ERR_SERVER_NOT_RUNNING, -5010, "Server is not running.")                                    \
+    XX(ERR_SOCKET_CLOSED, -5011, "Socket is closed")                                               \
+    XX(ERR_SOCKET_CLOSED_BEFORE_CONNECTION, -5012,                                                 \
+       "Socket closed before the connection was established")                                      \
+    XX(ERR_SOCKET_CONNECTION_TIMEOUT, -5013, "Socket connection timeout")                          \
+    XX(ERR_INVALID_HANDLE_TYPE, -5014, "This handle type cannot be sent")                          \
+    XX(ERR_INVALID_FD_TYPE, -5015, "Unsupported fd type")                                          \
+    XX(ERR_STREAM_DESTROYED, -5016, "Cannot call write after a stream was destroyed")              \
+    XX(ERR_STREAM_WRITE_AFTER_END, -5017, "write after end")                                       \
+    XX(ERR_UNKNOWN_ENCODING, -5018, "Unknown encoding")                                            \
+    XX(ABORT_ERR, -5019, "The operation was aborted")                                              \
+    XX(ERR_STREAM_PUSH_AFTER_EOF, -5020, "stream.push() after EOF")                                \
     XX(ERR_AGGREGATE, -5021, "All connection attempts failed")
 
 typedef enum {
@@ -77,17 +77,19 @@ typedef enum {
 /* Room for any address text libnetcore produces: an IPv6 literal with a zone id, or a
  * Unix socket path (sun_path is 108 bytes on Linux). */
 #define NC_ADDRSTRLEN 128
-#define NC_ERROR_MESSAGE_MAX 256
+/* Room for every message libnetcore produces: Node quotes up to 128 UTF-16 units of a
+ * bad argument (ERR_INVALID_ARG_VALUE), up to 384 bytes in UTF-8. */
+#define NC_ERROR_MESSAGE_MAX 512
 
 /* Node's Error object: err.code is nc_err_name(code), err.errno is `code` itself for
  * system errors (Node's errno is negative too) and absent (0) for ERR_* codes. */
 struct nc_error_s {
-    int code;                            /* negative status, as returned by the call */
-    const char *syscall;                 /* static string ("connect"), or NULL */
-    char address[NC_ADDRSTRLEN];         /* "" when the error has none */
-    int port;                            /* -1 when the error has none */
-    char message[NC_ERROR_MESSAGE_MAX];  /* Node's err.message */
-    nc_error_t *errors;                  /* aggregate: one per failed attempt, owned */
+    int code;                           /* negative status, as returned by the call */
+    const char *syscall;                /* static string ("connect"), or NULL */
+    char address[NC_ADDRSTRLEN];        /* "" when the error has none */
+    int port;                           /* -1 when the error has none */
+    char message[NC_ERROR_MESSAGE_MAX]; /* Node's err.message */
+    nc_error_t *errors;                 /* aggregate: one per failed attempt, owned */
     size_t nerrors;
 };
 
@@ -106,7 +108,8 @@ NC_EXTERN void nc_error_clear(nc_error_t *err);
 
 /* Node: node-net.md "net.isIP(input)". 4 or 6 for a valid literal, else 0. Exactly
  * Node 20's answers: no leading zeros in IPv4, zone ids allowed in IPv6, NUL bytes and
- * trailing newlines make the input invalid. `s` may be NULL only when len is 0. */
+ * trailing newlines make the input invalid. `s` may be NULL only when len is 0. No
+ * allocation; linear in len. */
 NC_EXTERN int nc_is_ip(const char *s, size_t len);
 NC_EXTERN bool nc_is_ipv4(const char *s, size_t len);
 NC_EXTERN bool nc_is_ipv6(const char *s, size_t len);
@@ -124,26 +127,40 @@ struct nc_sockaddr_s {
 };
 
 /* Node: node-net.md "new net.SocketAddress([options])". Zeroed options give Node's
- * defaults: family "ipv4", address "127.0.0.1" (or "::" for ipv6), port 0, flowlabel 0. */
+ * defaults: family "ipv4", address "127.0.0.1" (or "::" for ipv6), port 0, flowlabel 0.
+ * As in Node the default address follows the family as written: "IPv4" gets "::", which
+ * then fails. A port or flow label that is not an integer (Node 20 aborts on a string
+ * port) cannot be expressed here. */
 struct nc_socketaddress_options_s {
-    const char *address; /* NULL: the family's default */
+    const char *address; /* NULL: the family's default; NUL bytes make it invalid */
     size_t address_len;
     const char *family; /* NULL: "ipv4"; compared case-insensitively, as Node does */
     int64_t port;       /* 0..65535, else ERR_SOCKET_BAD_PORT */
-    int64_t flowlabel;  /* 0..0xFFFFF, else ERR_OUT_OF_RANGE */
+    int64_t flowlabel;  /* 0..0xFFFFFFFF, else ERR_OUT_OF_RANGE; IPv4 drops it; IPv6
+                           takes 0..0xFFFFF, and above that ERR_OUT_OF_RANGE (Node 20
+                           aborts) */
 };
 
-/* Builds a SocketAddress. Errors: ERR_INVALID_ARG_VALUE (family), ERR_SOCKET_BAD_PORT,
- * ERR_OUT_OF_RANGE (flowlabel), ERR_INVALID_ADDRESS (address not of the family). */
+/* Builds a SocketAddress, checking in Node's order with Node's err.code and message:
+ * ERR_INVALID_ARG_VALUE (family), ERR_SOCKET_BAD_PORT, ERR_OUT_OF_RANGE (flowlabel),
+ * ERR_INVALID_ADDRESS (address not of the family), then ERR_OUT_OF_RANGE for an IPv6 flow
+ * label above 20 bits; -EINVAL for a NULL ret or a NULL address with a length. An IPv6
+ * address may end in '%' and a zone id (scope id from if_nametoindex(), 0 when unknown,
+ * as libuv does); unlike Node 20 the text before '%' is read whole, never cut at 39
+ * bytes. *ret is written only on success. */
 NC_EXTERN int nc_socketaddress_init(const nc_socketaddress_options_t *opts,
                                     nc_sockaddr_t *ret,
                                     nc_error_t *ret_err);
-/* Node 22's SocketAddress.parse(): "host:port", "[v6]:port" or a bare host, parsed as a
- * WHATWG URL's host and port are. Returns 0, or ERR_INVALID_ADDRESS where Node returns
- * undefined. */
+/* Node 22's SocketAddress.parse(): "host:port", "[v6]:port" or a bare host, parsed as the
+ * WHATWG URL 'http://' + input parses its host and port: IPv4 in any URL form ("127.1",
+ * "0x7f.1", "0177.0.0.1"), userinfo, path, query and fragment allowed, port 80 (http's
+ * default) read as 0. Returns 0 (flow label and scope id 0), ERR_INVALID_ADDRESS where
+ * Node returns undefined, or -EINVAL for a NULL ret or a NULL s with a length. */
 NC_EXTERN int nc_socketaddress_parse(const char *s, size_t len, nc_sockaddr_t *ret);
-/* The four properties. address writes NUL-terminated text into buf (NC_ADDRSTRLEN is
- * always enough) and returns its length, or -ENOSPC. family is "ipv4" or "ipv6". */
+/* The four properties. address writes NUL-terminated text into buf as Node's `address`
+ * gives it (NC_ADDRSTRLEN is always enough) and returns its length, -ENOSPC, or -EINVAL
+ * for NULL arguments or a family other than AF_INET/AF_INET6. family is "ipv4" or
+ * "ipv6"; port is the port (-EINVAL for NULL); flowlabel is 0 for IPv4. */
 NC_EXTERN int nc_socketaddress_address(const nc_sockaddr_t *sa, char *buf, size_t size);
 NC_EXTERN const char *nc_socketaddress_family(const nc_sockaddr_t *sa);
 NC_EXTERN int nc_socketaddress_port(const nc_sockaddr_t *sa);
@@ -151,15 +168,27 @@ NC_EXTERN uint32_t nc_socketaddress_flowlabel(const nc_sockaddr_t *sa);
 
 /* ---- BlockList --------------------------------------------------------------------- */
 
-/* Node: node-net.md "Class: net.BlockList". Refcounted: _new gives one reference,
- * nc_blocklist_unref(NULL) does nothing and every unref returns NULL. */
+/* Node: node-net.md "Class: net.BlockList". Refcounted, as a list shared by several
+ * servers is: _new gives one reference (-EINVAL for a NULL ret, -ENOMEM), _ref adds one
+ * and returns bl, _unref drops one and frees the list with the last; nc_blocklist_unref
+ * (NULL) does nothing and every unref returns NULL. Not thread-safe (a check may rebuild
+ * the index): use one list from one thread at a time, as any libuv object. */
 NC_EXTERN int nc_blocklist_new(nc_blocklist_t **ret);
 NC_EXTERN nc_blocklist_t *nc_blocklist_ref(nc_blocklist_t *bl);
 NC_EXTERN nc_blocklist_t *nc_blocklist_unref(nc_blocklist_t *bl);
 
-/* `type` is "ipv4" or "ipv6" (case-insensitive as Node; NULL means "ipv4"); a bad type is
- * ERR_INVALID_ARG_VALUE, an address not of the type is ERR_INVALID_ADDRESS, a bad prefix
- * ERR_OUT_OF_RANGE. */
+/* blockList.addAddress(address[, type]), .addRange(start, end[, type]),
+ * .addSubnet(net, prefix[, type]) with text, which Node reads as
+ * new SocketAddress({ address, family: type }): `type` is "ipv4" or "ipv6" (ASCII
+ * case-insensitive; NULL means "ipv4"). Errors, in Node's order, with Node's messages:
+ * ERR_INVALID_ARG_VALUE for a bad type ("The property 'options.family' is invalid.
+ * Received 'ipv5'"); ERR_INVALID_ADDRESS for an address not of the type (a range's
+ * start is read before its end); ERR_INVALID_ARG_VALUE for a range whose start is above
+ * its end ("The argument 'start' must come before end. Received SocketAddress { ... }");
+ * ERR_OUT_OF_RANGE for a prefix outside 0..32 (IPv4) or 0..128 (IPv6), checked after the
+ * address ("The value of "prefix" is out of range. It must be >= 0 && <= 32. Received
+ * 33"). -EINVAL for a NULL bl or a NULL text with a nonzero length, -ENOMEM. Returns 0
+ * when the rule is added, in O(1) amortized (a later check folds it into the index). */
 NC_EXTERN int nc_blocklist_add_address(nc_blocklist_t *bl,
                                        const char *address,
                                        size_t address_len,
@@ -178,7 +207,10 @@ NC_EXTERN int nc_blocklist_add_subnet(nc_blocklist_t *bl,
                                       int64_t prefix,
                                       const char *type,
                                       nc_error_t *ret_err);
-/* The same rules from SocketAddress values (Node accepts either). */
+/* The same rules from SocketAddress values (Node accepts either); the port, flow label
+ * and scope id play no part. A range may mix families, as in Node: it is refused only
+ * when start and end compare (same family, or the IPv6 one IPv4-mapped) and start is
+ * above end. Errors as above; -EINVAL for a NULL or non-IP address. */
 NC_EXTERN int nc_blocklist_add_address_sa(nc_blocklist_t *bl, const nc_sockaddr_t *address);
 NC_EXTERN int nc_blocklist_add_range_sa(nc_blocklist_t *bl,
                                         const nc_sockaddr_t *start,
@@ -189,24 +221,137 @@ NC_EXTERN int nc_blocklist_add_subnet_sa(nc_blocklist_t *bl,
                                          int64_t prefix,
                                          nc_error_t *ret_err);
 
-/* 1 when a rule matches, 0 when none does or the address is not valid for `type` (as
- * Node, which returns false), ERR_INVALID_ARG_VALUE for a bad type. IPv4 rules match
- * IPv4-mapped IPv6 addresses and the reverse. Does not depend on the number of rules
- * linearly: an index is rebuilt on the first check after rules change. */
+/* blockList.check(address[, type]): 1 when a rule matches, else 0. As in Node, which
+ * builds the SocketAddress inside try/catch, a bad type or an address not valid for the
+ * type is 0, never an error. Node's cross-family matching is kept exactly: an IPv4 rule
+ * also matches the IPv4-mapped IPv6 form of its addresses (::ffff:1.2.3.4), and an IPv6
+ * rule matches an IPv4 address when it matches its mapped form, except that an IPv4
+ * address never matches a range with an unmapped IPv6 bound (::-ffff:: holds
+ * ::ffff:1.2.3.4 but not 1.2.3.4) and an unmapped IPv6 address never matches a range
+ * with an IPv4 bound. Returns -EINVAL (only) for a NULL bl or a NULL text with a nonzero
+ * length. Rules added since the index was built are scanned one by one, up to sqrt(n) of
+ * them; one more and the check rebuilds the index (O(n) plus sorting the new rules, the
+ * only time a check allocates). Otherwise a check costs about the same at 10 or 1,000,000
+ * rules. */
 NC_EXTERN int nc_blocklist_check(nc_blocklist_t *bl,
                                  const char *address,
                                  size_t address_len,
                                  const char *type,
                                  nc_error_t *ret_err);
+/* The same for a SocketAddress value: -EINVAL for a NULL or non-IP address. */
 NC_EXTERN int nc_blocklist_check_sa(nc_blocklist_t *bl, const nc_sockaddr_t *address);
 
-/* blockList.rules: the number of rules, and rule i in Node's order (newest first) in
- * Node's words ("Address: IPv4 1.2.3.4", "Range: IPv4 a-b", "Subnet: IPv6 ::/64"),
- * NUL-terminated. Returns the text's length, -ENOENT past the end, -ENOSPC if buf is
- * too small (NC_BLOCKLIST_RULE_MAX always suffices). */
+/* blockList.rules: the number of rules (0 for NULL), and rule i in Node's order (newest
+ * first) in Node's words, NUL-terminated: "Address: IPv4 1.2.3.4", "Range: IPv4
+ * 10.0.0.1-10.0.0.10", "Subnet: IPv6 8592:757c:efae:4e45::/64". The family is the
+ * address's (a range's start's), the address is printed as Node prints it (uv_inet_ntop:
+ * no zone id, "::ffff:1.2.3.4" for a mapped one, a subnet's host bits kept). Duplicates
+ * are listed as Node lists them. Returns the text's length, -ENOENT past the end, -ENOSPC
+ * when buf is too small (NC_BLOCKLIST_RULE_MAX always suffices), -EINVAL for NULLs. */
 #define NC_BLOCKLIST_RULE_MAX 128
 NC_EXTERN size_t nc_blocklist_rule_count(const nc_blocklist_t *bl);
 NC_EXTERN int nc_blocklist_rule(const nc_blocklist_t *bl, size_t i, char *buf, size_t size);
+
+/* ---- Encodings --------------------------------------------------------------------- */
+
+/* Node: buffer.md "Buffers and character encodings": what socket.setEncoding() and
+ * socket.write(data, encoding) accept. Text on the C side is always UTF-8: write() takes
+ * the string as UTF-8 bytes, and a decoder gives 'data' as UTF-8 text. */
+typedef enum {
+    NC_ENCODING_UTF8 = 0,  /* "utf8", "utf-8" */
+    NC_ENCODING_UTF16LE,   /* "utf16le", "utf-16le", "ucs2", "ucs-2" */
+    NC_ENCODING_LATIN1,    /* "latin1", "binary" */
+    NC_ENCODING_ASCII,     /* "ascii" */
+    NC_ENCODING_HEX,       /* "hex" */
+    NC_ENCODING_BASE64,    /* "base64" */
+    NC_ENCODING_BASE64URL, /* "base64url" */
+} nc_encoding_t;
+
+/* Node's normalizeEncoding(): the names above, ASCII case-insensitively ("UTF-8",
+ * "Binary"). NULL or "" is utf8, as socket.setEncoding() with no argument and
+ * socket.write(data, '') take it. Returns the nc_encoding_t value (>= 0), or
+ * ERR_UNKNOWN_ENCODING with Node's message "Unknown encoding: <name>". */
+NC_EXTERN int nc_encoding_parse(const char *name, size_t len, nc_error_t *ret_err);
+/* Node's canonical name, as socket.readableEncoding and StringDecoder.encoding give it:
+ * "utf8", "utf16le", "latin1", "ascii", "hex", "base64", "base64url". NULL for a value
+ * that is not an nc_encoding_t. */
+NC_EXTERN const char *nc_encoding_name(nc_encoding_t enc);
+
+/* The bytes of Buffer.from(string, enc), `string` given as s[0..len) in UTF-8. Bytes that
+ * are not UTF-8 are read as Buffer.toString('utf8') reads them: one U+FFFD per maximal
+ * ill-formed subpart (WHATWG). Node's quirks are kept: latin1 and ascii (alike) keep the
+ * low byte of each UTF-16 code unit, so an astral character gives two bytes; hex and
+ * base64 look only at that low byte too ("\u0141\u0142" is hex "AB"); hex stops at the
+ * first pair that is not two hex digits and drops an odd last digit; base64 and base64url
+ * both accept either alphabet, skip any other character (whitespace included), stop at
+ * the first '=', and turn a last group of 2 or 3 characters into 1 or 2 bytes.
+ *
+ * With buf NULL and size 0 nothing is written: a size query. Otherwise the bytes go to
+ * buf (no NUL is added). Returns 0 and the exact length in *ret_len; -ENOSPC when size is
+ * less than that length (buf then holds an unspecified prefix); -EINVAL for a bad enc or
+ * a NULL pointer with a nonzero length. s may hold NUL bytes. */
+NC_EXTERN int nc_encoding_encode(nc_encoding_t enc,
+                                 const char *s,
+                                 size_t len,
+                                 void *buf,
+                                 size_t size,
+                                 size_t *ret_len);
+/* A bound, computed in O(1), on the length nc_encoding_encode() gives for any len bytes
+ * of input: 3*len for utf8, 2*len for utf16le, len for latin1 and ascii, len/2 for hex,
+ * about 3*len/4 for base64 and base64url.
+ * Saturates at SIZE_MAX; 0 for a bad enc. */
+NC_EXTERN size_t nc_encoding_encode_max(nc_encoding_t enc, size_t len);
+
+/* ---- StringDecoder ----------------------------------------------------------------- */
+
+/* Node: string_decoder.md "Class: StringDecoder", the decoder socket.setEncoding()
+ * installs. A plain value owned by the caller (no allocation, nothing to free); the
+ * fields are private. Bytes go in, UTF-8 text comes out; a character split across writes
+ * is held back until it is complete, exactly where Node holds it back (utf8: up to 3
+ * bytes of a sequence; utf16le: an odd byte and a high surrogate; base64/base64url: the
+ * 1-2 bytes of an incomplete 3-byte group). Each write's text is Node's string for that
+ * write in UTF-8, with one difference that UTF-8 forces: Node can end a string with a
+ * lone high surrogate (utf16le, after an odd-length write) whose low half opens the next
+ * string; UTF-8 cannot hold half a character, so the decoder keeps that surrogate for the
+ * next write. The texts joined are always Node's strings joined, in UTF-8. A surrogate
+ * left unpaired becomes U+FFFD, as Buffer.from(string, 'utf8') makes it. */
+typedef struct nc_string_decoder_s nc_string_decoder_t;
+struct nc_string_decoder_s {
+    nc_encoding_t encoding;
+    uint8_t nbuffered;       /* bytes of an incomplete character held in buffered[] */
+    uint8_t nmissing;        /* bytes it still lacks, as Node counts them */
+    uint8_t buffered[4];     /* Node's kIncompleteCharactersEnd is 4 */
+    uint16_t high_surrogate; /* utf16le: held for the next write; 0 when none */
+};
+
+/* Makes *dec a fresh decoder for enc. Returns 0, or -EINVAL for a NULL dec or a bad enc. */
+NC_EXTERN int nc_string_decoder_init(nc_string_decoder_t *dec, nc_encoding_t enc);
+/* The buffer size (NUL included) that nc_string_decoder_write() of len bytes needs in any
+ * state of dec; len 0 gives what nc_string_decoder_end() needs. It depends only on the
+ * encoding: 3*len + 10 for utf8, 3*((len + 3) / 2) + 4 for utf16le, 2*len + 1 for latin1
+ * and hex, len + 1 for ascii, 4*((len + 4) / 3) + 1 for base64 and base64url. Saturates
+ * at SIZE_MAX; 0 for a NULL or uninitialised decoder. */
+NC_EXTERN size_t nc_string_decoder_max_size(const nc_string_decoder_t *dec, size_t len);
+/* decoder.write(data): decodes data[0..len) (any bytes) into buf as NUL-terminated UTF-8
+ * text; *ret_len gets its length without the NUL (the text may hold U+0000 as a NUL byte
+ * when the input decodes to it). Returns 0; -ENOSPC, with nothing consumed, when size is
+ * below nc_string_decoder_max_size(dec, len); -EINVAL for NULL pointers (data may be NULL
+ * when len is 0) or an uninitialised decoder. */
+NC_EXTERN int nc_string_decoder_write(nc_string_decoder_t *dec,
+                                      const void *data,
+                                      size_t len,
+                                      char *buf,
+                                      size_t size,
+                                      size_t *ret_len);
+/* decoder.end(): the text of whatever is held back, written as by _write (utf8: U+FFFD
+ * per ill-formed subpart of an incomplete sequence; utf16le: a trailing odd byte is
+ * dropped and a lone surrogate is U+FFFD; base64: the last group with '=' padding,
+ * base64url without), then the decoder is fresh again for more writes, as Node's is.
+ * Errors as nc_string_decoder_write() with len 0. */
+NC_EXTERN int nc_string_decoder_end(nc_string_decoder_t *dec,
+                                    char *buf,
+                                    size_t size,
+                                    size_t *ret_len);
 
 #ifdef __cplusplus
 }
