@@ -43,6 +43,9 @@
     XX(ERR_INVALID_ARG_VALUE, -6010, "Invalid argument value")                                     \
     XX(ERR_OUT_OF_RANGE, -6011, "Value out of range")                                              \
     XX(ERR_MISSING_ARGS, -6012, "Missing arguments")                                               \
+    XX(ERR_PROTO_FD_COUNT, -6013, "Wrong number of file descriptors for the operation")            \
+    XX(ERR_SOCKET_BAD_PORT, -6014, "Port should be >= 0 and < 65536")                              \
+    XX(ERR_CONFIG, -6015, "The configuration is invalid")                                          \
     XX(UNKNOWN, -6099, "Unknown error")
 
 typedef enum {
@@ -178,7 +181,8 @@ typedef struct nb_proto_request_s {
 
 /* Checks the request envelope (PROTOCOL.md "Requests"): returns 0 and fills *ret_req, or a
  * negative NB_PROTO_* code with *ret_err filled (never fatal; id -1 when the id itself is
- * at fault). Whether op names an operation that exists is the dispatcher's question. */
+ * at fault). Whether op names an operation that exists, and its arguments, are checked next
+ * by nb_proto_request_validate (nbproto_ops.h). */
 int nb_proto_request_parse(const json_t *msg,
                            nb_proto_request_t *ret_req,
                            nb_proto_error_t *ret_err);

@@ -3,6 +3,7 @@
 #define NBPROTO_INTERNAL_H
 
 #include "nbproto.h"
+#include "nbproto_ops.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -37,5 +38,27 @@ int nb_proto__reader_absorb(nb_proto_reader_t *r, size_t len, const int *fds, si
 int nb_proto__reader_prepare(nb_proto_reader_t *r, char **ret_space, size_t *ret_room);
 /* Marks the stream broken by the transport (truncated fds): closes what the reader holds. */
 void nb_proto__reader_fail(nb_proto_reader_t *r, int code, const char *message);
+/* 4 or 6 when s is an IPv4 or IPv6 literal (no zone), else 0. */
+int nb_proto__ip_family(const char *s);
+/* An IP literal, an IPv6 literal with a zone, or a DNS name. */
+bool nb_proto__host_valid(const char *s);
+/* An absolute path of at most NB_PROTO_PATH_MAX bytes, or "@" and an abstract name. */
+bool nb_proto__path_valid(const char *s);
+/* Fills err as a non-fatal error without an id (the caller sets it) and returns code. */
+int nb_proto__fail(nb_proto_error_t *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Checks obj (NULL: no members) against s, decoding into out when out is not NULL and
+ * s->size > 0; path names obj in messages. Returns 0 or a code with err filled. */
+int nb_proto__validate(const nb_proto_schema_t *s,
+                       const json_t *obj,
+                       const char *path,
+                       void *out,
+                       nb_proto_error_t *err);
+/* Result schemas (results.c), named by the operation table (ops.c). */
+extern const nb_proto_schema_t nb_proto__result_empty, nb_proto__result_hello,
+    nb_proto__result_server, nb_proto__result_server_list, nb_proto__result_acquire,
+    nb_proto__result_connect, nb_proto__result_rules, nb_proto__result_check, nb_proto__result_fd,
+    nb_proto__result_fd_list, nb_proto__result_stats, nb_proto__result_reload,
+    nb_proto__result_takeover_begin, nb_proto__result_takeover_next;
 
 #endif
