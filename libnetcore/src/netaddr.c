@@ -1,0 +1,108 @@
+/* netaddr.c: the address and error plumbing Server and Socket share: sockaddr to Node's
+ * address objects, Node's system-error messages, Unix paths, keepalive options. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <netinet/tcp.h>
+
+int nc__address_from(const struct sockaddr *sa, socklen_t len, nc_address_t *ret)
+{
+    nc_address_t a = { .port = -1 };
+    if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+        nc_sockaddr_t s;
+        memset(&s, 0, sizeof(s));
+        memcpy(&s.u, sa, sa->sa_family == AF_INET ? sizeof(s.u.in4) : sizeof(s.u.in6));
+        int n = nc_socketaddress_address(&s, a.address, sizeof(a.address));
+        if (n < 0) {
+            return n;
+        }
+        a.address_len = (size_t)n;
+        a.port = nc_socketaddress_port(&s);
+        a.family = sa->sa_family == AF_INET ? "IPv4" : "IPv6";
+    } else if (sa->sa_family == AF_UNIX) {
+        const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
+        size_t off = offsetof(struct sockaddr_un, sun_path);
+        size_t n = len > off ? (size_t)len - off : 0;
+        /* A filesystem name comes NUL-terminated, an abstract one is exactly n bytes. */
+        if (n > 0 && un->sun_path[0] != '\0') {
+            n = strnlen(un->sun_path, n);
+        }
+        if (n >= sizeof(a.address)) {
+            return -EINVAL;
+        }
+        memcpy(a.address, un->sun_path, n);
+        a.address[n] = '\0';
+        a.address_len = n;
+    } else {
+        return -EINVAL;
+    }
+    *ret = a;
+    return 0;
+}
+
+int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *addr, int port)
+{
+    if (err == NULL) {
+        return code;
+    }
+    /* Node: uvExceptionWithHostPort, "listen EADDRINUSE: address already in use :::80". */
+    if (addr != NULL && port > 0) {
+        nc__error(err, code, "%s %s: %s %s:%d", syscall, nc_err_name(code), nc_strerror(code),
+                  addr, port);
+    } else if (addr != NULL && addr[0] != '\0') {
+        nc__error(err, code, "%s %s: %s %s", syscall, nc_err_name(code), nc_strerror(code), addr);
+    } else {
+        nc__error(err, code, "%s %s: %s", syscall, nc_err_name(code), nc_strerror(code));
+    }
+    err->syscall = syscall;
+    if (addr != NULL) {
+        snprintf(err->address, sizeof(err->address), "%s", addr);
+    }
+    err->port = port;
+    return code;
+}
+
+int nc__unix_addr(const char *path, size_t len, struct sockaddr_un *ret, socklen_t *ret_len)
+{
+    struct sockaddr_un un;
+    memset(&un, 0, sizeof(un));
+    un.sun_family = AF_UNIX;
+    /* A filesystem path needs its NUL; an abstract name may fill sun_path. */
+    bool abstract = len > 0 && path[0] == '\0';
+    if (len == 0 || len > sizeof(un.sun_path) - (abstract ? 0 : 1) ||
+        (!abstract && memchr(path, '\0', len) != NULL)) {
+        return NC_ERR_INVALID_ARG_VALUE;
+    }
+    memcpy(un.sun_path, path, len);
+    *ret = un;
+    *ret_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 0 : 1));
+    return 0;
+}
+
+int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms)
+{
+    /* Node: node-net.md "socket.setKeepAlive([enable][, initialDelay])": SO_KEEPALIVE,
+     * TCP_KEEPIDLE=initialDelay (0 leaves it unchanged), TCP_KEEPCNT=10,
+     * TCP_KEEPINTVL=1. libuv 1.44 sets only the first two, so all are set here. */
+    int on = enable ? 1 : 0;
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on)) != 0) {
+        return -errno;
+    }
+    if (!enable) {
+        return 0;
+    }
+    int idle = (int)(delay_ms / 1000);
+    int cnt = 10;
+    int intvl = 1;
+    if (idle > 0 && setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle)) != 0) {
+        return -errno;
+    }
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt)) != 0 ||
+        setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl)) != 0) {
+        return -errno;
+    }
+    return 0;
+}
