@@ -355,6 +355,8 @@ NC_EXTERN int nc_server_get_connections(nc_server_t *server,
 /* server.maxConnections: a negative value means no limit (Node's undefined). */
 NC_EXTERN void nc_server_set_max_connections(nc_server_t *server, int max);
 NC_EXTERN int nc_server_max_connections(const nc_server_t *server);
+/* The listening fd (Node's server._handle.fd), borrowed; -EBADF when not listening. */
+NC_EXTERN int nc_server_fileno(const nc_server_t *server);
 /* Loop liveness only; memory is nc_server_release's business. */
 NC_EXTERN void nc_server_ref(nc_server_t *server);
 NC_EXTERN void nc_server_unref(nc_server_t *server);
@@ -483,6 +485,8 @@ NC_EXTERN void nc_socket_set_timeout(nc_socket_t *socket, uint64_t timeout_ms);
 NC_EXTERN void nc_socket_ref(nc_socket_t *socket);
 NC_EXTERN void nc_socket_unref(nc_socket_t *socket);
 
+/* The socket's fd (Node's socket._handle.fd), borrowed; -EBADF without an open handle. */
+NC_EXTERN int nc_socket_fileno(const nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_bytes_read(const nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_bytes_written(const nc_socket_t *socket);
 NC_EXTERN bool nc_socket_connecting(const nc_socket_t *socket);

@@ -111,6 +111,10 @@ int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *ad
 /* Builds a Unix address for path (abstract when path[0] is NUL); ERR_INVALID_ARG_VALUE
  * when it does not fit. */
 int nc__unix_addr(const char *path, size_t len, struct sockaddr_un *ret, socklen_t *ret_len);
+/* UV_TCP or UV_NAMED_PIPE for a TCP or Unix stream socket, else UV_UNKNOWN_HANDLE. */
+uv_handle_type nc__fd_stream_type(int fd);
+/* 4 or 6 for an IPv4 or IPv6 literal (no zone id), else 0. */
+int nc__ip_family(const char *host);
 /* Sets SO_KEEPALIVE and, when enabling with a delay, TCP_KEEPIDLE (s), KEEPCNT, KEEPINTVL. */
 int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms);
 

@@ -12,15 +12,15 @@ int nc__address_from(const struct sockaddr *sa, socklen_t len, nc_address_t *ret
 {
     nc_address_t a = { .port = -1 };
     if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
-        nc_sockaddr_t s;
-        memset(&s, 0, sizeof(s));
-        memcpy(&s.u, sa, sa->sa_family == AF_INET ? sizeof(s.u.in4) : sizeof(s.u.in6));
-        int n = nc_socketaddress_address(&s, a.address, sizeof(a.address));
-        if (n < 0) {
-            return n;
+        const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+        const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+        int r = sa->sa_family == AF_INET ? uv_ip4_name(in4, a.address, sizeof(a.address))
+                                         : uv_ip6_name(in6, a.address, sizeof(a.address));
+        if (r < 0) {
+            return r;
         }
-        a.address_len = (size_t)n;
-        a.port = nc_socketaddress_port(&s);
+        a.address_len = strlen(a.address);
+        a.port = ntohs(sa->sa_family == AF_INET ? in4->sin_port : in6->sin6_port);
         a.family = sa->sa_family == AF_INET ? "IPv4" : "IPv6";
     } else if (sa->sa_family == AF_UNIX) {
         const struct sockaddr_un *un = (const struct sockaddr_un *)sa;
@@ -105,4 +105,31 @@ int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms)
         return -errno;
     }
     return 0;
+}
+
+int nc__ip_family(const char *host)
+{
+    unsigned char buf[sizeof(struct in6_addr)];
+    if (uv_inet_pton(AF_INET, host, buf) == 0) {
+        return 4;
+    }
+    return uv_inet_pton(AF_INET6, host, buf) == 0 ? 6 : 0;
+}
+
+uv_handle_type nc__fd_stream_type(int fd)
+{
+    /* uv_guess_handle calls a FIFO a named pipe: only stream sockets qualify here. */
+    int type = 0, domain = 0;
+    socklen_t len = sizeof(type);
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+        return UV_UNKNOWN_HANDLE;
+    }
+    len = sizeof(domain);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0) {
+        return UV_UNKNOWN_HANDLE;
+    }
+    if (domain == AF_INET || domain == AF_INET6) {
+        return UV_TCP;
+    }
+    return domain == AF_UNIX ? UV_NAMED_PIPE : UV_UNKNOWN_HANDLE;
 }

@@ -42,6 +42,7 @@ typedef struct {
     nc__tick_t tick;
     nc_server_connections_cb cb;
     void *data;
+    int count; /* Node reads _connections at the call, reports it on the next tick */
 } conn_req_t;
 
 static void server_finalize(nc__obj_t *obj);
@@ -238,7 +239,7 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
                          "options.port should be >= 0 and < 65536. Received type number (%d).",
                          o->port);
     }
-    if (o->host != NULL && nc_is_ip(o->host, strlen(o->host)) == 0) {
+    if (o->host != NULL && nc__ip_family(o->host) == 0) {
         char shown[NC_ADDRSTRLEN];
         nc__inspect_string(shown, sizeof(shown), o->host, strlen(o->host));
         return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
@@ -359,10 +360,9 @@ int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
         return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
                          nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
     }
-    uv_handle_type type = uv_guess_handle(fd);
+    uv_handle_type type = nc__fd_stream_type(fd);
     if (type != UV_TCP && type != UV_NAMED_PIPE) {
-        return nc__error(err, NC_ERR_INVALID_FD_TYPE, "Unsupported fd type: %s",
-                         type == UV_UNKNOWN_HANDLE ? "UNKNOWN" : uv_handle_type_name(type));
+        return nc__error(err, NC_ERR_INVALID_FD_TYPE, "Unsupported fd type: UNKNOWN");
     }
     handle_u *h = handle_new(s);
     if (h == NULL) {
@@ -510,7 +510,7 @@ static void tick_connections(nc__tick_t *t)
 {
     conn_req_t *req = nc__container_of(t, conn_req_t, tick);
     nc_server_t *s = nc__container_of(t->obj, nc_server_t, obj);
-    req->cb(s, 0, s->connections, req->data);
+    req->cb(s, 0, req->count, req->data);
     free(req);
 }
 
@@ -526,6 +526,7 @@ int nc_server_get_connections(nc_server_t *s, nc_server_connections_cb cb, void 
     nc__tick_init(&req->tick, &s->obj, tick_connections);
     req->cb = cb;
     req->data = data;
+    req->count = s->connections;
     nc__tick_push(&req->tick);
     return 0;
 }
@@ -560,4 +561,13 @@ void nc_server_unref(nc_server_t *s)
             uv_unref(&s->h->h);
         }
     }
+}
+
+int nc_server_fileno(const nc_server_t *s)
+{
+    uv_os_fd_t fd;
+    if (s == NULL || s->h == NULL || uv_fileno(&s->h->h, &fd) < 0) {
+        return -EBADF;
+    }
+    return fd;
 }

@@ -83,7 +83,7 @@ static void timer_closed(uv_handle_t *h)
 
 static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
 {
-    uv_handle_type type = uv_guess_handle(o->fd);
+    uv_handle_type type = nc__fd_stream_type(o->fd);
     if (type != UV_TCP && type != UV_NAMED_PIPE) {
         return NC_ERR_INVALID_FD_TYPE;
     }
@@ -267,7 +267,7 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
                          "Port should be > 0 and < 65536. Received type number (%d).", o->port);
     }
     const char *host = o->host != NULL ? o->host : "127.0.0.1";
-    int family = nc_is_ip(host, strlen(host));
+    int family = nc__ip_family(host);
     if (family == 0) {
         char shown[NC_ADDRSTRLEN];
         nc__inspect_string(shown, sizeof(shown), host, strlen(host));

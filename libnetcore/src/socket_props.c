@@ -205,3 +205,12 @@ int nc_socket_remote_address(const nc_socket_t *s, nc_address_t *ret)
 {
     return sock_name(s, true, ret);
 }
+
+int nc_socket_fileno(const nc_socket_t *s)
+{
+    uv_os_fd_t fd;
+    if (s == NULL || !s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
+        return -EBADF;
+    }
+    return fd;
+}
