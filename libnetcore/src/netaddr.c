@@ -48,14 +48,22 @@ int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *ad
     if (err == NULL) {
         return code;
     }
-    /* Node: uvExceptionWithHostPort, "listen EADDRINUSE: address already in use :::80". */
-    if (addr != NULL && port > 0) {
-        nc__error(err, code, "%s %s: %s %s:%d", syscall, nc_err_name(code), nc_strerror(code),
-                  addr, port);
-    } else if (addr != NULL && addr[0] != '\0') {
-        nc__error(err, code, "%s %s: %s %s", syscall, nc_err_name(code), nc_strerror(code), addr);
+    /* Node: listen errors come from uvExceptionWithHostPort, with libuv's text ("listen
+     * EADDRINUSE: address already in use :::80"); the others from exceptionWithHostPort
+     * or errnoException, without it ("connect ECONNREFUSED 127.0.0.1:80", "read
+     * ECONNRESET"). */
+    char head[128];
+    if (strcmp(syscall, "listen") == 0) {
+        snprintf(head, sizeof(head), "%s %s: %s", syscall, nc_err_name(code), nc_strerror(code));
     } else {
-        nc__error(err, code, "%s %s: %s", syscall, nc_err_name(code), nc_strerror(code));
+        snprintf(head, sizeof(head), "%s %s", syscall, nc_err_name(code));
+    }
+    if (addr != NULL && port > 0) {
+        nc__error(err, code, "%s %s:%d", head, addr, port);
+    } else if (addr != NULL && addr[0] != '\0') {
+        nc__error(err, code, "%s %s", head, addr);
+    } else {
+        nc__error(err, code, "%s", head);
     }
     err->syscall = syscall;
     if (addr != NULL) {

@@ -333,11 +333,10 @@ static void connect_done(nc_socket_t *s, int status)
         return;
     }
     nc__socket_timer_refresh(s);
-    /* Node: afterConnect emits 'connect' then 'ready', then starts reading. */
+    /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
+     * destroyed the socket), then starts reading. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
-    if (!s->destroyed) {
-        nc__socket_emit(s, NC_SOCKET_READY, NULL);
-    }
+    nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
         nc__socket_flush_pending(s);
         nc__socket_maybe_shutdown(s);
@@ -489,7 +488,7 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
     s->connecting = false;
     s->had_error = had_error;
     if (s->timer_inited) {
-        nc__obj_retain(&s->obj);
+        /* The reference set_timeout took goes in timer_closed. */
         uv_close((uv_handle_t *)&s->timer, timer_closed);
     }
     nc__socket_cancel_pending(s);

@@ -184,14 +184,8 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         /* Node: _writeGeneric without a handle fails with ERR_SOCKET_CLOSED. */
         return write_refused(s, NC_ERR_SOCKET_CLOSED, cb, data);
     }
-    /* Node: writeOrBuffer counts the chunk first, so a write reaching highWaterMark
-     * returns false even when the kernel took it all at once. */
     s->wlen += len;
     s->bytes_written += len;
-    bool ok = s->wlen < s->hwm;
-    if (!ok) {
-        s->need_drain = true;
-    }
     if (s->connecting) {
         nc__wreq_t *w = wreq_new(s, buf, len, cb, data);
         if (w == NULL) {
@@ -200,10 +194,16 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         }
         *s->pending_tail = w;
         s->pending_tail = &w->next;
-        return ok;
+    } else {
+        nc__socket_timer_refresh(s);
+        submit(s, buf, len, NULL, cb, data);
     }
-    nc__socket_timer_refresh(s);
-    submit(s, buf, len, NULL, cb, data);
+    /* Node 20 compares after the write was tried: a chunk the kernel took at once no
+     * longer counts, one it took in part counts whole until its callback. */
+    bool ok = s->wlen < s->hwm;
+    if (!ok) {
+        s->need_drain = true;
+    }
     return ok && !s->destroyed;
 }
 
