@@ -44,12 +44,14 @@ const char *nc_err_name(int code)
         return "UNKNOWN";
     }
     /* libuv names every errno it knows (and its own UV_EOF, UV_EAI_*) the way Node does:
-     * Node's err.code for system errors comes from this very function. */
-    const char *name = uv_err_name(code);
-    if (name == NULL || strncmp(name, "Unknown system error", 20) == 0) {
+     * Node's err.code for system errors comes from this very function. uv_err_name
+     * mallocs (and leaks) a text for an unknown code, so ask the _r variant first. */
+    char buf[64];
+    uv_err_name_r(code, buf, sizeof(buf));
+    if (strncmp(buf, "Unknown system error", 20) == 0) {
         return "UNKNOWN";
     }
-    return name;
+    return uv_err_name(code);
 }
 
 const char *nc_strerror(int code)
@@ -59,6 +61,12 @@ const char *nc_strerror(int code)
         return node_errors[i].message;
     }
     if (code >= 0) {
+        return "unknown error";
+    }
+    /* As in nc_err_name: uv_strerror leaks its text for an unknown code. */
+    char buf[64];
+    uv_strerror_r(code, buf, sizeof(buf));
+    if (strncmp(buf, "Unknown system error", 20) == 0) {
         return "unknown error";
     }
     return uv_strerror(code);

@@ -24,7 +24,6 @@ int nc__family_parse(const char *family, const char *what, nc_error_t *err);
  * puts one in every ERR_INVALID_ARG_VALUE message ("Received 'foo'"). */
 void nc__inspect_string(char *buf, size_t size, const char *s, size_t len);
 
-
 /* ---- Objects, events and the per-loop deferred queue (emitter.c, loop.c) ---------- */
 
 #include <uv.h>

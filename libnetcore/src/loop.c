@@ -20,6 +20,7 @@ struct nc__loop_s {
     nc__tick_t *head;
     nc__tick_t **tailp;
     bool draining;
+    int closing; /* handles whose close callback has yet to run */
     char *read_buffer;
 };
 
@@ -69,14 +70,18 @@ static void lp_put(nc__loop_t *lp)
         }
     }
     pthread_mutex_unlock(&registry_lock);
-    /* Two handles, freed by the second close callback (they run in order). */
-    uv_close((uv_handle_t *)&lp->idle, NULL);
+    /* libuv runs close callbacks in no promised order: free after the last one. */
+    lp->closing = 2;
+    uv_close((uv_handle_t *)&lp->idle, lp_close_cb);
     uv_close((uv_handle_t *)&lp->check, lp_close_cb);
 }
 
 static void lp_close_cb(uv_handle_t *h)
 {
     nc__loop_t *lp = h->data;
+    if (--lp->closing > 0) {
+        return;
+    }
     free(lp->read_buffer);
     free(lp);
 }

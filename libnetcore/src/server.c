@@ -191,7 +191,12 @@ static void handle_closed(uv_handle_t *h)
 
 /* The handle bound (r == 0) or failed: listen, then report the outcome on a later turn,
  * as Node does with emitListeningNT / emitErrorNT. */
-static void listen_finish(nc_server_t *s, handle_u *h, int r, int backlog, const char *addr, int port)
+static void listen_finish(nc_server_t *s,
+                          handle_u *h,
+                          int r,
+                          int backlog,
+                          const char *addr,
+                          int port)
 {
     if (r == 0) {
         r = uv_listen(&h->s, backlog, on_connection);
@@ -368,8 +373,8 @@ int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
     if (h == NULL) {
         return -ENOMEM;
     }
-    int r = type == UV_TCP ? uv_tcp_init(s->obj.loop, &h->tcp)
-                           : uv_pipe_init(s->obj.loop, &h->pipe, 0);
+    int r =
+        type == UV_TCP ? uv_tcp_init(s->obj.loop, &h->tcp) : uv_pipe_init(s->obj.loop, &h->pipe, 0);
     if (r < 0) {
         free(h);
         return r;

@@ -24,8 +24,8 @@ struct nc_socket_s {
     bool lib_owned;      /* accepted: the library lets go after 'close' */
     bool has_handle, is_tcp, timer_inited;
     bool connecting, connected, destroyed, had_error, close_emitted;
-    bool r_enabled, w_enabled;  /* Node's readable/writable options */
-    bool eof, end_emitted;      /* readable side */
+    bool r_enabled, w_enabled; /* Node's readable/writable options */
+    bool eof, end_emitted;     /* readable side */
     bool ending, shutdown_sent, finished, destroy_soon;
     bool reading, unref, reset, reset_on_connect;
     signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */

@@ -22,7 +22,11 @@ struct nc__wreq_s {
 static void on_write(uv_write_t *req, int status);
 static void tick_wreq(nc__tick_t *t);
 
-static nc__wreq_t *wreq_new(nc_socket_t *s, const void *buf, size_t n, nc_socket_write_cb cb, void *data)
+static nc__wreq_t *wreq_new(nc_socket_t *s,
+                            const void *buf,
+                            size_t n,
+                            nc_socket_write_cb cb,
+                            void *data)
 {
     nc__wreq_t *w = malloc(sizeof(*w) + n);
     if (w == NULL) {
@@ -79,7 +83,12 @@ static void write_failed(nc_socket_t *s, int r)
 
 /* Hands len bytes to the kernel: uv_try_write first, the rest copied into a request
  * (w, or a new one). Returns 0 or a negative error; the callback always runs later. */
-static int submit(nc_socket_t *s, const char *buf, size_t len, nc__wreq_t *w, nc_socket_write_cb cb, void *data)
+static int submit(nc_socket_t *s,
+                  const char *buf,
+                  size_t len,
+                  nc__wreq_t *w,
+                  nc_socket_write_cb cb,
+                  void *data)
 {
     ssize_t n = 0;
     if (s->inflight == 0 && len > 0) {

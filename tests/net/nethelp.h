@@ -3,9 +3,9 @@
 #ifndef NB_TEST_NETHELP_H
 #define NB_TEST_NETHELP_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 
 #include <cmocka.h>

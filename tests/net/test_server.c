@@ -214,8 +214,9 @@ static void test_server_unix_path(void **state)
     nh_path(fx, "srv.sock", path, sizeof(path));
     nc_server_t *s;
     assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
-    nc_listen_options_t lo = { .path = path, .path_len = strlen(path), .readable_all = true,
-                               .writable_all = true };
+    nc_listen_options_t lo = {
+        .path = path, .path_len = strlen(path), .readable_all = true, .writable_all = true
+    };
     assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
     nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
@@ -463,7 +464,8 @@ static void test_server_listen_fd(void **state)
 static void test_server_connection_options(void **state)
 {
     nh_fixture_t *fx = *state;
-    nc_server_options_t so = { .no_delay = true, .keep_alive = true,
+    nc_server_options_t so = { .no_delay = true,
+                               .keep_alive = true,
                                .keep_alive_initial_delay = 3000 };
     nc_server_t *s;
     conn_t c = { .fx = fx };
@@ -549,14 +551,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_server_close_not_running, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_already_listen, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_eaddrinuse_ipv4, nh_setup, nh_teardown),
-        cmocka_unit_test_setup_teardown(test_server_eaddrinuse_default_host, nh_setup,
-                                        nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_eaddrinuse_default_host, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_ipv6_only, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_path, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_path_in_use, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_abstract, nh_setup, nh_teardown),
-        cmocka_unit_test_setup_teardown(test_server_max_connections_drop, nh_setup,
-                                        nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_max_connections_drop, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_close_waits_for_connections, nh_setup,
                                         nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_listen_fd, nh_setup, nh_teardown),

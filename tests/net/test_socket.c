@@ -52,13 +52,13 @@ static void ev_connect(nc_socket_t *s, const void *a, void *d)
     }
 }
 
-#define SIMPLE_EVENT(fn, text)                                                             \
-    static void fn(nc_socket_t *s, const void *a, void *d)                                 \
-    {                                                                                      \
-        (void)s;                                                                           \
-        (void)a;                                                                           \
-        trk_t *t = d;                                                                      \
-        nh_log(t->p->fx, "%s:" text, t->name);                                             \
+#define SIMPLE_EVENT(fn, text)                                                                     \
+    static void fn(nc_socket_t *s, const void *a, void *d)                                         \
+    {                                                                                              \
+        (void)s;                                                                                   \
+        (void)a;                                                                                   \
+        trk_t *t = d;                                                                              \
+        nh_log(t->p->fx, "%s:" text, t->name);                                                     \
     }
 SIMPLE_EVENT(ev_ready, "ready")
 SIMPLE_EVENT(ev_end, "end")
@@ -644,8 +644,10 @@ static void test_socket_keepalive_nodelay(void **state)
     pair_t p;
     pair_init(fx, &p, NULL);
     p.on_connect = cli_sockopts;
-    nc_connect_options_t co = { .port = nh_listen_local(fx, p.srv), .host = "127.0.0.1",
-                                .no_delay = true, .keep_alive = true,
+    nc_connect_options_t co = { .port = nh_listen_local(fx, p.srv),
+                                .host = "127.0.0.1",
+                                .no_delay = true,
+                                .keep_alive = true,
                                 .keep_alive_initial_delay = 7000 };
     assert_int_equal(nc_socket_connect(p.cli, &co, NULL), 0);
     nh_run(fx);

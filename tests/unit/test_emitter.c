@@ -1,8 +1,8 @@
 /* test_emitter.c: the event mechanism every libnetcore object uses, against Node's
  * EventEmitter rules (events.md: order, once, removeListener, emit's snapshot). */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
