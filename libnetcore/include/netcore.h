@@ -75,7 +75,8 @@ NC_EXTERN const char *nc_version_string(void);
     XX(ERR_UNKNOWN_ENCODING, -5018, "Unknown encoding")                                    \
     XX(ABORT_ERR, -5019, "The operation was aborted")                                      \
     XX(ERR_STREAM_PUSH_AFTER_EOF, -5020, "stream.push() after EOF")                        \
-    XX(ERR_AGGREGATE, -5021, "All connection attempts failed")
+    XX(ERR_AGGREGATE, -5021, "All connection attempts failed")                           \
+    XX(ENOTFOUND, -5022, "getaddrinfo: name not found")
 
 typedef enum {
 #define NC_XX(name, value, msg) NC_##name = (value),
@@ -372,7 +373,8 @@ NC_EXTERN void nc_server_unref(nc_server_t *server);
  *   NC_SOCKET_DRAIN    NULL, the write queue emptied after write returned 0
  *   NC_SOCKET_ERROR    nc_error_t; 'close' follows
  *   NC_SOCKET_CLOSE    nc_socket_close_t, always last
- *   NC_SOCKET_TIMEOUT  NULL, idle for the setTimeout delay; nothing is closed */
+ *   NC_SOCKET_TIMEOUT  NULL, idle for the setTimeout delay; nothing is closed
+ *   NC_SOCKET_LOOKUP   nc_socket_lookup_t, after resolving a host name, before connecting */
 typedef enum {
     NC_SOCKET_CONNECT,
     NC_SOCKET_READY,
@@ -383,6 +385,7 @@ typedef enum {
     NC_SOCKET_ERROR,
     NC_SOCKET_CLOSE,
     NC_SOCKET_TIMEOUT,
+    NC_SOCKET_LOOKUP,
     NC_SOCKET_EVENT_COUNT
 } nc_socket_event_t;
 
@@ -394,6 +397,14 @@ typedef struct {
 typedef struct {
     bool had_error;
 } nc_socket_close_t;
+
+/* Node's 'lookup' (err, address, family, host): error NULL on success. */
+typedef struct {
+    const nc_error_t *error;
+    const char *address;
+    int family; /* 4 or 6; 0 with an error */
+    const char *host;
+} nc_socket_lookup_t;
 
 typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *data);
 /* A write's completion: 0, or the error (-ECANCELED when destroyed first,
@@ -413,11 +424,14 @@ struct nc_socket_options_s {
 };
 
 /* Node: "socket.connect(options[, connectListener])". `path` (path_len bytes, a leading
- * NUL for an abstract name) makes an IPC connection; else host (an IP literal; NULL means
- * 127.0.0.1, what Node's 'localhost' resolves to first) and port. Delays in ms. */
+ * NUL for an abstract name) makes an IPC connection; else host and port. host is an IP
+ * literal, or a name resolved with getaddrinfo off the loop thread ('lookup' follows),
+ * restricted to `family` (0, 4 or 6); the first address is used. NULL means 127.0.0.1.
+ * Delays in ms. */
 struct nc_connect_options_s {
     int port;
     const char *host;
+    int family;
     const char *path;
     size_t path_len;
     bool no_delay;
@@ -449,9 +463,10 @@ NC_EXTERN int nc_socket_off(nc_socket_t *socket,
 NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t event);
 
 /* Starts connecting; 'connect' or 'error' follows. Errors: ERR_SOCKET_CLOSED (destroyed),
- * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_MISSING_ARGS,
- * ERR_INVALID_ARG_VALUE (host not an IP literal, path too long). Failures to connect are
- * emitted as 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1"). */
+ * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (family,
+ * host over 255 bytes, path too long). Failures to resolve or connect are emitted as
+ * 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1", "getaddrinfo
+ * ENOTFOUND name"). */
 NC_EXTERN int nc_socket_connect(nc_socket_t *socket,
                                 const nc_connect_options_t *opts,
                                 nc_error_t *ret_err);

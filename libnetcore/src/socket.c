@@ -9,13 +9,11 @@
 #include <unistd.h>
 
 static void socket_finalize(nc__obj_t *obj);
-static void tick_connect(nc__tick_t *t);
 static void tick_end(nc__tick_t *t);
 static void tick_autoend(nc__tick_t *t);
 static void tick_error(nc__tick_t *t);
 static void tick_close(nc__tick_t *t);
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
-static void update_reading(nc_socket_t *s);
 
 static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
 {
@@ -33,7 +31,7 @@ static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
     s->w_enabled = true;
     s->err.port = -1;
     s->pending_tail = &s->pending;
-    nc__tick_init(&s->t_connect, &s->obj, tick_connect);
+    nc__tick_init(&s->t_connect, &s->obj, nc__socket_tick_connect);
     nc__tick_init(&s->t_end, &s->obj, tick_end);
     nc__tick_init(&s->t_autoend, &s->obj, tick_autoend);
     nc__tick_init(&s->t_error, &s->obj, tick_error);
@@ -44,7 +42,7 @@ static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
 }
 
 /* Initialises the handle (TCP for tcp, else a pipe); it holds a reference until closed. */
-static int handle_init(nc_socket_t *s, bool tcp, int family)
+int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family)
 {
     int r = tcp ? uv_tcp_init_ex(s->obj.loop, &s->u.tcp, (unsigned)family)
                 : uv_pipe_init(s->obj.loop, &s->u.pipe, 0);
@@ -87,7 +85,7 @@ static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
     if (type != UV_TCP && type != UV_NAMED_PIPE) {
         return NC_ERR_INVALID_FD_TYPE;
     }
-    int r = handle_init(s, type == UV_TCP, AF_UNSPEC);
+    int r = nc__socket_handle_init(s, type == UV_TCP, AF_UNSPEC);
     if (r < 0) {
         return r;
     }
@@ -144,7 +142,7 @@ int nc__socket_accepted(nc_server_t *server,
         return -ENOMEM;
     }
     bool tcp = listener->type == UV_TCP;
-    int r = handle_init(s, tcp, AF_UNSPEC);
+    int r = nc__socket_handle_init(s, tcp, AF_UNSPEC);
     if (r == 0) {
         r = uv_accept(listener, &s->u.s);
     }
@@ -249,154 +247,7 @@ int nc_socket_listener_count(nc_socket_t *s, nc_socket_event_t event)
     return s == NULL ? -EINVAL : nc__emitter_count(&s->obj.em, (int)event);
 }
 
-static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t *err)
-{
-    if (o->path != NULL) {
-        int r = nc__unix_addr(o->path, o->path_len, (struct sockaddr_un *)&s->peer, &s->peer_len);
-        if (r < 0) {
-            return nc__error(err, r, "The argument 'path' must fit in sun_path");
-        }
-        bool abstract = o->path[0] == '\0';
-        snprintf(s->peer_text, sizeof(s->peer_text), "%s%.*s", abstract ? "@" : "",
-                 (int)(o->path_len - abstract), o->path + abstract);
-        return 0;
-    }
-    if (o->port <= 0 || o->port > 65535) {
-        /* Node: connect validates port with allowZero false. */
-        return nc__error(err, NC_ERR_SOCKET_BAD_PORT,
-                         "Port should be > 0 and < 65536. Received type number (%d).", o->port);
-    }
-    const char *host = o->host != NULL ? o->host : "127.0.0.1";
-    int family = nc__ip_family(host);
-    if (family == 0) {
-        char shown[NC_ADDRSTRLEN];
-        nc__inspect_string(shown, sizeof(shown), host, strlen(host));
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
-                         "The argument 'host' must be an IP address. Received %s", shown);
-    }
-    int r = family == 6 ? uv_ip6_addr(host, o->port, (struct sockaddr_in6 *)&s->peer)
-                        : uv_ip4_addr(host, o->port, (struct sockaddr_in *)&s->peer);
-    if (r < 0) {
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "bad address %s", host);
-    }
-    snprintf(s->peer_text, sizeof(s->peer_text), "%s", host);
-    return 0;
-}
-
-int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t *err)
-{
-    if (s == NULL || o == NULL) {
-        return -EINVAL;
-    }
-    if (s->destroyed) {
-        return nc__error(err, NC_ERR_SOCKET_CLOSED, "%s", nc_strerror(NC_ERR_SOCKET_CLOSED));
-    }
-    if (s->connecting || s->has_handle) {
-        return nc__error(err, -EALREADY, "%s", nc_strerror(-EALREADY));
-    }
-    int r = connect_target(s, o, err);
-    if (r < 0) {
-        return r;
-    }
-    bool tcp = o->path == NULL;
-    r = handle_init(s, tcp, tcp ? s->peer.ss_family : AF_UNSPEC);
-    if (r < 0) {
-        return nc__error(err, r, "%s", nc_strerror(r));
-    }
-    s->copts = *o;
-    s->copts.host = NULL;
-    s->copts.path = NULL;
-    s->connecting = true;
-    /* Node: lookupAndConnect connects an IP literal on process.nextTick. */
-    nc__tick_push(&s->t_connect);
-    return 0;
-}
-
-static void connect_done(nc_socket_t *s, int status)
-{
-    if (status < 0) {
-        nc__error_sys(&s->err, status, "connect", s->peer_text, s->is_tcp ? s->copts.port : -1);
-        nc__socket_destroy(s, true);
-        return;
-    }
-    s->connecting = false;
-    s->connected = true;
-    if (s->is_tcp && s->copts.no_delay) {
-        uv_tcp_nodelay(&s->u.tcp, 1);
-    }
-    uv_os_fd_t fd;
-    if (s->is_tcp && s->copts.keep_alive && uv_fileno(&s->u.h, &fd) == 0) {
-        nc__tcp_keepalive(fd, true, s->copts.keep_alive_initial_delay);
-    }
-    if (s->reset_on_connect) {
-        nc_socket_reset_and_destroy(s);
-        return;
-    }
-    nc__socket_timer_refresh(s);
-    /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
-     * destroyed the socket), then starts reading. */
-    nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
-    nc__socket_emit(s, NC_SOCKET_READY, NULL);
-    if (!s->destroyed) {
-        nc__socket_flush_pending(s);
-        nc__socket_maybe_shutdown(s);
-        update_reading(s);
-    }
-}
-
-static void on_connect(uv_connect_t *req, int status)
-{
-    nc_socket_t *s = req->data;
-    if (!s->destroyed) {
-        connect_done(s, status);
-    }
-    nc__loop_drain(s->obj.lp);
-    nc__obj_release(&s->obj);
-}
-
-/* libuv 1.44's uv_pipe_connect takes a C string: abstract names connect by hand. A Unix
- * connect never waits (EAGAIN means a full backlog), so it completes here. */
-static int connect_abstract(nc_socket_t *s)
-{
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        return -errno;
-    }
-    int r = connect(fd, (struct sockaddr *)&s->peer, s->peer_len) == 0 ? 0 : -errno;
-    if (r == 0) {
-        r = uv_pipe_open(&s->u.pipe, fd);
-    }
-    if (r < 0) {
-        close(fd);
-    }
-    return r;
-}
-
-static void tick_connect(nc__tick_t *t)
-{
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_connect);
-    if (s->destroyed || !s->connecting) {
-        return;
-    }
-    const struct sockaddr_un *un = (const struct sockaddr_un *)&s->peer;
-    int r = 0;
-    s->creq.data = s;
-    if (s->is_tcp) {
-        r = uv_tcp_connect(&s->creq, &s->u.tcp, (struct sockaddr *)&s->peer, on_connect);
-    } else if (un->sun_path[0] == '\0') {
-        connect_done(s, connect_abstract(s));
-        return;
-    } else {
-        uv_pipe_connect(&s->creq, &s->u.pipe, un->sun_path, on_connect);
-    }
-    if (r < 0) {
-        connect_done(s, r);
-        return;
-    }
-    nc__obj_retain(&s->obj); /* for the request */
-}
-
-static void update_reading(nc_socket_t *s)
+void nc__socket_update_reading(nc_socket_t *s)
 {
     bool want = s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled &&
                 s->flowing == 1;
@@ -421,7 +272,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
         nc__socket_emit(s, NC_SOCKET_DATA, &ev);
     } else if (nread == UV_EOF) {
         s->eof = true;
-        update_reading(s);
+        nc__socket_update_reading(s);
         /* Node: push(null) emits 'end' on a later tick (endReadableNT). */
         nc__tick_push(&s->t_end);
     } else if (nread < 0) {
@@ -566,7 +417,7 @@ void nc_socket_pause(nc_socket_t *s)
 {
     if (s != NULL) {
         s->flowing = 0;
-        update_reading(s);
+        nc__socket_update_reading(s);
     }
 }
 
@@ -574,6 +425,6 @@ void nc_socket_resume(nc_socket_t *s)
 {
     if (s != NULL) {
         s->flowing = 1;
-        update_reading(s);
+        nc__socket_update_reading(s);
     }
 }

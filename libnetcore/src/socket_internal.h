@@ -18,6 +18,8 @@ struct nc_socket_s {
         uv_pipe_t pipe;
     } u;
     uv_connect_t creq;
+    uv_getaddrinfo_t greq;
+    char host[256]; /* a name to resolve, "" for an IP literal */
     uv_shutdown_t sreq;
     uv_timer_t timer;
     nc_server_t *server; /* accepted by it; held until finalize */
@@ -44,6 +46,9 @@ struct nc_socket_s {
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
 };
 
+int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
+void nc__socket_update_reading(nc_socket_t *s);
+void nc__socket_tick_connect(nc__tick_t *t);
 void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg);
 /* Node's destroy(err): 'error' on a later turn when had_error (s->err filled), then
  * 'close' once the handle closed. */

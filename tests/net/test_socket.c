@@ -115,6 +115,53 @@ static void test_socket_order_unix_abstract(void **state)
     assert_string_equal(only(p.fx, "srv"), "data end finish close(false)");
 }
 
+static void ev_lookup(nc_socket_t *s, const void *a, void *d)
+{
+    (void)s;
+    const nc_socket_lookup_t *ev = a;
+    trk_t *t = d;
+    nh_log(t->p->fx, "%s:lookup:%s:%s:%d:%s", t->name,
+           ev->error != NULL ? nc_err_name(ev->error->code) : "null",
+           ev->address != NULL ? ev->address : "-", ev->family, ev->host);
+}
+
+static void test_socket_connect_host_name(void **state)
+{
+    nh_fixture_t *fx = *state;
+    pair_t p;
+    pair_init(fx, &p, NULL);
+    p.on_connect = cli_end_hello;
+    nc_socket_on(p.cli, NC_SOCKET_LOOKUP, ev_lookup, &p.tc);
+    /* /etc/hosts names localhost; family 4 keeps the answer on 127.0.0.1. */
+    nc_connect_options_t co = { .port = nh_listen_local(fx, p.srv),
+                                .host = "localhost",
+                                .family = 4 };
+    assert_int_equal(nc_socket_connect(p.cli, &co, NULL), 0);
+    nh_run(fx);
+    /* Node 20: lookup [null, "127.0.0.1", 4, "localhost"] before connect. */
+    assert_string_equal(only(fx, "cli"),
+                        "lookup:null:127.0.0.1:4:localhost connect ready finish end close(false)");
+    nc_server_release(p.srv);
+    nc_socket_release(p.cli);
+}
+
+static void test_socket_destroy_during_lookup(void **state)
+{
+    nh_fixture_t *fx = *state;
+    pair_t p;
+    pair_init(fx, &p, NULL);
+    nc_server_release(p.srv);
+    p.srv = NULL;
+    nc_socket_on(p.cli, NC_SOCKET_LOOKUP, ev_lookup, &p.tc);
+    nc_connect_options_t co = { .port = 9, .host = "localhost", .family = 4 };
+    assert_int_equal(nc_socket_connect(p.cli, &co, NULL), 0);
+    nc_socket_destroy(p.cli, 0);
+    nh_run(fx);
+    /* Nothing after 'close': the late lookup answer is dropped. */
+    assert_string_equal(only(fx, "cli"), "close(false)");
+    nc_socket_release(p.cli);
+}
+
 /* ---- errors ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -189,8 +236,12 @@ static void test_socket_connect_arguments(void **state)
     co.port = 70000;
     assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_SOCKET_BAD_PORT);
     co.port = 9;
-    co.host = "example.invalid";
+    co.host = "";
     assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_INVALID_ARG_VALUE);
+    co.host = "127.0.0.1";
+    co.family = 5;
+    assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_INVALID_ARG_VALUE);
+    co.family = 0;
     co.host = "127.0.0.1";
     assert_int_equal(nc_socket_connect(s, &co, &err), 0);
     assert_int_equal(nc_socket_connect(s, &co, &err), -EALREADY);
@@ -281,6 +332,7 @@ int main(void)
         T(test_socket_order_basic),           T(test_socket_order_half_open),
         T(test_socket_order_server_destroys), T(test_socket_order_server_ends),
         T(test_socket_order_unix_path),       T(test_socket_order_unix_abstract),
+        T(test_socket_connect_host_name),     T(test_socket_destroy_during_lookup),
         T(test_socket_connect_refused),       T(test_socket_connect_enoent),
         T(test_socket_connect_arguments),     T(test_socket_write_after_end),
         T(test_socket_write_unconnected),     T(test_socket_destroy_with_error),
