@@ -368,6 +368,8 @@ NC_EXTERN void nc_server_unref(nc_server_t *server);
  *   NC_SOCKET_CONNECT, NC_SOCKET_READY  NULL, once connected ('ready' right after)
  *   NC_SOCKET_DATA     nc_socket_data_t: bytes valid only during the call (they live
  *                      in a buffer shared by the loop); adding a listener starts the flow
+ *                      unless pause() was called. While not flowing nothing is read:
+ *                      the bytes wait in the kernel, not in memory of ours
  *   NC_SOCKET_END      NULL, the peer ended its side
  *   NC_SOCKET_FINISH   NULL, our end() was flushed and shut down
  *   NC_SOCKET_DRAIN    NULL, the write queue emptied after write returned 0
@@ -398,7 +400,8 @@ typedef struct {
     bool had_error;
 } nc_socket_close_t;
 
-/* Node's 'lookup' (err, address, family, host): error NULL on success. */
+/* Node's 'lookup' (err, address, family, host): error NULL on success. Unlike Node, no
+ * 'lookup' comes after a destroy() that happened during the lookup: 'close' is last. */
 typedef struct {
     const nc_error_t *error;
     const char *address;

@@ -104,8 +104,8 @@ void nc__read_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 
 /* Fills ret from a sockaddr (IP or Unix); 0 or -EINVAL. */
 int nc__address_from(const struct sockaddr *sa, socklen_t len, nc_address_t *ret);
-/* Node's uvExceptionWithHostPort message: "<syscall> <CODE>: <msg> <addr>:<port>", or
- * "<syscall> <CODE>: <msg> <path>" when port < 0. */
+/* Node's system error: "<syscall> <CODE> <addr>:<port>" (or "<addr>" when port <= 0),
+ * with libuv's text after the code for listen, as uvExceptionWithHostPort has it. */
 int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *addr, int port);
 /* Builds a Unix address for path (abstract when path[0] is NUL); ERR_INVALID_ARG_VALUE
  * when it does not fit. */

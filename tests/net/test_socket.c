@@ -90,6 +90,33 @@ static void test_socket_order_server_ends(void **state)
     assert_true(p.same_base);
 }
 
+static void cli_late_reply(nc_socket_t *s, const void *a, void *d)
+{
+    (void)a;
+    trk_t *t = d;
+    /* allowHalfOpen: our side is still writable after the peer's end. */
+    nh_log(t->p->fx, "cli:w%s", nc_socket_writable(s) ? "true" : "false");
+    nc_socket_end(s, "late", 4);
+}
+
+static void test_socket_order_client_half_open(void **state)
+{
+    nh_fixture_t *fx = *state;
+    pair_t p;
+    pair_init(fx, &p, NULL);
+    nc_socket_release(p.cli);
+    nc_socket_options_t o = { .allow_half_open = true };
+    assert_int_equal(nc_socket_new(&fx->loop, &o, &p.cli), 0);
+    track(p.cli, &p.tc, true);
+    nc_socket_on(p.cli, NC_SOCKET_END, cli_late_reply, &p.tc);
+    p.on_conn = srv_end_bye;
+    pair_run(&p, false);
+    /* Node 20 (s8.js). */
+    assert_string_equal(only(fx, "cli"), "connect ready data:bye end wtrue finish close(false)");
+    assert_string_equal(only(fx, "srv"), "finish data end close(false)");
+    assert_string_equal(p.srv_data, "late");
+}
+
 static void test_socket_order_unix_path(void **state)
 {
     pair_t p;
@@ -329,13 +356,21 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_socket_order_basic),           T(test_socket_order_half_open),
-        T(test_socket_order_server_destroys), T(test_socket_order_server_ends),
-        T(test_socket_order_unix_path),       T(test_socket_order_unix_abstract),
-        T(test_socket_connect_host_name),     T(test_socket_destroy_during_lookup),
-        T(test_socket_connect_refused),       T(test_socket_connect_enoent),
-        T(test_socket_connect_arguments),     T(test_socket_write_after_end),
-        T(test_socket_write_unconnected),     T(test_socket_destroy_with_error),
+        T(test_socket_order_basic),
+        T(test_socket_order_half_open),
+        T(test_socket_order_server_destroys),
+        T(test_socket_order_server_ends),
+        T(test_socket_order_client_half_open),
+        T(test_socket_order_unix_path),
+        T(test_socket_order_unix_abstract),
+        T(test_socket_connect_host_name),
+        T(test_socket_destroy_during_lookup),
+        T(test_socket_connect_refused),
+        T(test_socket_connect_enoent),
+        T(test_socket_connect_arguments),
+        T(test_socket_write_after_end),
+        T(test_socket_write_unconnected),
+        T(test_socket_destroy_with_error),
         T(test_socket_destroy_soon),
     };
     return cmocka_run_group_tests_name("socket", tests, NULL, NULL);
