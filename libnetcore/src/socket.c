@@ -1,5 +1,5 @@
-/* socket.c: net.Socket's life cycle: creation (new, fd, accepted), connect, reading,
- * pause/resume, destroy and 'close', plus the properties Node exposes. */
+/* socket.c: net.Socket's life cycle: creation (new, fd, accepted), reading, the end of
+ * the readable side, pause/resume, destroy and 'close'. */
 #include "socket_internal.h"
 
 #include <errno.h>
