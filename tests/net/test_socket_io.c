@@ -298,6 +298,17 @@ static void test_socket_reset_and_destroy(void **state)
     nc_socket_release(p.cli);
 }
 
+static void test_socket_reset_seen_by_peer(void **state)
+{
+    pair_t p;
+    pair_init(*state, &p, NULL);
+    p.on_connect = cli_reset;
+    pair_run(&p, false);
+    /* Node 20 (s9.js a): the peer's read fails with ECONNRESET: 'error', close(true). */
+    assert_string_equal(only(p.fx, "cli"), "connect sync ready close(false)");
+    assert_string_equal(only(p.fx, "srv"), "error(ECONNRESET) close(true)");
+}
+
 static void cli_reset_pipe(pair_t *p, nc_socket_t *s)
 {
     (void)p;
@@ -413,6 +424,7 @@ int main(void)
         T(test_socket_keepalive_nodelay),
         T(test_socket_properties),
         T(test_socket_reset_and_destroy),
+        T(test_socket_reset_seen_by_peer),
         T(test_socket_reset_on_pipe),
         T(test_socket_from_fd),
         T(test_socket_unref),
