@@ -17,9 +17,7 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
         if (r < 0) {
             return nc__error(err, r, "The argument 'path' must fit in sun_path");
         }
-        bool abstract = o->path[0] == '\0';
-        snprintf(s->peer_text, sizeof(s->peer_text), "%s%.*s", abstract ? "@" : "",
-                 (int)(o->path_len - abstract), o->path + abstract);
+        nc__unix_display(o->path, o->path_len, s->peer_text, sizeof(s->peer_text));
         return 0;
     }
     if (o->port <= 0 || o->port > 65535) {

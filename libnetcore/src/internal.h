@@ -114,6 +114,8 @@ int nc__unix_addr(const char *path, size_t len, struct sockaddr_un *ret, socklen
 uv_handle_type nc__fd_stream_type(int fd);
 /* 4 or 6 for an IPv4 or IPv6 literal (no zone id), else 0. */
 int nc__ip_family(const char *host);
+/* A Unix path for messages: an abstract name's leading NUL shown as '@'. */
+void nc__unix_display(const char *path, size_t len, char *buf, size_t size);
 /* Sets SO_KEEPALIVE and, when enabling with a delay, TCP_KEEPIDLE (s), KEEPCNT, KEEPINTVL. */
 int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms);
 

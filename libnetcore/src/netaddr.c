@@ -141,3 +141,10 @@ uv_handle_type nc__fd_stream_type(int fd)
     }
     return domain == AF_UNIX ? UV_NAMED_PIPE : UV_UNKNOWN_HANDLE;
 }
+
+void nc__unix_display(const char *path, size_t len, char *buf, size_t size)
+{
+    /* Messages show an abstract name with '@' for its NUL, as ss(8) does. */
+    bool abstract = len > 0 && path[0] == '\0';
+    snprintf(buf, size, "%s%.*s", abstract ? "@" : "", (int)(len - abstract), path + abstract);
+}

@@ -302,10 +302,8 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
                          "The argument 'path' must fit in sun_path (%zu bytes)",
                          sizeof(un.sun_path) - 1);
     }
-    /* Messages show an abstract name with '@' for its NUL, as ss(8) does. */
     char shown[sizeof(un.sun_path) + 1];
-    snprintf(shown, sizeof(shown), "%s%.*s", o->path[0] == '\0' ? "@" : "",
-             (int)(o->path_len - (o->path[0] == '\0')), o->path + (o->path[0] == '\0'));
+    nc__unix_display(o->path, o->path_len, shown, sizeof(shown));
     handle_u *h = handle_new(s);
     if (h == NULL) {
         return -ENOMEM;
