@@ -189,18 +189,11 @@ static void handle_closed(uv_handle_t *h)
     nc__obj_release(obj);
 }
 
-/* The handle bound (r == 0) or failed: listen, then report the outcome on a later turn,
- * as Node does with emitListeningNT / emitErrorNT. */
-static void listen_finish(nc_server_t *s,
-                          handle_u *h,
-                          int r,
-                          int backlog,
-                          const char *addr,
-                          int port)
+/* The handle is bound: listen, then report the outcome on a later turn, as Node does
+ * with emitListeningNT / emitErrorNT. */
+static void listen_finish(nc_server_t *s, handle_u *h, int backlog, const char *addr, int port)
 {
-    if (r == 0) {
-        r = uv_listen(&h->s, backlog, on_connection);
-    }
+    int r = uv_listen(&h->s, backlog, on_connection);
     if (r < 0) {
         handle_close(s, h);
         nc__error_sys(&s->err, r, "listen", addr, port);
@@ -269,7 +262,7 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
         nc__tick_push(&s->t_error);
         return 0;
     }
-    listen_finish(s, h, 0, backlog, host, o->port);
+    listen_finish(s, h, backlog, host, o->port);
     return 0;
 }
 
@@ -320,7 +313,7 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
         nc__tick_push(&s->t_error);
         return 0;
     }
-    listen_finish(s, h, 0, backlog, shown, -1);
+    listen_finish(s, h, backlog, shown, -1);
     if (s->h == h && (o->readable_all || o->writable_all)) {
         int mode = (o->readable_all ? UV_READABLE : 0) | (o->writable_all ? UV_WRITABLE : 0);
         r = uv_pipe_chmod(&h->pipe, mode);
@@ -383,7 +376,7 @@ int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
         handle_close(s, h);
         return nc__error_sys(err, r, "listen", NULL, -1);
     }
-    listen_finish(s, h, 0, backlog > 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
+    listen_finish(s, h, backlog > 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
     return 0;
 }
 
