@@ -44,9 +44,9 @@ asan: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	    ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
 
-# The unit tests under valgrind: any leak or invalid access fails.
+# The unit and net tests under valgrind: any leak or invalid access fails.
 memcheck: build
-	ctest --test-dir $(BUILD) -L unit --output-on-failure -T memcheck \
+	ctest --test-dir $(BUILD) -L 'unit|net' --output-on-failure -T memcheck \
 	    --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite,indirect"
 
 bench: build

@@ -19,6 +19,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <uv.h>
+
 #if defined(NC_BUILDING)
 #define NC_EXTERN __attribute__((visibility("default")))
 #else
@@ -33,6 +35,13 @@ typedef struct nc_error_s nc_error_t;
 typedef struct nc_sockaddr_s nc_sockaddr_t;
 typedef struct nc_socketaddress_options_s nc_socketaddress_options_t;
 typedef struct nc_blocklist_s nc_blocklist_t;
+typedef struct nc_address_s nc_address_t;
+typedef struct nc_server_s nc_server_t;
+typedef struct nc_server_options_s nc_server_options_t;
+typedef struct nc_listen_options_s nc_listen_options_t;
+typedef struct nc_socket_s nc_socket_t;
+typedef struct nc_socket_options_s nc_socket_options_t;
+typedef struct nc_connect_options_s nc_connect_options_t;
 
 #define NC_VERSION_MAJOR 0
 #define NC_VERSION_MINOR 1
@@ -66,7 +75,8 @@ NC_EXTERN const char *nc_version_string(void);
     XX(ERR_UNKNOWN_ENCODING, -5018, "Unknown encoding")                                            \
     XX(ABORT_ERR, -5019, "The operation was aborted")                                              \
     XX(ERR_STREAM_PUSH_AFTER_EOF, -5020, "stream.push() after EOF")                                \
-    XX(ERR_AGGREGATE, -5021, "All connection attempts failed")
+    XX(ERR_AGGREGATE, -5021, "All connection attempts failed")                                     \
+    XX(ENOTFOUND, -5022, "getaddrinfo: name not found")
 
 typedef enum {
 #define NC_XX(name, value, msg) NC_##name = (value),
@@ -352,6 +362,309 @@ NC_EXTERN int nc_string_decoder_end(nc_string_decoder_t *dec,
                                     char *buf,
                                     size_t size,
                                     size_t *ret_len);
+/* ---- Events ------------------------------------------------------------------------ */
+
+/* Node: events.md "Class: EventEmitter", shared by Server and Socket.
+ * - Several listeners per event, called in the order they were added; a once-listener is
+ *   removed before it is called.
+ * - As in Node, emit works on the listeners present when it started: a listener added
+ *   during an emit is not called by it; a listener removed during an emit is still called
+ *   by that emit (Node copies the array), so its data must stay valid until the emit
+ *   returns. Removing during an emit never frees memory that the emit still walks.
+ * - No event fires inside the call that caused it: events caused by a call are deferred
+ *   to a per-loop queue drained after the current libuv callback, like process.nextTick.
+ * - Each event has its own argument struct, passed as `arg` (NULL where Node passes
+ *   nothing); the listener casts it to the type the event documents.
+ * - An 'error' with no listener is dropped (Node would throw); 'close' still follows.
+ * _on/_once return 0, -EINVAL (NULL cb, unknown event) or -ENOMEM. _off removes the most
+ * recently added listener with the same cb and data (as Node's removeListener) and returns
+ * 0, or -ENOENT. listener_count returns the number of listeners of the event. */
+
+/* Node's address() object, also used for local/remote addresses. For a Unix socket,
+ * `address` holds the path (an abstract name starts with a NUL byte, so use
+ * address_len), port is -1 and family is NULL. */
+struct nc_address_s {
+    char address[NC_ADDRSTRLEN];
+    size_t address_len;
+    int port;
+    const char *family; /* "IPv4", "IPv6" or NULL */
+};
+
+/* ---- Server ------------------------------------------------------------------------ */
+
+/* Node: node-net.md "Class: net.Server". Events and their `arg`:
+ *   NC_SERVER_LISTENING  NULL          once bound, a later turn after listen
+ *   NC_SERVER_CONNECTION nc_server_connection_t  a new socket, borrowed: the server
+ *                        keeps it alive until its 'close'; nc_socket_retain to keep it
+ *   NC_SERVER_CLOSE      NULL          after close() once every connection has ended
+ *   NC_SERVER_ERROR      nc_error_t    listen/accept failures; no 'close' follows
+ *   NC_SERVER_DROP       nc_server_drop_t  a connection refused by maxConnections */
+typedef enum {
+    NC_SERVER_LISTENING,
+    NC_SERVER_CONNECTION,
+    NC_SERVER_CLOSE,
+    NC_SERVER_ERROR,
+    NC_SERVER_DROP,
+    NC_SERVER_EVENT_COUNT
+} nc_server_event_t;
+
+typedef struct {
+    nc_socket_t *socket;
+} nc_server_connection_t;
+
+/* Node 20's 'drop' data: filled for TCP servers (has_address), empty for Unix ones. */
+typedef struct {
+    bool has_address;
+    nc_address_t local;
+    nc_address_t remote;
+} nc_server_drop_t;
+
+typedef void (*nc_server_event_cb)(nc_server_t *server, const void *arg, void *data);
+/* server.close(cb): status 0, or ERR_SERVER_NOT_RUNNING if it was not open. */
+typedef void (*nc_server_close_cb)(nc_server_t *server, int status, void *data);
+typedef void (*nc_server_connections_cb)(nc_server_t *server, int status, int count, void *data);
+
+/* Node: node-net.md "net.createServer([options][, connectionListener])". Zeroed options
+ * are Node's defaults. keep_alive_initial_delay is in milliseconds. high_water_mark 0
+ * means 16384; it becomes the accepted sockets' writable highWaterMark. */
+struct nc_server_options_s {
+    bool allow_half_open;
+    bool pause_on_connect;
+    bool no_delay;
+    bool keep_alive;
+    unsigned keep_alive_initial_delay;
+    size_t high_water_mark;
+};
+
+/* Node: node-net.md "server.listen(options[, callback])". With `path` set it is an IPC
+ * server on that path (path_len bytes; a leading NUL byte names an abstract socket),
+ * else a TCP server on host:port. host NULL listens on '::' (dual stack), or '0.0.0.0'
+ * where IPv6 cannot be bound. host must be an IP literal. backlog 0 means 511. */
+struct nc_listen_options_s {
+    int port;
+    const char *host;
+    const char *path;
+    size_t path_len;
+    int backlog;
+    bool exclusive; /* no cluster here: every handle is exclusive already */
+    bool ipv6_only;
+    bool readable_all;
+    bool writable_all;
+};
+
+/* A new server with one reference, owned by the caller. It is freed once the caller
+ * called nc_server_release and it is not listening and its 'close' (if any) was emitted.
+ * opts may be NULL. Errors: -EINVAL, -ENOMEM. */
+NC_EXTERN int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t **ret);
+/* The owner lets go. A listening server lives on until nc_server_close completes. */
+NC_EXTERN void nc_server_release(nc_server_t *server);
+
+NC_EXTERN int nc_server_on(nc_server_t *server,
+                           nc_server_event_t event,
+                           nc_server_event_cb cb,
+                           void *data);
+NC_EXTERN int nc_server_once(nc_server_t *server,
+                             nc_server_event_t event,
+                             nc_server_event_cb cb,
+                             void *data);
+NC_EXTERN int nc_server_off(nc_server_t *server,
+                            nc_server_event_t event,
+                            nc_server_event_cb cb,
+                            void *data);
+NC_EXTERN int nc_server_listener_count(nc_server_t *server, nc_server_event_t event);
+
+/* Starts listening. Thrown errors are returned (and described in *ret_err when not NULL):
+ * ERR_SERVER_ALREADY_LISTEN, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (host not an IP
+ * literal, path too long), ERR_MISSING_ARGS, uv_pipe_chmod's error. Bind and listen
+ * failures (EADDRINUSE, EACCES) are emitted as 'error' with Node's message, e.g.
+ * "listen EADDRINUSE: address already in use :::8080"; the server may listen again. */
+NC_EXTERN int nc_server_listen(nc_server_t *server,
+                               const nc_listen_options_t *opts,
+                               nc_error_t *ret_err);
+/* Node: "server.listen(handle[, backlog][, callback])" with { fd }. fd must be a bound TCP
+ * or Unix stream socket (ERR_INVALID_FD_TYPE otherwise); on success the server owns it
+ * and closes it on close. backlog 0 means 511. */
+NC_EXTERN int nc_server_listen_fd(nc_server_t *server, int fd, int backlog, nc_error_t *ret_err);
+
+/* Node: "server.close([callback])". Stops accepting; 'close' follows once every
+ * connection has ended. cb (may be NULL) is a once-listener of 'close' that receives
+ * ERR_SERVER_NOT_RUNNING when the server was not listening. Returns 0 or -ENOMEM. */
+NC_EXTERN int nc_server_close(nc_server_t *server, nc_server_close_cb cb, void *data);
+/* server.address(): 0, or -ENOTCONN where Node returns null. */
+NC_EXTERN int nc_server_address(const nc_server_t *server, nc_address_t *ret);
+NC_EXTERN bool nc_server_listening(const nc_server_t *server);
+/* cb runs on a later turn with the number of open connections. */
+NC_EXTERN int nc_server_get_connections(nc_server_t *server,
+                                        nc_server_connections_cb cb,
+                                        void *data);
+/* server.maxConnections: a negative value means no limit (Node's undefined). */
+NC_EXTERN void nc_server_set_max_connections(nc_server_t *server, int max);
+NC_EXTERN int nc_server_max_connections(const nc_server_t *server);
+/* The listening fd (Node's server._handle.fd), borrowed; -EBADF when not listening. */
+NC_EXTERN int nc_server_fileno(const nc_server_t *server);
+/* Loop liveness only; memory is nc_server_release's business. */
+NC_EXTERN void nc_server_ref(nc_server_t *server);
+NC_EXTERN void nc_server_unref(nc_server_t *server);
+
+/* ---- Socket ------------------------------------------------------------------------ */
+
+/* Node: node-net.md "Class: net.Socket". Events and their `arg`:
+ *   NC_SOCKET_CONNECT, NC_SOCKET_READY  NULL, once connected ('ready' right after)
+ *   NC_SOCKET_DATA     nc_socket_data_t: bytes valid only during the call (they live
+ *                      in a buffer shared by the loop); adding a listener starts the flow
+ *                      unless pause() was called. While not flowing nothing is read:
+ *                      the bytes wait in the kernel, not in memory of ours
+ *   NC_SOCKET_END      NULL, the peer ended its side
+ *   NC_SOCKET_FINISH   NULL, our end() was flushed and shut down
+ *   NC_SOCKET_DRAIN    NULL, the write queue emptied after write returned 0
+ *   NC_SOCKET_ERROR    nc_error_t; 'close' follows
+ *   NC_SOCKET_CLOSE    nc_socket_close_t, always last
+ *   NC_SOCKET_TIMEOUT  NULL, idle for the setTimeout delay; nothing is closed
+ *   NC_SOCKET_LOOKUP   nc_socket_lookup_t, after resolving a host name, before connecting */
+typedef enum {
+    NC_SOCKET_CONNECT,
+    NC_SOCKET_READY,
+    NC_SOCKET_DATA,
+    NC_SOCKET_END,
+    NC_SOCKET_FINISH,
+    NC_SOCKET_DRAIN,
+    NC_SOCKET_ERROR,
+    NC_SOCKET_CLOSE,
+    NC_SOCKET_TIMEOUT,
+    NC_SOCKET_LOOKUP,
+    NC_SOCKET_EVENT_COUNT
+} nc_socket_event_t;
+
+typedef struct {
+    const char *base;
+    size_t len;
+} nc_socket_data_t;
+
+typedef struct {
+    bool had_error;
+} nc_socket_close_t;
+
+/* Node's 'lookup' (err, address, family, host): error NULL on success. Unlike Node, no
+ * 'lookup' comes after a destroy() that happened during the lookup: 'close' is last. */
+typedef struct {
+    const nc_error_t *error;
+    const char *address;
+    int family; /* 4 or 6; 0 with an error */
+    const char *host;
+} nc_socket_lookup_t;
+
+typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *data);
+/* A write's completion: 0, or the error (-ECANCELED when destroyed first,
+ * ERR_STREAM_WRITE_AFTER_END, ERR_SOCKET_CLOSED, a write error). */
+typedef void (*nc_socket_write_cb)(nc_socket_t *socket, int status, void *data);
+
+/* Node: "new net.Socket([options])". has_fd wraps an existing TCP or Unix stream socket
+ * (the socket owns it on success); readable/writable only matter with an fd, as in Node.
+ * high_water_mark 0 means 16384. */
+struct nc_socket_options_s {
+    bool has_fd;
+    int fd;
+    bool allow_half_open;
+    bool readable;
+    bool writable;
+    size_t high_water_mark;
+};
+
+/* Node: "socket.connect(options[, connectListener])". `path` (path_len bytes, a leading
+ * NUL for an abstract name) makes an IPC connection; else host and port. host is an IP
+ * literal, or a name resolved with getaddrinfo off the loop thread ('lookup' follows),
+ * restricted to `family` (0, 4 or 6); the first address is used. NULL means 127.0.0.1.
+ * Delays in ms. */
+struct nc_connect_options_s {
+    int port;
+    const char *host;
+    int family;
+    const char *path;
+    size_t path_len;
+    bool no_delay;
+    bool keep_alive;
+    unsigned keep_alive_initial_delay;
+};
+
+/* A new socket with one reference, owned by the caller; it is freed once 'close' was
+ * emitted and every reference was released. opts may be NULL. Errors: -EINVAL, -ENOMEM,
+ * ERR_INVALID_FD_TYPE, the open error. */
+NC_EXTERN int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t **ret);
+NC_EXTERN nc_socket_t *nc_socket_retain(nc_socket_t *socket);
+/* Lets go of a reference. NULL is a no-op. Returns NULL. A socket that is still open
+ * stays open; release never closes. */
+NC_EXTERN nc_socket_t *nc_socket_release(nc_socket_t *socket);
+
+NC_EXTERN int nc_socket_on(nc_socket_t *socket,
+                           nc_socket_event_t event,
+                           nc_socket_event_cb cb,
+                           void *data);
+NC_EXTERN int nc_socket_once(nc_socket_t *socket,
+                             nc_socket_event_t event,
+                             nc_socket_event_cb cb,
+                             void *data);
+NC_EXTERN int nc_socket_off(nc_socket_t *socket,
+                            nc_socket_event_t event,
+                            nc_socket_event_cb cb,
+                            void *data);
+NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t event);
+
+/* Starts connecting; 'connect' or 'error' follows. Errors: ERR_SOCKET_CLOSED (destroyed),
+ * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (family,
+ * host over 255 bytes, path too long). Failures to resolve or connect are emitted as
+ * 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1", "getaddrinfo
+ * ENOTFOUND name"). */
+NC_EXTERN int nc_socket_connect(nc_socket_t *socket,
+                                const nc_connect_options_t *opts,
+                                nc_error_t *ret_err);
+
+/* Node: "socket.write(data[, encoding][, callback])". Tries to write at once; what the
+ * kernel does not take is copied and queued. Returns 1 when writableLength stays below
+ * highWaterMark, 0 when the caller should wait for 'drain', or a negative error
+ * (ERR_STREAM_WRITE_AFTER_END, ERR_STREAM_DESTROYED, ERR_SOCKET_CLOSED) which cb also
+ * receives on a later turn. cb may be NULL. */
+NC_EXTERN int nc_socket_write(nc_socket_t *socket,
+                              const void *buf,
+                              size_t len,
+                              nc_socket_write_cb cb,
+                              void *data);
+/* Node: "socket.end([data])": writes buf (len may be 0) then half-closes. */
+NC_EXTERN int nc_socket_end(nc_socket_t *socket, const void *buf, size_t len);
+/* Node: "socket.destroy([error])". error 0 for none; a negative code is emitted as
+ * 'error' (message nc_strerror) before 'close'. Idempotent. */
+NC_EXTERN void nc_socket_destroy(nc_socket_t *socket, int error);
+NC_EXTERN void nc_socket_destroy_soon(nc_socket_t *socket);
+/* Node: "socket.resetAndDestroy()": RST instead of FIN. ERR_INVALID_HANDLE_TYPE on a Unix
+ * socket. */
+NC_EXTERN int nc_socket_reset_and_destroy(nc_socket_t *socket);
+NC_EXTERN void nc_socket_pause(nc_socket_t *socket);
+NC_EXTERN void nc_socket_resume(nc_socket_t *socket);
+/* TCP only; a no-op elsewhere (as Node). Returns 0 or the setsockopt error. */
+NC_EXTERN int nc_socket_set_no_delay(nc_socket_t *socket, bool no_delay);
+NC_EXTERN int nc_socket_set_keep_alive(nc_socket_t *socket, bool enable, unsigned initial_delay_ms);
+/* Idle timeout in ms, 0 disables. 'timeout' fires once per idle period. */
+NC_EXTERN void nc_socket_set_timeout(nc_socket_t *socket, uint64_t timeout_ms);
+NC_EXTERN void nc_socket_ref(nc_socket_t *socket);
+NC_EXTERN void nc_socket_unref(nc_socket_t *socket);
+
+/* The socket's fd (Node's socket._handle.fd), borrowed; -EBADF without an open handle. */
+NC_EXTERN int nc_socket_fileno(const nc_socket_t *socket);
+NC_EXTERN uint64_t nc_socket_bytes_read(const nc_socket_t *socket);
+NC_EXTERN uint64_t nc_socket_bytes_written(const nc_socket_t *socket);
+NC_EXTERN bool nc_socket_connecting(const nc_socket_t *socket);
+NC_EXTERN bool nc_socket_destroyed(const nc_socket_t *socket);
+NC_EXTERN bool nc_socket_pending(const nc_socket_t *socket);
+NC_EXTERN bool nc_socket_readable(const nc_socket_t *socket);
+NC_EXTERN bool nc_socket_writable(const nc_socket_t *socket);
+/* "opening", "open", "readOnly", "writeOnly" or "closed". */
+NC_EXTERN const char *nc_socket_ready_state(const nc_socket_t *socket);
+NC_EXTERN size_t nc_socket_writable_length(const nc_socket_t *socket);
+/* bufferSize: writableLength, or -ENOTCONN where Node gives undefined (no handle). */
+NC_EXTERN int64_t nc_socket_buffer_size(const nc_socket_t *socket);
+NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
+/* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. */
+NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
+NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
 
 #ifdef __cplusplus
 }

@@ -32,7 +32,6 @@ static void encode_utf16le(const uint8_t *s, size_t len, struct sink *k);
 static void encode_latin1(const uint8_t *s, size_t len, struct sink *k);
 static void encode_hex(const uint8_t *s, size_t len, struct sink *k);
 static void encode_base64(const uint8_t *s, size_t len, struct sink *k);
-static int unhex(uint8_t c);
 static int unbase64(uint8_t c);
 
 /* Every spelling Node's normalizeEncoding() knows (lib/internal/util.js). It lowercases
@@ -310,7 +309,7 @@ static void encode_hex(const uint8_t *s, size_t len, struct sink *k)
     struct units u = { .s = s, .len = len };
     uint16_t a, b;
     while (units_next(&u, &a) && units_next(&u, &b)) {
-        int hi = unhex((uint8_t)a), lo = unhex((uint8_t)b);
+        int hi = nc__hex_value((uint8_t)a), lo = nc__hex_value((uint8_t)b);
         if (hi < 0 || lo < 0) {
             return;
         }
@@ -349,20 +348,6 @@ static void encode_base64(const uint8_t *s, size_t len, struct sink *k)
             nsextets = 0;
         }
     }
-}
-
-static int unhex(uint8_t c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 static int unbase64(uint8_t c)

@@ -5,8 +5,25 @@
 #include "netcore.h"
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <sys/un.h>
 
 #define NC_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The value of an ASCII hex digit, or -1: shared by isIP, URL hosts and hex decoding. */
+static inline int nc__hex_value(int c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
 
 /* Fills *err (when not NULL) with a Node-style error: code, no syscall/address, a
  * printf-formatted message. Returns code, so that `return nc__error(err, r, ...)` reads
@@ -62,5 +79,106 @@ int nc__url_socketaddress(const char *s, size_t len, nc_sockaddr_t *ret);
 size_t nc__utf8_decode(const uint8_t *s, size_t len, uint32_t *ret_cp);
 /* Writes the UTF-8 form of the scalar value cp to out; returns its length (1-4). */
 size_t nc__utf8_encode(uint32_t cp, uint8_t out[4]);
+/* ---- Objects, events and the per-loop deferred queue (emitter.c, loop.c) ---------- */
+
+#include <uv.h>
+
+#define nc__container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
+
+typedef void (*nc__fn)(void);
+
+typedef struct nc__listener_s {
+    struct nc__listener_s *next;
+    nc__fn fn;
+    void *data;
+    uint64_t added;   /* emitter generation when added */
+    uint64_t removed; /* generation when removed, 0 while live */
+    int event;
+    bool once;
+} nc__listener_t;
+
+typedef struct {
+    nc__listener_t *head;
+    nc__listener_t **tailp;
+    uint64_t gen;
+    unsigned depth; /* emits in progress: removed nodes are freed when it is back to 0 */
+    int nevents;
+} nc__emitter_t;
+
+typedef struct {
+    nc__listener_t *cur;
+    uint64_t gen;
+    int event;
+} nc__emit_iter_t;
+
+void nc__emitter_init(nc__emitter_t *em, int nevents);
+void nc__emitter_clear(nc__emitter_t *em);
+int nc__emitter_on(nc__emitter_t *em, int event, nc__fn fn, void *data, bool once);
+int nc__emitter_off(nc__emitter_t *em, int event, nc__fn fn, void *data);
+int nc__emitter_count(const nc__emitter_t *em, int event);
+/* Typed emit loops: begin, then next until it returns false, then end. */
+void nc__emit_begin(nc__emitter_t *em, int event, nc__emit_iter_t *it);
+bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void **ret_data);
+void nc__emit_end(nc__emitter_t *em);
+
+typedef struct nc__loop_s nc__loop_t;
+typedef struct nc__obj_s nc__obj_t;
+
+/* What Server and Socket share: their loop's context, a memory refcount (owner, queued
+ * ticks, open handles, emits in progress each hold one) and the emitter. */
+struct nc__obj_s {
+    nc__loop_t *lp;
+    uv_loop_t *loop;
+    unsigned refs;
+    void (*finalize)(nc__obj_t *obj);
+    nc__emitter_t em;
+};
+
+/* A deferred call, embedded in the object or request it belongs to: no allocation. */
+typedef struct nc__tick_s {
+    struct nc__tick_s *next;
+    void (*fn)(struct nc__tick_s *t);
+    nc__obj_t *obj;
+    bool queued;
+} nc__tick_t;
+
+int nc__obj_init(nc__obj_t *obj, uv_loop_t *loop, int nevents, void (*finalize)(nc__obj_t *));
+void nc__obj_retain(nc__obj_t *obj);
+void nc__obj_release(nc__obj_t *obj);
+
+void nc__tick_init(nc__tick_t *t, nc__obj_t *obj, void (*fn)(nc__tick_t *));
+/* Queues t (once; a queued tick is not queued again) and holds obj until it ran. */
+void nc__tick_push(nc__tick_t *t);
+/* Runs the queue dry: every libuv callback of libnetcore ends with it, as Node runs
+ * process.nextTick callbacks after each callback from the loop. */
+void nc__loop_drain(nc__loop_t *lp);
+/* The loop's read buffer, shared by every socket of the loop (one read at a time). */
+void nc__read_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+
+/* ---- Addresses and errors of Server and Socket ------------------------------------ */
+
+/* Fills ret from a sockaddr (IP or Unix); 0 or -EINVAL. */
+int nc__address_from(const struct sockaddr *sa, socklen_t len, nc_address_t *ret);
+/* Node's system error: "<syscall> <CODE> <addr>:<port>" (or "<addr>" when port <= 0),
+ * with libuv's text after the code for listen, as uvExceptionWithHostPort has it. */
+int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *addr, int port);
+/* Builds a Unix address for path (abstract when path[0] is NUL); ERR_INVALID_ARG_VALUE
+ * when it does not fit. */
+int nc__unix_addr(const char *path, size_t len, struct sockaddr_un *ret, socklen_t *ret_len);
+/* UV_TCP or UV_NAMED_PIPE for a TCP or Unix stream socket, else UV_UNKNOWN_HANDLE. */
+uv_handle_type nc__fd_stream_type(int fd);
+/* 4 or 6 for an IPv4 or IPv6 literal (no zone id), else 0. */
+int nc__ip_family(const char *host);
+/* A Unix path for messages: an abstract name's leading NUL shown as '@'. */
+void nc__unix_display(const char *path, size_t len, char *buf, size_t size);
+/* Sets SO_KEEPALIVE and, when enabling with a delay, TCP_KEEPIDLE (s), KEEPCNT, KEEPINTVL. */
+int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms);
+
+/* Server <-> Socket. */
+int nc__socket_accepted(nc_server_t *server,
+                        uv_stream_t *handle,
+                        const nc_server_options_t *opts,
+                        nc_socket_t **ret);
+void nc__server_connection_gone(nc_server_t *server);
 
 #endif

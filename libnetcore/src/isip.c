@@ -5,25 +5,10 @@
 
 #include <string.h>
 
-static int hex_value(char c);
 static bool is_zone_char(char c);
 static size_t dec_octet(const char *s, size_t len, uint8_t *ret);
 static size_t hex_group(const char *s, size_t len, uint16_t *ret);
 static bool ip6_expand(const uint16_t *words, size_t n, size_t gap, uint8_t out[16]);
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 /* The zone id's class in IPv6Reg: [0-9a-zA-Z-.:] */
 static bool is_zone_char(char c)
@@ -78,8 +63,8 @@ static size_t hex_group(const char *s, size_t len, uint16_t *ret)
 {
     size_t n = 0;
     unsigned v = 0;
-    while (n < len && n < 5 && hex_value(s[n]) >= 0) {
-        v = v * 16 + (unsigned)hex_value(s[n]);
+    while (n < len && n < 5 && nc__hex_value(s[n]) >= 0) {
+        v = v * 16 + (unsigned)nc__hex_value(s[n]);
         n++;
     }
     if (n == 0 || n == 5) {

@@ -46,7 +46,6 @@ struct authority {
 };
 
 static size_t skip_tab_newline(const char *s, size_t i, size_t end);
-static int hex_digit(int c);
 static uint64_t number_push(uint64_t v, unsigned radix, int digit);
 static void label_push(struct ipv4_label *l, char c);
 static bool label_value(const struct ipv4_label *l, uint64_t *ret);
@@ -68,20 +67,6 @@ static size_t skip_tab_newline(const char *s, size_t i, size_t end)
     return i;
 }
 
-static int hex_digit(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 static uint64_t number_push(uint64_t v, unsigned radix, int digit)
 {
     v = v * radix + (uint64_t)digit;
@@ -90,7 +75,7 @@ static uint64_t number_push(uint64_t v, unsigned radix, int digit)
 
 static void label_push(struct ipv4_label *l, char c)
 {
-    int d = hex_digit(c);
+    int d = nc__hex_value(c);
     if (l->n == 0) {
         l->c0 = c;
         l->ok10 = l->ok8 = l->ok16 = true;
@@ -198,11 +183,11 @@ static int host_byte(struct host_reader *r)
     }
     size_t i1 = skip_tab_newline(r->s, r->pos, r->end);
     size_t i2 = i1 < r->end ? skip_tab_newline(r->s, i1 + 1, r->end) : r->end;
-    if (i2 >= r->end || hex_digit(r->s[i1]) < 0 || hex_digit(r->s[i2]) < 0) {
+    if (i2 >= r->end || nc__hex_value(r->s[i1]) < 0 || nc__hex_value(r->s[i2]) < 0) {
         return c;
     }
     r->pos = i2 + 1;
-    return hex_digit(r->s[i1]) * 16 + hex_digit(r->s[i2]);
+    return nc__hex_value(r->s[i1]) * 16 + nc__hex_value(r->s[i2]);
 }
 
 /* The UTS #46 mapping of one code point, for the few that can matter. */

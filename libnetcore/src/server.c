@@ -1,0 +1,569 @@
+/* server.c: net.Server. Listens on TCP, Unix paths (abstract names included) and
+ * inherited fds, accepts into sockets, counts them for maxConnections and 'close'. */
+#include "internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define NC_DEFAULT_BACKLOG 511 /* Node: node-net.md "server.listen()": 511 (not 512) */
+
+typedef union {
+    uv_handle_t h;
+    uv_stream_t s;
+    uv_tcp_t tcp;
+    uv_pipe_t pipe;
+} handle_u;
+
+struct nc_server_s {
+    nc__obj_t obj;
+    nc_server_options_t opts;
+    handle_u *h; /* the listening handle; NULL when not listening */
+    bool listening;
+    bool closing; /* close() called: 'close' is due once drained */
+    bool unref;
+    int max_connections;
+    int connections;
+    nc_error_t err;
+    nc__tick_t t_listening;
+    nc__tick_t t_error;
+    nc__tick_t t_close;
+};
+
+typedef struct {
+    nc_server_close_cb cb;
+    void *data;
+    int status;
+} close_req_t;
+
+typedef struct {
+    nc__tick_t tick;
+    nc_server_connections_cb cb;
+    void *data;
+    int count; /* Node reads _connections at the call, reports it on the next tick */
+} conn_req_t;
+
+static void server_finalize(nc__obj_t *obj);
+static void server_emit(nc_server_t *s, nc_server_event_t ev, const void *arg);
+static void tick_listening(nc__tick_t *t);
+static void tick_error(nc__tick_t *t);
+static void tick_close(nc__tick_t *t);
+static void on_connection(uv_stream_t *h, int status);
+static void handle_closed(uv_handle_t *h);
+static void emit_close_if_drained(nc_server_t *s);
+
+int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t **ret)
+{
+    if (loop == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    nc_server_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    int r = nc__obj_init(&s->obj, loop, NC_SERVER_EVENT_COUNT, server_finalize);
+    if (r < 0) {
+        free(s);
+        return r;
+    }
+    if (opts != NULL) {
+        s->opts = *opts;
+    }
+    s->max_connections = -1;
+    s->err.port = -1;
+    nc__tick_init(&s->t_listening, &s->obj, tick_listening);
+    nc__tick_init(&s->t_error, &s->obj, tick_error);
+    nc__tick_init(&s->t_close, &s->obj, tick_close);
+    *ret = s;
+    return 0;
+}
+
+void nc_server_release(nc_server_t *s)
+{
+    if (s != NULL) {
+        nc__obj_release(&s->obj);
+    }
+}
+
+static void close_req_fire(nc_server_t *s, const void *arg, void *data)
+{
+    (void)arg;
+    close_req_t *req = data;
+    req->cb(s, req->status, req->data);
+    free(req);
+}
+
+static void server_finalize(nc__obj_t *obj)
+{
+    nc_server_t *s = nc__container_of(obj, nc_server_t, obj);
+    /* close() callbacks whose 'close' never came own their request. */
+    for (nc__listener_t *l = obj->em.head; l != NULL; l = l->next) {
+        if (l->fn == (nc__fn)close_req_fire && !(l->once && l->removed != 0)) {
+            free(l->data);
+        }
+    }
+    nc__emitter_clear(&obj->em);
+    nc_error_clear(&s->err);
+    free(s);
+}
+
+static void server_emit(nc_server_t *s, nc_server_event_t ev, const void *arg)
+{
+    nc__emit_iter_t it;
+    nc__fn fn;
+    void *data;
+    nc__obj_retain(&s->obj);
+    nc__emit_begin(&s->obj.em, (int)ev, &it);
+    while (nc__emit_next(&s->obj.em, &it, &fn, &data)) {
+        ((nc_server_event_cb)fn)(s, arg, data);
+    }
+    nc__emit_end(&s->obj.em);
+    nc__obj_release(&s->obj);
+}
+
+int nc_server_on(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
+{
+    return s == NULL ? -EINVAL : nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, false);
+}
+
+int nc_server_once(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
+{
+    return s == NULL ? -EINVAL : nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, true);
+}
+
+int nc_server_off(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
+{
+    return s == NULL ? -EINVAL : nc__emitter_off(&s->obj.em, (int)event, (nc__fn)cb, data);
+}
+
+int nc_server_listener_count(nc_server_t *s, nc_server_event_t event)
+{
+    return s == NULL ? -EINVAL : nc__emitter_count(&s->obj.em, (int)event);
+}
+
+static void tick_listening(nc__tick_t *t)
+{
+    nc_server_t *s = nc__container_of(t, nc_server_t, t_listening);
+    /* Node: emitListeningNT checks that the server is still listening. */
+    if (s->listening) {
+        server_emit(s, NC_SERVER_LISTENING, NULL);
+    }
+}
+
+static void tick_error(nc__tick_t *t)
+{
+    nc_server_t *s = nc__container_of(t, nc_server_t, t_error);
+    server_emit(s, NC_SERVER_ERROR, &s->err);
+}
+
+static void tick_close(nc__tick_t *t)
+{
+    nc_server_t *s = nc__container_of(t, nc_server_t, t_close);
+    s->closing = false;
+    server_emit(s, NC_SERVER_CLOSE, NULL);
+}
+
+/* A new handle of the server's, held by the server until its close callback. */
+static handle_u *handle_new(nc_server_t *s)
+{
+    handle_u *h = calloc(1, sizeof(*h));
+    if (h != NULL) {
+        h->h.data = &s->obj;
+    }
+    return h;
+}
+
+static void handle_close(nc_server_t *s, handle_u *h)
+{
+    nc__obj_retain(&s->obj);
+    uv_close(&h->h, handle_closed);
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    nc__obj_t *obj = h->data;
+    free(h);
+    nc__loop_drain(obj->lp);
+    nc__obj_release(obj);
+}
+
+/* The handle is bound: listen, then report the outcome on a later turn, as Node does
+ * with emitListeningNT / emitErrorNT. */
+static void listen_finish(nc_server_t *s, handle_u *h, int backlog, const char *addr, int port)
+{
+    int r = uv_listen(&h->s, backlog, on_connection);
+    if (r < 0) {
+        handle_close(s, h);
+        nc__error_sys(&s->err, r, "listen", addr, port);
+        nc__tick_push(&s->t_error);
+        return;
+    }
+    s->h = h;
+    s->listening = true;
+    s->closing = false;
+    if (s->unref) {
+        uv_unref(&h->h);
+    }
+    nc__tick_push(&s->t_listening);
+}
+
+static int tcp_bind(nc_server_t *s, handle_u *h, const char *host, int port, bool v6only)
+{
+    struct sockaddr_storage ss;
+    int family = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+    int r = family == AF_INET6 ? uv_ip6_addr(host, port, (struct sockaddr_in6 *)&ss)
+                               : uv_ip4_addr(host, port, (struct sockaddr_in *)&ss);
+    if (r == 0) {
+        r = uv_tcp_init_ex(s->obj.loop, &h->tcp, (unsigned)family);
+    }
+    if (r < 0) {
+        free(h);
+        return r;
+    }
+    /* libuv sets SO_REUSEADDR in uv_tcp_bind, as Node's doc says every socket has. */
+    r = uv_tcp_bind(&h->tcp, (struct sockaddr *)&ss, v6only ? UV_TCP_IPV6ONLY : 0);
+    if (r < 0) {
+        handle_close(s, h);
+    }
+    return r;
+}
+
+static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
+{
+    if (o->port < 0 || o->port > 65535) {
+        return nc__error(err, NC_ERR_SOCKET_BAD_PORT,
+                         "options.port should be >= 0 and < 65536. Received type number (%d).",
+                         o->port);
+    }
+    if (o->host != NULL && nc__ip_family(o->host) == 0) {
+        char shown[NC_ADDRSTRLEN];
+        nc__inspect_string(shown, sizeof(shown), o->host, strlen(o->host));
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
+                         "The argument 'host' must be an IP address. Received %s", shown);
+    }
+    const char *host = o->host != NULL ? o->host : "::";
+    handle_u *h = handle_new(s);
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    int r = tcp_bind(s, h, host, o->port, o->ipv6_only);
+    if (r < 0 && o->host == NULL) {
+        /* Node: no host means '::', or '0.0.0.0' when IPv6 cannot be bound. */
+        host = "0.0.0.0";
+        if ((h = handle_new(s)) == NULL) {
+            return -ENOMEM;
+        }
+        r = tcp_bind(s, h, host, o->port, false);
+    }
+    if (r < 0) {
+        nc__error_sys(&s->err, r, "listen", host, o->port);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    listen_finish(s, h, backlog, host, o->port);
+    return 0;
+}
+
+/* libuv 1.44's uv_pipe_bind takes a C string: an abstract name is bound by hand. */
+static int pipe_bind(handle_u *h, const struct sockaddr_un *un, socklen_t len)
+{
+    if (un->sun_path[0] != '\0') {
+        return uv_pipe_bind(&h->pipe, un->sun_path);
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    int r = bind(fd, (const struct sockaddr *)un, len) == 0 ? 0 : -errno;
+    if (r == 0) {
+        r = uv_pipe_open(&h->pipe, fd);
+    }
+    if (r < 0) {
+        close(fd);
+    }
+    return r;
+}
+
+static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
+{
+    struct sockaddr_un un;
+    socklen_t len;
+    if (nc__unix_addr(o->path, o->path_len, &un, &len) < 0) {
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
+                         "The argument 'path' must fit in sun_path (%zu bytes)",
+                         sizeof(un.sun_path) - 1);
+    }
+    char shown[sizeof(un.sun_path) + 1];
+    nc__unix_display(o->path, o->path_len, shown, sizeof(shown));
+    handle_u *h = handle_new(s);
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    int r = uv_pipe_init(s->obj.loop, &h->pipe, 0);
+    if (r < 0) {
+        free(h);
+        return r;
+    }
+    r = pipe_bind(h, &un, len);
+    if (r < 0) {
+        handle_close(s, h);
+        nc__error_sys(&s->err, r, "listen", shown, -1);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    listen_finish(s, h, backlog, shown, -1);
+    if (s->h == h && (o->readable_all || o->writable_all)) {
+        int mode = (o->readable_all ? UV_READABLE : 0) | (o->writable_all ? UV_WRITABLE : 0);
+        r = uv_pipe_chmod(&h->pipe, mode);
+        if (r < 0) {
+            /* Node closes the handle and throws errnoException(err, 'uv_pipe_chmod'). */
+            s->listening = false;
+            s->h = NULL;
+            handle_close(s, h);
+            return nc__error_sys(err, r, "uv_pipe_chmod", NULL, -1);
+        }
+    }
+    return 0;
+}
+
+int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t *err)
+{
+    if (s == NULL || opts == NULL) {
+        return -EINVAL;
+    }
+    if (s->h != NULL) {
+        return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
+                         nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
+    }
+    if (opts->backlog < 0) {
+        return nc__error(err, NC_ERR_OUT_OF_RANGE, "backlog must be >= 0");
+    }
+    int backlog = opts->backlog > 0 ? opts->backlog : NC_DEFAULT_BACKLOG;
+    if (opts->path != NULL) {
+        return listen_pipe(s, opts, backlog, err);
+    }
+    return listen_tcp(s, opts, backlog, err);
+}
+
+int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
+{
+    if (s == NULL || fd < 0 || backlog < 0) {
+        return -EINVAL;
+    }
+    if (s->h != NULL) {
+        return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
+                         nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
+    }
+    uv_handle_type type = nc__fd_stream_type(fd);
+    if (type != UV_TCP && type != UV_NAMED_PIPE) {
+        return nc__error(err, NC_ERR_INVALID_FD_TYPE, "Unsupported fd type: UNKNOWN");
+    }
+    handle_u *h = handle_new(s);
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    int r =
+        type == UV_TCP ? uv_tcp_init(s->obj.loop, &h->tcp) : uv_pipe_init(s->obj.loop, &h->pipe, 0);
+    if (r < 0) {
+        free(h);
+        return r;
+    }
+    r = type == UV_TCP ? uv_tcp_open(&h->tcp, fd) : uv_pipe_open(&h->pipe, fd);
+    if (r < 0) {
+        /* The fd stays the caller's: the handle never took it. */
+        handle_close(s, h);
+        return nc__error_sys(err, r, "listen", NULL, -1);
+    }
+    listen_finish(s, h, backlog > 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
+    return 0;
+}
+
+static void drop_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* Node: node-net.md "Event: 'drop'": over maxConnections the connection is closed and
+ * 'drop' tells its addresses (TCP only). */
+static void drop_connection(nc_server_t *s)
+{
+    handle_u *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return;
+    }
+    nc_server_drop_t drop = { .has_address = false };
+    bool tcp = s->h->h.type == UV_TCP;
+    int r = tcp ? uv_tcp_init(s->obj.loop, &c->tcp) : uv_pipe_init(s->obj.loop, &c->pipe, 0);
+    if (r < 0) {
+        free(c);
+        return;
+    }
+    if (uv_accept(&s->h->s, &c->s) == 0 && tcp) {
+        struct sockaddr_storage l, p;
+        int ll = sizeof(l), pl = sizeof(p);
+        if (uv_tcp_getsockname(&c->tcp, (struct sockaddr *)&l, &ll) == 0 &&
+            uv_tcp_getpeername(&c->tcp, (struct sockaddr *)&p, &pl) == 0 &&
+            nc__address_from((struct sockaddr *)&l, (socklen_t)ll, &drop.local) == 0 &&
+            nc__address_from((struct sockaddr *)&p, (socklen_t)pl, &drop.remote) == 0) {
+            drop.has_address = true;
+        }
+    }
+    uv_close(&c->h, drop_closed);
+    server_emit(s, NC_SERVER_DROP, &drop);
+}
+
+static void on_connection(uv_stream_t *h, int status)
+{
+    nc_server_t *s = nc__container_of(h->data, nc_server_t, obj);
+    nc__obj_retain(&s->obj);
+    if (status < 0) {
+        nc__error_sys(&s->err, status, "accept", NULL, -1);
+        server_emit(s, NC_SERVER_ERROR, &s->err);
+    } else if (s->max_connections >= 0 && s->connections >= s->max_connections) {
+        drop_connection(s);
+    } else {
+        nc_socket_t *sock;
+        int r = nc__socket_accepted(s, h, &s->opts, &sock);
+        if (r < 0) {
+            nc__error_sys(&s->err, r, "accept", NULL, -1);
+            server_emit(s, NC_SERVER_ERROR, &s->err);
+        } else {
+            s->connections++;
+            nc_server_connection_t ev = { .socket = sock };
+            server_emit(s, NC_SERVER_CONNECTION, &ev);
+        }
+    }
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+void nc__server_connection_gone(nc_server_t *s)
+{
+    s->connections--;
+    emit_close_if_drained(s);
+}
+
+static void emit_close_if_drained(nc_server_t *s)
+{
+    /* Node: _emitCloseIfDrained, 'close' once no handle and no connection remain. */
+    if (s->closing && s->h == NULL && s->connections == 0) {
+        nc__tick_push(&s->t_close);
+    }
+}
+
+int nc_server_close(nc_server_t *s, nc_server_close_cb cb, void *data)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (cb != NULL) {
+        close_req_t *req = malloc(sizeof(*req));
+        if (req == NULL) {
+            return -ENOMEM;
+        }
+        *req = (close_req_t){ cb, data, s->h != NULL ? 0 : NC_ERR_SERVER_NOT_RUNNING };
+        int r = nc__emitter_on(&s->obj.em, NC_SERVER_CLOSE, (nc__fn)close_req_fire, req, true);
+        if (r < 0) {
+            free(req);
+            return r;
+        }
+    }
+    if (s->h != NULL) {
+        handle_close(s, s->h);
+        s->h = NULL;
+        s->listening = false;
+    }
+    s->closing = true;
+    emit_close_if_drained(s);
+    return 0;
+}
+
+int nc_server_address(const nc_server_t *s, nc_address_t *ret)
+{
+    if (s == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    if (s->h == NULL) {
+        return -ENOTCONN;
+    }
+    uv_os_fd_t fd;
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    if (uv_fileno(&s->h->h, &fd) < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) != 0) {
+        return -ENOTCONN;
+    }
+    return nc__address_from((struct sockaddr *)&ss, len, ret);
+}
+
+bool nc_server_listening(const nc_server_t *s)
+{
+    return s != NULL && s->listening;
+}
+
+static void tick_connections(nc__tick_t *t)
+{
+    conn_req_t *req = nc__container_of(t, conn_req_t, tick);
+    nc_server_t *s = nc__container_of(t->obj, nc_server_t, obj);
+    req->cb(s, 0, req->count, req->data);
+    free(req);
+}
+
+int nc_server_get_connections(nc_server_t *s, nc_server_connections_cb cb, void *data)
+{
+    if (s == NULL || cb == NULL) {
+        return -EINVAL;
+    }
+    conn_req_t *req = malloc(sizeof(*req));
+    if (req == NULL) {
+        return -ENOMEM;
+    }
+    nc__tick_init(&req->tick, &s->obj, tick_connections);
+    req->cb = cb;
+    req->data = data;
+    req->count = s->connections;
+    nc__tick_push(&req->tick);
+    return 0;
+}
+
+void nc_server_set_max_connections(nc_server_t *s, int max)
+{
+    if (s != NULL) {
+        s->max_connections = max < 0 ? -1 : max;
+    }
+}
+
+int nc_server_max_connections(const nc_server_t *s)
+{
+    return s == NULL ? -EINVAL : s->max_connections;
+}
+
+void nc_server_ref(nc_server_t *s)
+{
+    if (s != NULL) {
+        s->unref = false;
+        if (s->h != NULL) {
+            uv_ref(&s->h->h);
+        }
+    }
+}
+
+void nc_server_unref(nc_server_t *s)
+{
+    if (s != NULL) {
+        s->unref = true;
+        if (s->h != NULL) {
+            uv_unref(&s->h->h);
+        }
+    }
+}
+
+int nc_server_fileno(const nc_server_t *s)
+{
+    uv_os_fd_t fd;
+    if (s == NULL || s->h == NULL || uv_fileno(&s->h->h, &fd) < 0) {
+        return -EBADF;
+    }
+    return fd;
+}

@@ -1,0 +1,430 @@
+/* socket.c: net.Socket's life cycle: creation (new, fd, accepted), reading, the end of
+ * the readable side, pause/resume, destroy and 'close'. */
+#include "socket_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void socket_finalize(nc__obj_t *obj);
+static void tick_end(nc__tick_t *t);
+static void tick_autoend(nc__tick_t *t);
+static void tick_error(nc__tick_t *t);
+static void tick_close(nc__tick_t *t);
+static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
+
+static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
+{
+    nc_socket_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    if (nc__obj_init(&s->obj, loop, NC_SOCKET_EVENT_COUNT, socket_finalize) < 0) {
+        free(s);
+        return NULL;
+    }
+    s->hwm = hwm != 0 ? hwm : NC_DEFAULT_HIGH_WATER_MARK;
+    s->flowing = -1;
+    s->r_enabled = true;
+    s->w_enabled = true;
+    s->err.port = -1;
+    s->pending_tail = &s->pending;
+    nc__tick_init(&s->t_connect, &s->obj, nc__socket_tick_connect);
+    nc__tick_init(&s->t_end, &s->obj, tick_end);
+    nc__tick_init(&s->t_autoend, &s->obj, tick_autoend);
+    nc__tick_init(&s->t_error, &s->obj, tick_error);
+    nc__tick_init(&s->t_close, &s->obj, tick_close);
+    nc__tick_init(&s->t_drain, &s->obj, nc__socket_tick_drain);
+    nc__tick_init(&s->t_finish, &s->obj, nc__socket_tick_finish);
+    return s;
+}
+
+/* Initialises the handle (TCP for tcp, else a pipe); it holds a reference until closed. */
+int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family)
+{
+    int r = tcp ? uv_tcp_init_ex(s->obj.loop, &s->u.tcp, (unsigned)family)
+                : uv_pipe_init(s->obj.loop, &s->u.pipe, 0);
+    if (r < 0) {
+        return r;
+    }
+    s->u.h.data = &s->obj;
+    s->has_handle = true;
+    s->is_tcp = tcp;
+    nc__obj_retain(&s->obj);
+    if (s->unref) {
+        uv_unref(&s->u.h);
+    }
+    return 0;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+    nc_socket_t *s = nc__container_of(h->data, nc_socket_t, obj);
+    /* Node: the handle's close callback emits 'close' (net.js Socket._destroy). */
+    s->close_emitted = true;
+    nc_socket_close_t ev = { .had_error = s->had_error };
+    nc__socket_emit(s, NC_SOCKET_CLOSE, &ev);
+    if (s->lib_owned) {
+        s->lib_owned = false;
+        nc__obj_release(&s->obj);
+    }
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    nc__obj_release(h->data);
+}
+
+static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
+{
+    uv_handle_type type = nc__fd_stream_type(o->fd);
+    if (type != UV_TCP && type != UV_NAMED_PIPE) {
+        return NC_ERR_INVALID_FD_TYPE;
+    }
+    int r = nc__socket_handle_init(s, type == UV_TCP, AF_UNSPEC);
+    if (r < 0) {
+        return r;
+    }
+    r = type == UV_TCP ? uv_tcp_open(&s->u.tcp, o->fd) : uv_pipe_open(&s->u.pipe, o->fd);
+    if (r < 0) {
+        return r;
+    }
+    /* Node: node-net.md "new net.Socket([options])": readable and writable default to
+     * false when an fd is passed. */
+    s->connected = true;
+    s->r_enabled = o->readable;
+    s->w_enabled = o->writable;
+    return 0;
+}
+
+int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t **ret)
+{
+    if (loop == NULL || ret == NULL || (opts != NULL && opts->has_fd && opts->fd < 0)) {
+        return -EINVAL;
+    }
+    nc_socket_t *s = socket_alloc(loop, opts != NULL ? opts->high_water_mark : 0);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    if (opts != NULL) {
+        s->allow_half_open = opts->allow_half_open;
+        if (opts->has_fd) {
+            int r = open_fd(s, opts);
+            if (r < 0) {
+                /* The fd stays the caller's: detach it before closing the handle. */
+                s->lib_owned = true;
+                s->close_emitted = true;
+                if (s->has_handle) {
+                    s->destroyed = true;
+                    uv_close(&s->u.h, handle_closed);
+                } else {
+                    nc__obj_release(&s->obj);
+                }
+                return r;
+            }
+        }
+    }
+    *ret = s;
+    return 0;
+}
+
+int nc__socket_accepted(nc_server_t *server,
+                        uv_stream_t *listener,
+                        const nc_server_options_t *o,
+                        nc_socket_t **ret)
+{
+    nc_socket_t *s = socket_alloc(listener->loop, o->high_water_mark);
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    bool tcp = listener->type == UV_TCP;
+    int r = nc__socket_handle_init(s, tcp, AF_UNSPEC);
+    if (r == 0) {
+        r = uv_accept(listener, &s->u.s);
+    }
+    s->lib_owned = true;
+    if (r < 0) {
+        nc__socket_destroy(s, false);
+        return r;
+    }
+    s->connected = true;
+    s->allow_half_open = o->allow_half_open;
+    /* Node: pauseOnConnect leaves readableFlowing false until resume(). */
+    s->flowing = o->pause_on_connect ? 0 : -1;
+    if (tcp && o->no_delay) {
+        uv_tcp_nodelay(&s->u.tcp, 1);
+    }
+    if (tcp && o->keep_alive) {
+        uv_os_fd_t fd;
+        if (uv_fileno(&s->u.h, &fd) == 0) {
+            nc__tcp_keepalive(fd, true, o->keep_alive_initial_delay);
+        }
+    }
+    s->server = server;
+    nc__obj_retain((nc__obj_t *)server);
+    *ret = s;
+    return 0;
+}
+
+nc_socket_t *nc_socket_retain(nc_socket_t *s)
+{
+    if (s != NULL) {
+        nc__obj_retain(&s->obj);
+    }
+    return s;
+}
+
+nc_socket_t *nc_socket_release(nc_socket_t *s)
+{
+    if (s != NULL) {
+        nc__obj_release(&s->obj);
+    }
+    return NULL;
+}
+
+static void socket_finalize(nc__obj_t *obj)
+{
+    nc_socket_t *s = nc__container_of(obj, nc_socket_t, obj);
+    nc__socket_cancel_pending(s);
+    if (s->server != NULL) {
+        nc__obj_release((nc__obj_t *)s->server);
+    }
+    nc__emitter_clear(&obj->em);
+    nc_error_clear(&s->err);
+    free(s);
+}
+
+void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg)
+{
+    nc__emit_iter_t it;
+    nc__fn fn;
+    void *data;
+    nc__obj_retain(&s->obj);
+    nc__emit_begin(&s->obj.em, (int)ev, &it);
+    while (nc__emit_next(&s->obj.em, &it, &fn, &data)) {
+        ((nc_socket_event_cb)fn)(s, arg, data);
+    }
+    nc__emit_end(&s->obj.em);
+    nc__obj_release(&s->obj);
+}
+
+int nc_socket_on(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb cb, void *data)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    int r = nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, false);
+    /* Node: adding a 'data' listener resumes a stream that was not paused explicitly. */
+    if (r == 0 && event == NC_SOCKET_DATA && s->flowing == -1) {
+        nc_socket_resume(s);
+    }
+    return r;
+}
+
+int nc_socket_once(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb cb, void *data)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    int r = nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, true);
+    if (r == 0 && event == NC_SOCKET_DATA && s->flowing == -1) {
+        nc_socket_resume(s);
+    }
+    return r;
+}
+
+int nc_socket_off(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb cb, void *data)
+{
+    return s == NULL ? -EINVAL : nc__emitter_off(&s->obj.em, (int)event, (nc__fn)cb, data);
+}
+
+int nc_socket_listener_count(nc_socket_t *s, nc_socket_event_t event)
+{
+    return s == NULL ? -EINVAL : nc__emitter_count(&s->obj.em, (int)event);
+}
+
+void nc__socket_update_reading(nc_socket_t *s)
+{
+    bool want = s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled &&
+                s->flowing == 1;
+    if (want && !s->reading) {
+        if (uv_read_start(&s->u.s, nc__read_alloc, on_read) == 0) {
+            s->reading = true;
+        }
+    } else if (!want && s->reading) {
+        uv_read_stop(&s->u.s);
+        s->reading = false;
+    }
+}
+
+static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
+{
+    nc_socket_t *s = nc__container_of(h->data, nc_socket_t, obj);
+    nc__obj_retain(&s->obj);
+    if (nread > 0) {
+        s->bytes_read += (uint64_t)nread;
+        nc__socket_timer_refresh(s);
+        nc_socket_data_t ev = { .base = buf->base, .len = (size_t)nread };
+        nc__socket_emit(s, NC_SOCKET_DATA, &ev);
+    } else if (nread == UV_EOF) {
+        s->eof = true;
+        nc__socket_update_reading(s);
+        /* Node: push(null) emits 'end' on a later tick (endReadableNT). */
+        nc__tick_push(&s->t_end);
+    } else if (nread < 0) {
+        nc__error_sys(&s->err, (int)nread, "read", NULL, -1);
+        nc__socket_destroy(s, true);
+    }
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+static void tick_end(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_end);
+    if (s->destroyed || s->end_emitted) {
+        return;
+    }
+    s->end_emitted = true;
+    nc__socket_emit(s, NC_SOCKET_END, NULL);
+    if (s->destroyed) {
+        return;
+    }
+    /* Node: endReadableNT ends the writable side unless allowHalfOpen, else destroys
+     * once the writable side is done too. */
+    if (!s->allow_half_open && s->w_enabled && !s->ending) {
+        nc__tick_push(&s->t_autoend);
+    } else if (s->finished || !s->w_enabled) {
+        nc__socket_destroy(s, false);
+    }
+}
+
+static void tick_autoend(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_autoend);
+    if (!s->destroyed) {
+        nc_socket_end(s, NULL, 0);
+    }
+}
+
+static void tick_error(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_error);
+    nc__socket_emit(s, NC_SOCKET_ERROR, &s->err);
+}
+
+static void tick_close(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_close);
+    s->close_emitted = true;
+    /* Node emits this 'close' (no handle) without an argument: falsy. */
+    nc_socket_close_t ev = { .had_error = false };
+    nc__socket_emit(s, NC_SOCKET_CLOSE, &ev);
+    if (s->lib_owned) {
+        s->lib_owned = false;
+        nc__obj_release(&s->obj);
+    }
+}
+
+void nc__socket_destroy(nc_socket_t *s, bool had_error)
+{
+    if (s->destroyed) {
+        return;
+    }
+    s->destroyed = true;
+    s->connecting = false;
+    s->had_error = had_error;
+    if (s->timer_inited) {
+        /* The reference set_timeout took goes in timer_closed. */
+        uv_close((uv_handle_t *)&s->timer, timer_closed);
+    }
+    nc__socket_cancel_pending(s);
+    if (s->server != NULL) {
+        nc__server_connection_gone(s->server);
+    }
+    if (had_error) {
+        nc__tick_push(&s->t_error);
+    }
+    if (!s->has_handle) {
+        nc__tick_push(&s->t_close);
+        return;
+    }
+    uv_os_fd_t fd;
+    if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
+        /* RST instead of FIN: SO_LINGER with a zero timeout, then close. */
+        struct linger l = { .l_onoff = 1, .l_linger = 0 };
+        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+    }
+    s->reading = false;
+    uv_close(&s->u.h, handle_closed);
+}
+
+void nc_socket_destroy(nc_socket_t *s, int error)
+{
+    if (s == NULL || s->destroyed) {
+        return;
+    }
+    if (error < 0) {
+        nc__error(&s->err, error, "%s", nc_strerror(error));
+    }
+    nc__socket_destroy(s, error < 0);
+}
+
+void nc_socket_destroy_soon(nc_socket_t *s)
+{
+    if (s == NULL || s->destroyed) {
+        return;
+    }
+    /* Node: end() if still writable, then destroy at once if finished, else on 'finish'. */
+    if (!s->ending) {
+        nc_socket_end(s, NULL, 0);
+    }
+    if (s->finished) {
+        nc__socket_destroy(s, false);
+    } else {
+        s->destroy_soon = true;
+    }
+}
+
+int nc_socket_reset_and_destroy(nc_socket_t *s)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (s->has_handle && !s->is_tcp) {
+        return NC_ERR_INVALID_HANDLE_TYPE;
+    }
+    if (s->connecting) {
+        /* Node: reset once connected. */
+        s->reset_on_connect = true;
+        return 0;
+    }
+    if (!s->has_handle) {
+        /* Node: no handle, so destroy with ERR_SOCKET_CLOSED. */
+        nc_socket_destroy(s, NC_ERR_SOCKET_CLOSED);
+        return 0;
+    }
+    s->reset = true;
+    nc__socket_destroy(s, false);
+    return 0;
+}
+
+void nc_socket_pause(nc_socket_t *s)
+{
+    if (s != NULL) {
+        s->flowing = 0;
+        nc__socket_update_reading(s);
+    }
+}
+
+void nc_socket_resume(nc_socket_t *s)
+{
+    if (s != NULL) {
+        s->flowing = 1;
+        nc__socket_update_reading(s);
+    }
+}

@@ -1,0 +1,64 @@
+/* socket_internal.h: the net.Socket object, shared by socket.c (life cycle, connect,
+ * read, destroy) and socket_write.c (write, end, drain, finish). */
+#ifndef NC_SOCKET_INTERNAL_H
+#define NC_SOCKET_INTERNAL_H
+
+#include "internal.h"
+
+#define NC_DEFAULT_HIGH_WATER_MARK 16384 /* Node 20's writable highWaterMark */
+
+typedef struct nc__wreq_s nc__wreq_t;
+
+struct nc_socket_s {
+    nc__obj_t obj;
+    union {
+        uv_handle_t h;
+        uv_stream_t s;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } u;
+    uv_connect_t creq;
+    uv_getaddrinfo_t greq;
+    char host[256]; /* a name to resolve, "" for an IP literal */
+    uv_shutdown_t sreq;
+    uv_timer_t timer;
+    nc_server_t *server; /* accepted by it; held until finalize */
+    bool lib_owned;      /* accepted: the library lets go after 'close' */
+    bool has_handle, is_tcp, timer_inited;
+    bool connecting, connected, destroyed, had_error, close_emitted;
+    bool r_enabled, w_enabled; /* Node's readable/writable options */
+    bool eof, end_emitted;     /* readable side */
+    bool ending, shutdown_sent, finished, destroy_soon;
+    bool reading, unref, reset, reset_on_connect;
+    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
+    bool allow_half_open;
+    size_t hwm, wlen;
+    bool need_drain;
+    unsigned inflight;
+    uint64_t bytes_read, bytes_written, timeout_ms;
+    nc__wreq_t *pending; /* written while connecting */
+    nc__wreq_t **pending_tail;
+    nc_connect_options_t copts;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    char peer_text[NC_ADDRSTRLEN];
+    nc_error_t err;
+    nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+};
+
+int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
+void nc__socket_update_reading(nc_socket_t *s);
+void nc__socket_tick_connect(nc__tick_t *t);
+void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg);
+/* Node's destroy(err): 'error' on a later turn when had_error (s->err filled), then
+ * 'close' once the handle closed. */
+void nc__socket_destroy(nc_socket_t *s, bool had_error);
+void nc__socket_timer_refresh(nc_socket_t *s);
+/* After connecting: flush what was written meanwhile, and end() if asked. */
+void nc__socket_flush_pending(nc_socket_t *s);
+void nc__socket_maybe_shutdown(nc_socket_t *s);
+void nc__socket_cancel_pending(nc_socket_t *s);
+void nc__socket_tick_finish(nc__tick_t *t);
+void nc__socket_tick_drain(nc__tick_t *t);
+
+#endif

@@ -1,0 +1,216 @@
+/* socket_props.c: net.Socket's options and properties: setNoDelay, setKeepAlive,
+ * setTimeout, ref/unref, byte counters, states and addresses. */
+#include "socket_internal.h"
+
+#include <errno.h>
+
+static void on_timer(uv_timer_t *t)
+{
+    nc_socket_t *s = nc__container_of(t->data, nc_socket_t, obj);
+    nc__obj_retain(&s->obj);
+    nc__socket_emit(s, NC_SOCKET_TIMEOUT, NULL);
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+void nc__socket_timer_refresh(nc_socket_t *s)
+{
+    if (s->timer_inited && s->timeout_ms > 0 && !s->destroyed) {
+        uv_timer_start(&s->timer, on_timer, s->timeout_ms, 0);
+    }
+}
+
+void nc_socket_set_timeout(nc_socket_t *s, uint64_t timeout_ms)
+{
+    if (s == NULL || s->destroyed) {
+        return;
+    }
+    s->timeout_ms = timeout_ms;
+    if (timeout_ms == 0) {
+        if (s->timer_inited) {
+            uv_timer_stop(&s->timer);
+        }
+        return;
+    }
+    if (!s->timer_inited) {
+        uv_timer_init(s->obj.loop, &s->timer);
+        s->timer.data = &s->obj;
+        /* Node's socket timeouts are unref'd timers: they never keep the loop alive. */
+        uv_unref((uv_handle_t *)&s->timer);
+        s->timer_inited = true;
+        nc__obj_retain(&s->obj); /* released by the timer's close callback */
+    }
+    nc__socket_timer_refresh(s);
+}
+
+uint64_t nc_socket_timeout(const nc_socket_t *s)
+{
+    return s == NULL ? 0 : s->timeout_ms;
+}
+
+static int tcp_fd(const nc_socket_t *s, uv_os_fd_t *fd)
+{
+    if (!s->has_handle || !s->is_tcp || s->destroyed) {
+        return -EBADF;
+    }
+    return uv_fileno(&s->u.h, fd);
+}
+
+int nc_socket_set_no_delay(nc_socket_t *s, bool no_delay)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (s->connecting) {
+        s->copts.no_delay = no_delay;
+        return 0;
+    }
+    uv_os_fd_t fd;
+    if (tcp_fd(s, &fd) < 0) {
+        return 0;
+    }
+    return uv_tcp_nodelay(&s->u.tcp, no_delay ? 1 : 0);
+}
+
+int nc_socket_set_keep_alive(nc_socket_t *s, bool enable, unsigned initial_delay_ms)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (s->connecting) {
+        s->copts.keep_alive = enable;
+        s->copts.keep_alive_initial_delay = initial_delay_ms;
+        return 0;
+    }
+    uv_os_fd_t fd;
+    if (tcp_fd(s, &fd) < 0) {
+        return 0;
+    }
+    return nc__tcp_keepalive(fd, enable, initial_delay_ms);
+}
+
+void nc_socket_ref(nc_socket_t *s)
+{
+    if (s != NULL) {
+        s->unref = false;
+        if (s->has_handle) {
+            uv_ref(&s->u.h);
+        }
+    }
+}
+
+void nc_socket_unref(nc_socket_t *s)
+{
+    if (s != NULL) {
+        s->unref = true;
+        if (s->has_handle) {
+            uv_unref(&s->u.h);
+        }
+    }
+}
+
+uint64_t nc_socket_bytes_read(const nc_socket_t *s)
+{
+    return s == NULL ? 0 : s->bytes_read;
+}
+
+uint64_t nc_socket_bytes_written(const nc_socket_t *s)
+{
+    return s == NULL ? 0 : s->bytes_written;
+}
+
+bool nc_socket_connecting(const nc_socket_t *s)
+{
+    return s != NULL && s->connecting;
+}
+
+bool nc_socket_destroyed(const nc_socket_t *s)
+{
+    return s != NULL && s->destroyed;
+}
+
+bool nc_socket_pending(const nc_socket_t *s)
+{
+    /* Node: !this._handle || this.connecting */
+    return s != NULL && (!s->has_handle || s->destroyed || s->connecting);
+}
+
+bool nc_socket_readable(const nc_socket_t *s)
+{
+    /* Node's Readable getter: not destroyed, no error, 'end' not emitted. */
+    return s != NULL && s->r_enabled && !s->destroyed && !s->end_emitted;
+}
+
+bool nc_socket_writable(const nc_socket_t *s)
+{
+    return s != NULL && s->w_enabled && !s->destroyed && !s->ending;
+}
+
+const char *nc_socket_ready_state(const nc_socket_t *s)
+{
+    if (s == NULL) {
+        return "closed";
+    }
+    if (s->connecting) {
+        return "opening";
+    }
+    bool r = nc_socket_readable(s), w = nc_socket_writable(s);
+    if (r && w) {
+        return "open";
+    }
+    if (r) {
+        return "readOnly";
+    }
+    return w ? "writeOnly" : "closed";
+}
+
+size_t nc_socket_writable_length(const nc_socket_t *s)
+{
+    return s == NULL ? 0 : s->wlen;
+}
+
+int64_t nc_socket_buffer_size(const nc_socket_t *s)
+{
+    if (s == NULL || !s->has_handle || s->destroyed) {
+        return -ENOTCONN;
+    }
+    return (int64_t)s->wlen;
+}
+
+static int sock_name(const nc_socket_t *s, bool peer, nc_address_t *ret)
+{
+    if (s == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    uv_os_fd_t fd;
+    if (!s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
+        return -ENOTCONN;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
+                 : getsockname(fd, (struct sockaddr *)&ss, &len);
+    if (r != 0) {
+        return -errno;
+    }
+    return nc__address_from((struct sockaddr *)&ss, len, ret);
+}
+
+int nc_socket_address(const nc_socket_t *s, nc_address_t *ret)
+{
+    return sock_name(s, false, ret);
+}
+
+int nc_socket_remote_address(const nc_socket_t *s, nc_address_t *ret)
+{
+    return sock_name(s, true, ret);
+}
+
+int nc_socket_fileno(const nc_socket_t *s)
+{
+    uv_os_fd_t fd;
+    if (s == NULL || !s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
+        return -EBADF;
+    }
+    return fd;
+}

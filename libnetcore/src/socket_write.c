@@ -1,0 +1,318 @@
+/* socket_write.c: the writable side of net.Socket: write (try at once, queue the rest),
+ * writableLength and 'drain', end() with its shutdown and 'finish'. */
+#include "socket_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nc__wreq_s {
+    uv_write_t req;
+    nc__tick_t tick; /* completes on a later turn when the write finished at once */
+    nc__wreq_t *next;
+    nc_socket_t *s;
+    nc_socket_write_cb cb;
+    void *data;
+    size_t len; /* what this write added to writableLength */
+    size_t nbuf;
+    int status;
+    char buf[];
+};
+
+static void on_write(uv_write_t *req, int status);
+static void tick_wreq(nc__tick_t *t);
+
+static nc__wreq_t *wreq_new(nc_socket_t *s,
+                            const void *buf,
+                            size_t n,
+                            nc_socket_write_cb cb,
+                            void *data)
+{
+    nc__wreq_t *w = malloc(sizeof(*w) + n);
+    if (w == NULL) {
+        return NULL;
+    }
+    memset(w, 0, sizeof(*w));
+    nc__tick_init(&w->tick, &s->obj, tick_wreq);
+    w->s = s;
+    w->cb = cb;
+    w->data = data;
+    w->nbuf = n;
+    if (n > 0) {
+        memcpy(w->buf, buf, n);
+    }
+    return w;
+}
+
+/* Node: afterWrite: the callback, then 'drain' once the queue emptied. */
+static void after_write(nc_socket_t *s, nc_socket_write_cb cb, void *data, int status)
+{
+    if (cb != NULL) {
+        cb(s, status, data);
+    }
+    if (s->need_drain && s->wlen == 0 && !s->destroyed) {
+        s->need_drain = false;
+        nc__socket_emit(s, NC_SOCKET_DRAIN, NULL);
+    }
+}
+
+static void tick_wreq(nc__tick_t *t)
+{
+    nc__wreq_t *w = nc__container_of(t, nc__wreq_t, tick);
+    nc_socket_t *s = w->s;
+    nc_socket_write_cb cb = w->cb;
+    void *data = w->data;
+    int status = w->status;
+    free(w);
+    after_write(s, cb, data, status);
+}
+
+void nc__socket_tick_drain(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_drain);
+    after_write(s, NULL, NULL, 0);
+}
+
+static void write_failed(nc_socket_t *s, int r)
+{
+    if (!s->destroyed) {
+        nc__error_sys(&s->err, r, "write", NULL, -1);
+        nc__socket_destroy(s, true);
+    }
+}
+
+/* Hands len bytes to the kernel: uv_try_write first, the rest copied into a request
+ * (w, or a new one). Returns 0 or a negative error; the callback always runs later. */
+static int submit(nc_socket_t *s,
+                  const char *buf,
+                  size_t len,
+                  nc__wreq_t *w,
+                  nc_socket_write_cb cb,
+                  void *data)
+{
+    ssize_t n = 0;
+    if (s->inflight == 0 && len > 0) {
+        uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+        n = uv_try_write(&s->u.s, &b, 1);
+        if (n == UV_EAGAIN || n == UV_ENOSYS) {
+            n = 0;
+        }
+    }
+    if (n < 0 || (size_t)n == len) {
+        s->wlen -= len;
+        int status = n < 0 ? (int)n : 0;
+        if (w == NULL && (cb != NULL || status < 0)) {
+            w = wreq_new(s, NULL, 0, cb, data);
+        }
+        if (w != NULL) {
+            w->status = status;
+            nc__tick_push(&w->tick);
+        } else if (s->need_drain) {
+            nc__tick_push(&s->t_drain);
+        }
+        if (status < 0) {
+            write_failed(s, status);
+        }
+        return status;
+    }
+    size_t rest = len - (size_t)n;
+    if (w == NULL) {
+        w = wreq_new(s, buf + n, rest, cb, data);
+        if (w == NULL) {
+            s->wlen -= len;
+            write_failed(s, -ENOMEM);
+            return -ENOMEM;
+        }
+    } else if (n > 0) {
+        memmove(w->buf, w->buf + n, rest);
+    }
+    w->len = len;
+    w->req.data = w;
+    uv_buf_t b = uv_buf_init(w->buf, (unsigned)rest);
+    int r = uv_write(&w->req, &s->u.s, &b, 1, on_write);
+    if (r < 0) {
+        s->wlen -= len;
+        w->status = r;
+        nc__tick_push(&w->tick);
+        write_failed(s, r);
+        return r;
+    }
+    s->inflight++;
+    nc__obj_retain(&s->obj);
+    return 0;
+}
+
+static void on_write(uv_write_t *req, int status)
+{
+    nc__wreq_t *w = req->data;
+    nc_socket_t *s = w->s;
+    s->inflight--;
+    s->wlen -= w->len;
+    if (status < 0 && status != UV_ECANCELED) {
+        write_failed(s, status);
+    }
+    nc_socket_write_cb cb = w->cb;
+    void *data = w->data;
+    free(w);
+    nc__socket_timer_refresh(s);
+    after_write(s, cb, data, status);
+    nc__socket_maybe_shutdown(s);
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+/* Node: _write's errors: the callback gets err on a later tick; errorOrDestroy. */
+static int write_refused(nc_socket_t *s, int err, nc_socket_write_cb cb, void *data)
+{
+    if (cb != NULL) {
+        nc__wreq_t *w = wreq_new(s, NULL, 0, cb, data);
+        if (w != NULL) {
+            w->status = err;
+            nc__tick_push(&w->tick);
+        }
+    }
+    if (!s->destroyed) {
+        nc__error(&s->err, err, "%s", nc_strerror(err));
+        nc__socket_destroy(s, true);
+    }
+    return err;
+}
+
+int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write_cb cb, void *data)
+{
+    if (s == NULL || (buf == NULL && len > 0) || len > UINT32_MAX) {
+        return -EINVAL;
+    }
+    if (s->ending) {
+        return write_refused(s, NC_ERR_STREAM_WRITE_AFTER_END, cb, data);
+    }
+    if (s->destroyed) {
+        return write_refused(s, NC_ERR_STREAM_DESTROYED, cb, data);
+    }
+    if (!s->connecting && !s->connected) {
+        /* Node: _writeGeneric without a handle fails with ERR_SOCKET_CLOSED. */
+        return write_refused(s, NC_ERR_SOCKET_CLOSED, cb, data);
+    }
+    s->wlen += len;
+    s->bytes_written += len;
+    if (s->connecting) {
+        nc__wreq_t *w = wreq_new(s, buf, len, cb, data);
+        if (w == NULL) {
+            s->wlen -= len;
+            return -ENOMEM;
+        }
+        *s->pending_tail = w;
+        s->pending_tail = &w->next;
+    } else {
+        nc__socket_timer_refresh(s);
+        submit(s, buf, len, NULL, cb, data);
+    }
+    /* Node 20 compares after the write was tried: a chunk the kernel took at once no
+     * longer counts, one it took in part counts whole until its callback. */
+    bool ok = s->wlen < s->hwm;
+    if (!ok) {
+        s->need_drain = true;
+    }
+    return ok && !s->destroyed;
+}
+
+void nc__socket_flush_pending(nc_socket_t *s)
+{
+    while (s->pending != NULL && !s->destroyed) {
+        nc__wreq_t *w = s->pending;
+        s->pending = w->next;
+        if (s->pending == NULL) {
+            s->pending_tail = &s->pending;
+        }
+        submit(s, w->buf, w->nbuf, w, w->cb, w->data);
+    }
+}
+
+void nc__socket_cancel_pending(nc_socket_t *s)
+{
+    while (s->pending != NULL) {
+        nc__wreq_t *w = s->pending;
+        s->pending = w->next;
+        s->wlen -= w->nbuf;
+        if (w->cb != NULL && s->obj.refs > 0 && !s->close_emitted) {
+            w->status = -ECANCELED;
+            nc__tick_push(&w->tick);
+        } else {
+            free(w);
+        }
+    }
+    s->pending_tail = &s->pending;
+}
+
+static void finish(nc_socket_t *s)
+{
+    s->finished = true;
+    nc__socket_emit(s, NC_SOCKET_FINISH, NULL);
+    if (s->destroyed) {
+        return;
+    }
+    /* Node: autoDestroy once the readable side has ended too; destroySoon on 'finish'. */
+    if (s->end_emitted || !s->r_enabled || s->destroy_soon) {
+        nc__socket_destroy(s, false);
+    }
+}
+
+void nc__socket_tick_finish(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_finish);
+    if (!s->destroyed && !s->finished) {
+        finish(s);
+    }
+}
+
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    nc_socket_t *s = req->data;
+    (void)status; /* Node: afterShutdown ignores the status */
+    if (!s->destroyed) {
+        finish(s);
+    }
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+void nc__socket_maybe_shutdown(nc_socket_t *s)
+{
+    if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0) {
+        return;
+    }
+    s->shutdown_sent = true;
+    if (!s->w_enabled) {
+        nc__tick_push(&s->t_finish);
+        return;
+    }
+    s->sreq.data = s;
+    int r = uv_shutdown(&s->sreq, &s->u.s, on_shutdown);
+    if (r == 0) {
+        nc__obj_retain(&s->obj);
+    } else if (r == UV_ENOTCONN) {
+        nc__tick_push(&s->t_finish);
+    } else {
+        nc__error_sys(&s->err, r, "shutdown", NULL, -1);
+        nc__socket_destroy(s, true);
+    }
+}
+
+int nc_socket_end(nc_socket_t *s, const void *buf, size_t len)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    if (len > 0) {
+        int r = nc_socket_write(s, buf, len, NULL, NULL);
+        if (r < 0) {
+            return r;
+        }
+    }
+    if (s->ending || s->destroyed) {
+        return 0;
+    }
+    s->ending = true;
+    nc__socket_maybe_shutdown(s);
+    return 0;
+}
