@@ -113,6 +113,8 @@ NB_EXTERN bool nb_client_wants_write(const nb_client_t *c);
 /* The protocol version agreed in hello, and whether the daemon offers an operation. */
 NB_EXTERN int nb_client_protocol_version(const nb_client_t *c);
 NB_EXTERN bool nb_client_has_capability(const nb_client_t *c, const char *op);
+/* The daemon's name and version as its hello said ("netbrokerd 0.1.0"), or "". */
+NB_EXTERN const char *nb_client_daemon(const nb_client_t *c);
 
 /* ---- Non-blocking calls -------------------------------------------------------------
  * send queues a request ({"op":op,"args":args_json}; args_json NULL for none) with

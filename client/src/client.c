@@ -44,6 +44,7 @@ struct nb_client_s {
     int fd;
     int failed; /* sticky: the first fatal code */
     int version;
+    char daemon[64]; /* hello's "daemon", for humans */
     int64_t next_id;
     json_t *capabilities;
     nb_proto_reader_t *reader;
@@ -209,6 +210,8 @@ static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
     }
     c->version = (int)version;
     c->capabilities = json_incref(caps);
+    const char *daemon = json_string_value(json_object_get(result, "daemon"));
+    snprintf(c->daemon, sizeof(c->daemon), "%s", daemon != NULL ? daemon : "");
     json_decref(msg);
     return 0;
 }
@@ -244,6 +247,11 @@ bool nb_client_wants_write(const nb_client_t *c)
 int nb_client_protocol_version(const nb_client_t *c)
 {
     return c != NULL ? c->version : -EINVAL;
+}
+
+const char *nb_client_daemon(const nb_client_t *c)
+{
+    return c != NULL ? c->daemon : "";
 }
 
 bool nb_client_has_capability(const nb_client_t *c, const char *op)
