@@ -4,6 +4,7 @@
 
 #include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -181,8 +182,12 @@ static int open_socket(const char *path, nb_client_error_t *err)
     /* A Unix connect completes at once or fails (EAGAIN: the daemon's backlog is full). */
     if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
         int e = errno;
+        char why[128];
         close(fd);
-        return nb__client_fail(err, -e, "cannot connect to %s: %s%s", path, strerror(e),
+        /* "no such file or directory", as a clause inside our sentence */
+        snprintf(why, sizeof(why), "%s", strerror(e));
+        why[0] = (char)tolower((unsigned char)why[0]);
+        return nb__client_fail(err, -e, "cannot connect to %s: %s%s", path, why,
                                e == ENOENT || e == ECONNREFUSED ? " (is netbrokerd running?)" : "");
     }
     return fd;
