@@ -39,6 +39,16 @@ tr_obj_t *tr__add(tr_t *t, const char *name, void *ptr, bool is_server)
     return o;
 }
 
+void *tr_object(const tr_t *t, const char *name)
+{
+    for (int i = 0; i < t->nobj; i++) {
+        if (strcmp(t->objs[i].name, name) == 0) {
+            return t->objs[i].ptr;
+        }
+    }
+    return NULL;
+}
+
 const char *tr_name(const tr_t *t, const void *obj)
 {
     const tr_obj_t *o = tr__find(t, obj);

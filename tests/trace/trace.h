@@ -42,6 +42,9 @@ nc_socket_t *tr_socket(tr_t *t, const char *name, const nc_socket_options_t *opt
 /* The name an object was traced under ("?" for an unknown one). */
 const char *tr_name(const tr_t *t, const void *obj);
 
+/* The traced object named `name` (a server or a socket), or NULL. */
+void *tr_object(const tr_t *t, const char *name);
+
 /* A line in an object's story (obj is a traced server or socket). */
 void tr_log(tr_t *t, const void *obj, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The outcome of a call that Node would throw from: nothing when r >= 0, else
@@ -61,12 +64,14 @@ void tr_listen_path(tr_t *t, nc_server_t *s, const char *name);
 /* socket.connect() to where s listens (its port on 127.0.0.1 or ::1, or its path). */
 void tr_connect(tr_t *t, nc_socket_t *c, nc_server_t *s);
 
-/* The common story: server "server" listens on 127.0.0.1:0 (or on the temp path or
- * abstract name `path`), client "client" connects to it once it listens; the server
- * closes on its first 'connection' (its 'close' then waits for conn1). */
+/* The common story: server "server" listens on host (NULL: 127.0.0.1) port 0, or on the
+ * temp path or abstract name `path`; client "client" connects to it once it listens; the
+ * server closes on its first 'connection' (its 'close' then waits for conn1). p must
+ * outlive the run (a static). */
 typedef struct {
     nc_server_options_t server;
     nc_socket_options_t client;
+    const char *host;           /* NULL: 127.0.0.1 */
     const char *path;           /* NULL: TCP */
     tr_sock_fn on_connection;   /* the server side, in 'connection' */
     tr_sock_fn on_connect;      /* the client side, in 'connect' */

@@ -29,6 +29,11 @@ class Tracer {
     return o;
   }
 
+  object(name) {
+    const o = this.objs.find((x) => x.name === name);
+    return o ? o.obj : null;
+  }
+
   name(obj) {
     const o = this.find(obj);
     return o ? o.name : '?';
@@ -89,7 +94,9 @@ class Tracer {
     if (e.syscall !== undefined) s += ` syscall=${e.syscall}`;
     if (e.address) s += ` address=${e.address}`;
     let msg = e.message;
-    if (typeof e.port === 'number') {
+    // C's nc_error_t.port is -1 for "no port", and Node's pipe errors carry port -1:
+    // both mean the same to a caller, and both print no port.
+    if (typeof e.port === 'number' && e.port !== -1) {
       s += ` port=${this.port(e.port)}`;
       msg = msg.replace(new RegExp(`(?<![0-9])${e.port}(?![0-9])`, 'g'), this.port(e.port));
     }
@@ -183,7 +190,7 @@ class Tracer {
       if (p.onConnection) p.onConnection(s);
     });
     if (p.path) this.listenPath(srv, p.path);
-    else this.listen(srv, '127.0.0.1', 0);
+    else this.listen(srv, p.host || '127.0.0.1', 0);
   }
 
   text(s) {

@@ -272,6 +272,6 @@ void tr_pair(tr_t *t, const tr_pair_t *p)
     if (p->path != NULL) {
         tr_listen_path(t, srv, p->path);
     } else {
-        tr_listen(t, srv, "127.0.0.1", 0);
+        tr_listen(t, srv, p->host != NULL ? p->host : "127.0.0.1", 0);
     }
 }
