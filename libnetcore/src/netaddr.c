@@ -69,7 +69,8 @@ int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *ad
     if (addr != NULL) {
         snprintf(err->address, sizeof(err->address), "%s", addr);
     }
-    err->port = port;
+    /* Node: `if (port) ex.port = port`: a port 0 error has no port. */
+    err->port = port != 0 ? port : -1;
     return code;
 }
 
