@@ -22,7 +22,8 @@ struct nc_server_s {
     nc_server_options_t opts;
     handle_u *h; /* the listening handle; NULL when not listening */
     bool listening;
-    bool closing; /* close() called: 'close' is due once drained */
+    bool closing;   /* close() called: 'close' is due once drained */
+    int close_more; /* 'close' emissions due after the queued one */
     bool unref;
     int max_connections;
     int connections;
@@ -163,6 +164,10 @@ static void tick_close(nc__tick_t *t)
     nc_server_t *s = nc__container_of(t, nc_server_t, t_close);
     s->closing = false;
     server_emit(s, NC_SERVER_CLOSE, NULL);
+    if (s->close_more > 0) {
+        s->close_more--;
+        nc__tick_push(&s->t_close);
+    }
 }
 
 /* A new handle of the server's, held by the server until its close callback. */
@@ -447,9 +452,14 @@ void nc__server_connection_gone(nc_server_t *s)
 
 static void emit_close_if_drained(nc_server_t *s)
 {
-    /* Node: _emitCloseIfDrained, 'close' once no handle and no connection remain. */
+    /* Node: _emitCloseIfDrained, 'close' once no handle and no connection remain. Each
+     * drained call queues its own emitCloseNT: a second close() means a second 'close'. */
     if (s->closing && s->h == NULL && s->connections == 0) {
-        nc__tick_push(&s->t_close);
+        if (s->t_close.queued) {
+            s->close_more++;
+        } else {
+            nc__tick_push(&s->t_close);
+        }
     }
 }
 
