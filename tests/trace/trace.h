@@ -71,10 +71,10 @@ void tr_connect(tr_t *t, nc_socket_t *c, nc_server_t *s);
 typedef struct {
     nc_server_options_t server;
     nc_socket_options_t client;
-    const char *host;           /* NULL: 127.0.0.1 */
-    const char *path;           /* NULL: TCP */
-    tr_sock_fn on_connection;   /* the server side, in 'connection' */
-    tr_sock_fn on_connect;      /* the client side, in 'connect' */
+    const char *host;         /* NULL: 127.0.0.1 */
+    const char *path;         /* NULL: TCP */
+    tr_sock_fn on_connection; /* the server side, in 'connection' */
+    tr_sock_fn on_connect;    /* the client side, in 'connect' */
 } tr_pair_t;
 void tr_pair(tr_t *t, const tr_pair_t *p);
 

@@ -5,8 +5,7 @@
 static void show(nc_socket_t *s, const void *arg, void *data)
 {
     (void)arg;
-    tr_log(data, s, "bytesRead=%llu bytesWritten=%llu",
-           (unsigned long long)nc_socket_bytes_read(s),
+    tr_log(data, s, "bytesRead=%llu bytesWritten=%llu", (unsigned long long)nc_socket_bytes_read(s),
            (unsigned long long)nc_socket_bytes_written(s));
 }
 

@@ -8,8 +8,7 @@ static void listening(nc_server_t *s, const void *arg, void *data)
     tr_t *t = data;
     nc_socket_t *c = tr_socket(t, "client", NULL);
     tr_connect(t, c, s);
-    tr_log(t, c, "connecting=%d readyState=%s", nc_socket_connecting(c),
-           nc_socket_ready_state(c));
+    tr_log(t, c, "connecting=%d readyState=%s", nc_socket_connecting(c), nc_socket_ready_state(c));
     nc_socket_destroy(c, 0);
     tr_log(t, c, "destroyed=%d connecting=%d readyState=%s", nc_socket_destroyed(c),
            nc_socket_connecting(c), nc_socket_ready_state(c));

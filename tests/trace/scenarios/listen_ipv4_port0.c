@@ -1,6 +1,6 @@
 /* listen_ipv4_port0: listen on 127.0.0.1 port 0; 'listening' comes on a later turn
- * (listening right after the call is listen_host_deferred's story), the address has the kernel's port, and
- * close(cb) ends it: 'close', then the callback without error. */
+ * (listening right after the call is listen_host_deferred's story), the address has the kernel's
+ * port, and close(cb) ends it: 'close', then the callback without error. */
 #include "trace.h"
 
 static void closed(nc_server_t *s, int status, void *data)

@@ -20,7 +20,6 @@ static void connected(tr_t *t, nc_socket_t *c)
 
 TR_SCENARIO(pause_on_connect)
 {
-    static const tr_pair_t p = { .server = { .pause_on_connect = true },
-                                 .on_connect = connected };
+    static const tr_pair_t p = { .server = { .pause_on_connect = true }, .on_connect = connected };
     tr_pair(t, &p);
 }
