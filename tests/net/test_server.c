@@ -91,6 +91,22 @@ static void test_server_close_not_running(void **state)
     nc_server_release(s);
 }
 
+static void test_server_close_twice(void **state)
+{
+    nh_fixture_t *fx = *state;
+    nc_server_t *s;
+    assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
+    nc_server_on(s, NC_SERVER_CLOSE, log_close, fx);
+    /* Node 20: each close() queues its own emitCloseNT; the first 'close' runs both
+     * once-callbacks: "close closecb:ERR_SERVER_NOT_RUNNING closecb:... close". */
+    assert_int_equal(nc_server_close(s, log_close_cb, fx), 0);
+    assert_int_equal(nc_server_close(s, log_close_cb, fx), 0);
+    nh_run(fx);
+    assert_string_equal(fx->log, "close closecb:ERR_SERVER_NOT_RUNNING "
+                                 "closecb:ERR_SERVER_NOT_RUNNING close");
+    nc_server_release(s);
+}
+
 static void test_server_already_listen(void **state)
 {
     nh_fixture_t *fx = *state;
@@ -549,6 +565,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_listen_is_deferred, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_close_not_running, nh_setup, nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_close_twice, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_already_listen, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_eaddrinuse_ipv4, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_eaddrinuse_default_host, nh_setup, nh_teardown),
