@@ -42,6 +42,8 @@ typedef struct nc_listen_options_s nc_listen_options_t;
 typedef struct nc_socket_s nc_socket_t;
 typedef struct nc_socket_options_s nc_socket_options_t;
 typedef struct nc_connect_options_s nc_connect_options_t;
+typedef struct nc_abort_controller_s nc_abort_controller_t;
+typedef struct nc_abort_signal_s nc_abort_signal_t;
 
 #define NC_VERSION_MAJOR 0
 #define NC_VERSION_MINOR 1
@@ -362,6 +364,38 @@ NC_EXTERN int nc_string_decoder_end(nc_string_decoder_t *dec,
                                     char *buf,
                                     size_t size,
                                     size_t *ret_len);
+/* ---- AbortController, AbortSignal ------------------------------------------------- */
+
+/* Node: globals.md "Class: AbortController", the `signal` option of server.listen() and
+ * new net.Socket() / net.connect(). No loop is involved: abort() calls the signal's
+ * listeners at once, in the order they were added, each once. A listener added after the
+ * abort is never called (as addEventListener on an aborted signal). The reason is a status
+ * code; 0 stands for Node's default reason, a DOMException AbortError (ABORT_ERR). */
+typedef void (*nc_abort_cb)(nc_abort_signal_t *signal, void *data);
+
+/* A controller with a fresh signal; the controller holds one reference to the signal.
+ * Errors: -EINVAL, -ENOMEM. */
+NC_EXTERN int nc_abort_controller_new(nc_abort_controller_t **ret);
+/* controller.signal, borrowed (nc_abort_signal_ref to keep it past the controller). */
+NC_EXTERN nc_abort_signal_t *nc_abort_controller_signal(nc_abort_controller_t *controller);
+/* controller.abort(reason): a no-op when already aborted. */
+NC_EXTERN void nc_abort_controller_abort(nc_abort_controller_t *controller, int reason);
+/* Frees the controller and lets go of its signal reference. NULL is a no-op. */
+NC_EXTERN void nc_abort_controller_free(nc_abort_controller_t *controller);
+/* AbortSignal.abort(reason): a signal aborted from birth, with one reference. */
+NC_EXTERN int nc_abort_signal_new_aborted(int reason, nc_abort_signal_t **ret);
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_ref(nc_abort_signal_t *signal);
+/* Returns NULL; unref(NULL) does nothing. */
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_unref(nc_abort_signal_t *signal);
+NC_EXTERN bool nc_abort_signal_aborted(const nc_abort_signal_t *signal);
+/* signal.reason: NC_ABORT_ERR for the default reason, or the code given to abort(); 0
+ * while not aborted. */
+NC_EXTERN int nc_abort_signal_reason(const nc_abort_signal_t *signal);
+/* addEventListener('abort', cb, { once: true }): 0, -EINVAL or -ENOMEM. */
+NC_EXTERN int nc_abort_signal_add(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+/* removeEventListener: the first listener with cb and data; 0 or -ENOENT. */
+NC_EXTERN int nc_abort_signal_remove(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+
 /* ---- Events ------------------------------------------------------------------------ */
 
 /* Node: events.md "Class: EventEmitter", shared by Server and Socket.
@@ -450,6 +484,11 @@ struct nc_listen_options_s {
     bool ipv6_only;
     bool readable_all;
     bool writable_all;
+    /* Node: "server.listen(options)" `signal`: abort() closes the server, as close()
+     * does; an already-aborted signal closes it on the next turn, before 'listening'
+     * (which then never comes). Borrowed during the call; the server keeps a reference
+     * until its 'close'. */
+    nc_abort_signal_t *signal;
 };
 
 /* A new server with one reference, owned by the caller. It is freed once the caller
@@ -507,6 +546,14 @@ NC_EXTERN int nc_server_fileno(const nc_server_t *server);
 /* Loop liveness only; memory is nc_server_release's business. */
 NC_EXTERN void nc_server_ref(nc_server_t *server);
 NC_EXTERN void nc_server_unref(nc_server_t *server);
+/* Node: "server.listen(handle[, backlog])" where handle is another net.Server (its
+ * _handle): this server listens on a duplicate of other's listening fd, so both accept
+ * from the same kernel socket and each closes its own fd. ERR_SERVER_ALREADY_LISTEN,
+ * ERR_INVALID_ARG_VALUE when other is not listening, -EINVAL, the dup error. */
+NC_EXTERN int nc_server_listen_server(nc_server_t *server,
+                                      nc_server_t *other,
+                                      int backlog,
+                                      nc_error_t *ret_err);
 
 /* ---- Socket ------------------------------------------------------------------------ */
 
@@ -559,6 +606,8 @@ typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *d
 /* A write's completion: 0, or the error (-ECANCELED when destroyed first,
  * ERR_STREAM_WRITE_AFTER_END, ERR_SOCKET_CLOSED, a write error). */
 typedef void (*nc_socket_write_cb)(nc_socket_t *socket, int status, void *data);
+/* onread's callback(nread, buf): buf is the onread_buffer; false stops reading. */
+typedef bool (*nc_socket_onread_cb)(nc_socket_t *socket, size_t nread, void *buf, void *data);
 
 /* Node: "new net.Socket([options])". has_fd wraps an existing TCP or Unix stream socket
  * (the socket owns it on success); readable/writable only matter with an fd, as in Node.
@@ -570,6 +619,19 @@ struct nc_socket_options_s {
     bool readable;
     bool writable;
     size_t high_water_mark;
+    /* Node: `signal`: abort() destroys the socket with an AbortError (ABORT_ERR, "The
+     * operation was aborted"); an already-aborted signal destroys it on the next turn.
+     * Borrowed during the call; the socket keeps a reference until it is freed. */
+    nc_abort_signal_t *signal;
+    /* Node: `onread` { buffer, callback }: reads land in onread_buffer (onread_len
+     * bytes, the caller's, valid until the socket is freed) and go to onread instead of
+     * 'data'; reading starts once connected unless pause() was called. onread returning
+     * false stops reading until resume(). Node's net.createServer() has no such option:
+     * accepted sockets always emit 'data'. */
+    void *onread_buffer;
+    size_t onread_len;
+    nc_socket_onread_cb onread;
+    void *onread_data;
 };
 
 /* Node: "socket.connect(options[, connectListener])". `path` (path_len bytes, a leading
@@ -668,6 +730,33 @@ NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
 /* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. */
 NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
 NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
+
+/* Node: "socket.setEncoding([encoding])": from now on 'data' gives NUL-terminated UTF-8
+ * text (nc_socket_data_t.base[len] is NUL), decoded as Node's StringDecoder decodes: a
+ * character split across reads is held back, and what is still held at the end is
+ * flushed as a last 'data' before 'end'. NULL or "" means utf8. Errors (thrown in Node,
+ * nothing changes): ERR_UNKNOWN_ENCODING "Unknown encoding: <name>", -EINVAL. */
+NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket, const char *encoding, nc_error_t *ret_err);
+/* socket.readableEncoding: "utf8", "hex"... or NULL (Node's null) before setEncoding. */
+NC_EXTERN const char *nc_socket_readable_encoding(const nc_socket_t *socket);
+/* Node: "socket.write(data, encoding[, callback])" with a string: str[0..len) is UTF-8
+ * text, turned into bytes as Buffer.from(string, encoding) (NULL or "" is utf8), then
+ * written as nc_socket_write. Thrown errors come first, with nothing written and no
+ * callback: ERR_UNKNOWN_ENCODING, ERR_INVALID_ARG_TYPE for a NULL str (Node's undefined
+ * chunk), -ENOMEM. Otherwise as nc_socket_write. */
+NC_EXTERN int nc_socket_write_string(nc_socket_t *socket,
+                                     const char *str,
+                                     size_t len,
+                                     const char *encoding,
+                                     nc_socket_write_cb cb,
+                                     void *data,
+                                     nc_error_t *ret_err);
+/* Node: "socket.end(data, encoding)": write_string then end. */
+NC_EXTERN int nc_socket_end_string(nc_socket_t *socket,
+                                   const char *str,
+                                   size_t len,
+                                   const char *encoding,
+                                   nc_error_t *ret_err);
 
 #ifdef __cplusplus
 }

@@ -57,8 +57,13 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
     if (s == NULL || o == NULL) {
         return -EINVAL;
     }
-    if (s->destroyed) {
+    if (s->destroyed && !s->close_emitted) {
+        /* Node 20 undestroys here too, then fails with EALREADY from the old handle:
+         * libnetcore refuses until 'close'. */
         return nc__error(err, NC_ERR_SOCKET_CLOSED, "%s", nc_strerror(NC_ERR_SOCKET_CLOSED));
+    }
+    if (s->destroyed) {
+        nc__socket_undestroy(s); /* Node: node-net.md "socket.connect()" after 'close' */
     }
     if (s->connecting || s->has_handle) {
         return nc__error(err, -EALREADY, "%s", nc_strerror(-EALREADY));
