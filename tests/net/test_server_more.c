@@ -1,0 +1,2 @@
+#include "nethelp.h"
+int main(void){return 0;}
