@@ -603,8 +603,11 @@ typedef struct {
 } nc_socket_lookup_t;
 
 typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *data);
-/* A write's completion: 0, or the error (-ECANCELED when destroyed first,
- * ERR_STREAM_WRITE_AFTER_END, ERR_SOCKET_CLOSED, a write error). */
+/* A write's completion, called once: 0, or the error (ERR_STREAM_WRITE_AFTER_END,
+ * ERR_SOCKET_CLOSED, a write error). destroy() before the connection was made gives a
+ * write made meanwhile ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node; a write the kernel
+ * had not taken in full gets -ECANCELED where Node passes null (its onWriteComplete on a
+ * destroyed stream), so that C can tell the bytes were not all sent. */
 typedef void (*nc_socket_write_cb)(nc_socket_t *socket, int status, void *data);
 /* onread's callback(nread, buf): buf is the onread_buffer; false stops reading. */
 typedef bool (*nc_socket_onread_cb)(nc_socket_t *socket, size_t nread, void *buf, void *data);
@@ -737,6 +740,8 @@ NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *
  * flushed as a last 'data' before 'end'. NULL or "" means utf8. Errors (thrown in Node,
  * nothing changes): ERR_UNKNOWN_ENCODING "Unknown encoding: <name>", -EINVAL. */
 NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket, const char *encoding, nc_error_t *ret_err);
+/* Node: readable.isPaused(): pause() was called and resume() not since. */
+NC_EXTERN bool nc_socket_is_paused(const nc_socket_t *socket);
 /* socket.readableEncoding: "utf8", "hex"... or NULL (Node's null) before setEncoding. */
 NC_EXTERN const char *nc_socket_readable_encoding(const nc_socket_t *socket);
 /* Node: "socket.write(data, encoding[, callback])" with a string: str[0..len) is UTF-8

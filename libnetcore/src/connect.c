@@ -110,12 +110,14 @@ static void connect_done(nc_socket_t *s, int status)
         return;
     }
     nc__socket_timer_refresh(s);
+    /* Node: what was written while connecting goes first (its once('connect') listener
+     * was added by that write), so bytes written in 'connect' follow it. */
+    nc__socket_flush_pending(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
      * destroyed the socket), then starts reading. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
     nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
-        nc__socket_flush_pending(s);
         nc__socket_maybe_shutdown(s);
         nc__socket_update_reading(s);
     }

@@ -21,6 +21,11 @@ int nc_socket_set_encoding(nc_socket_t *s, const char *encoding, nc_error_t *err
     return 0;
 }
 
+bool nc_socket_is_paused(const nc_socket_t *s)
+{
+    return s != NULL && s->flowing == 0;
+}
+
 const char *nc_socket_readable_encoding(const nc_socket_t *s)
 {
     return s != NULL && s->decoding ? nc_encoding_name(s->dec.encoding) : NULL;

@@ -235,7 +235,9 @@ void nc__socket_cancel_pending(nc_socket_t *s)
         s->pending = w->next;
         s->wlen -= w->nbuf;
         if (w->cb != NULL && s->obj.refs > 0 && !s->close_emitted) {
-            w->status = -ECANCELED;
+            /* Only writes made while connecting wait here (Node: the pending write's
+             * callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION). */
+            w->status = NC_ERR_SOCKET_CLOSED_BEFORE_CONNECTION;
             nc__tick_push(&w->tick);
         } else {
             free(w);
