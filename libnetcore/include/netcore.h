@@ -739,7 +739,9 @@ NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *
  * character split across reads is held back, and what is still held at the end is
  * flushed as a last 'data' before 'end'. NULL or "" means utf8. Errors (thrown in Node,
  * nothing changes): ERR_UNKNOWN_ENCODING "Unknown encoding: <name>", -EINVAL. */
-NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket, const char *encoding, nc_error_t *ret_err);
+NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket,
+                                     const char *encoding,
+                                     nc_error_t *ret_err);
 /* Node: readable.isPaused(): pause() was called and resume() not since. */
 NC_EXTERN bool nc_socket_is_paused(const nc_socket_t *socket);
 /* socket.readableEncoding: "utf8", "hex"... or NULL (Node's null) before setEncoding. */

@@ -371,8 +371,8 @@ int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t
             return r;
         }
     }
-    int r = opts->path != NULL ? listen_pipe(s, opts, backlog, err)
-                               : listen_tcp(s, opts, backlog, err);
+    int r =
+        opts->path != NULL ? listen_pipe(s, opts, backlog, err) : listen_tcp(s, opts, backlog, err);
     if (r < 0) {
         signal_drop(s); /* thrown: the call did nothing */
     }

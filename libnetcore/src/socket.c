@@ -319,8 +319,7 @@ void nc__socket_update_reading(nc_socket_t *s)
 {
     /* Node: with onread, afterConnect's read(0) starts reading unless paused. */
     bool flow = s->onread != NULL ? s->flowing != 0 && !s->onread_stopped : s->flowing == 1;
-    bool want =
-        s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled && flow;
+    bool want = s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled && flow;
     if (want && !s->reading) {
         uv_alloc_cb alloc = s->onread != NULL ? nc__socket_onread_alloc : nc__read_alloc;
         if (uv_read_start(&s->u.s, alloc, on_read) == 0) {

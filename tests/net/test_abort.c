@@ -191,10 +191,8 @@ static void test_abort_listen_already_aborted(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_abort_signal_listeners),
-        T(test_abort_socket_connected),
-        T(test_abort_socket_already_aborted),
-        T(test_abort_listen),
+        T(test_abort_signal_listeners),       T(test_abort_socket_connected),
+        T(test_abort_socket_already_aborted), T(test_abort_listen),
         T(test_abort_listen_already_aborted),
     };
     return cmocka_run_group_tests_name("abort", tests, NULL, NULL);

@@ -185,10 +185,8 @@ static void test_server_listen_on_server(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_server_close_twice_not_running),
-        T(test_server_close_twice_with_connection),
-        T(test_server_listen_no_options),
-        T(test_server_listen_backlog_passed_through),
+        T(test_server_close_twice_not_running), T(test_server_close_twice_with_connection),
+        T(test_server_listen_no_options),       T(test_server_listen_backlog_passed_through),
         T(test_server_listen_on_server),
     };
     return cmocka_run_group_tests_name("server_more", tests, NULL, NULL);

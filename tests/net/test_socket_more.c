@@ -363,14 +363,10 @@ static void test_socket_destroy_mid_write(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_socket_connect_after_close),
-        T(test_socket_write_after_peer_fin_half_open),
-        T(test_socket_write_after_peer_fin),
-        T(test_socket_end_twice),
-        T(test_socket_destroy_in_data),
-        T(test_socket_bytes_written_pending),
-        T(test_socket_timeout_while_paused),
-        T(test_socket_destroy_mid_write),
+        T(test_socket_connect_after_close),  T(test_socket_write_after_peer_fin_half_open),
+        T(test_socket_write_after_peer_fin), T(test_socket_end_twice),
+        T(test_socket_destroy_in_data),      T(test_socket_bytes_written_pending),
+        T(test_socket_timeout_while_paused), T(test_socket_destroy_mid_write),
     };
     return cmocka_run_group_tests_name("socket_more", tests, NULL, NULL);
 }
