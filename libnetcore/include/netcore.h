@@ -473,7 +473,9 @@ struct nc_server_options_s {
 /* Node: node-net.md "server.listen(options[, callback])". With `path` set it is an IPC
  * server on that path (path_len bytes; a leading NUL byte names an abstract socket),
  * else a TCP server on host:port. host NULL listens on '::' (dual stack), or '0.0.0.0'
- * where IPv6 cannot be bound. host must be an IP literal. backlog 0 means 511. */
+ * where IPv6 cannot be bound. host must be an IP literal. backlog 0 means 511; any other
+ * value goes to listen(2) as Node 20 passes it (a negative one means the system's
+ * maximum). */
 struct nc_listen_options_s {
     int port;
     const char *host;
@@ -512,7 +514,8 @@ NC_EXTERN int nc_server_off(nc_server_t *server,
                             void *data);
 NC_EXTERN int nc_server_listener_count(nc_server_t *server, nc_server_event_t event);
 
-/* Starts listening. Thrown errors are returned (and described in *ret_err when not NULL):
+/* Starts listening; opts NULL is Node's listen() with no arguments (port 0, default host).
+ * Thrown errors are returned (and described in *ret_err when not NULL):
  * ERR_SERVER_ALREADY_LISTEN, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (host not an IP
  * literal, path empty or holding a NUL byte), ERR_MISSING_ARGS, uv_pipe_chmod's error.
  * A path longer than sun_path is cut to fit, as libuv does for Node; address() still
@@ -524,7 +527,8 @@ NC_EXTERN int nc_server_listen(nc_server_t *server,
                                nc_error_t *ret_err);
 /* Node: "server.listen(handle[, backlog][, callback])" with { fd }. fd must be a bound TCP
  * or Unix stream socket (ERR_INVALID_FD_TYPE otherwise); on success the server owns it
- * and closes it on close. backlog 0 means 511. */
+ * and closes it on close. backlog 0 means 511. A net.Socket as the handle: pass a dup of
+ * nc_socket_fileno(), as an fd has one owner here. */
 NC_EXTERN int nc_server_listen_fd(nc_server_t *server, int fd, int backlog, nc_error_t *ret_err);
 
 /* Node: "server.close([callback])". Stops accepting; 'close' follows once every
@@ -560,7 +564,8 @@ NC_EXTERN int nc_server_listen_server(nc_server_t *server,
 /* Node: node-net.md "Class: net.Socket". Events and their `arg`:
  *   NC_SOCKET_CONNECT, NC_SOCKET_READY  NULL, once connected ('ready' right after)
  *   NC_SOCKET_DATA     nc_socket_data_t: bytes valid only during the call (they live
- *                      in a buffer shared by the loop); adding a listener starts the flow
+ *                      in a buffer shared by the loop), or NUL-terminated UTF-8 text
+ *                      after nc_socket_set_encoding; adding a listener starts the flow
  *                      unless pause() was called. While not flowing nothing is read:
  *                      the bytes wait in the kernel, not in memory of ours
  *   NC_SOCKET_END      NULL, the peer ended its side
@@ -676,7 +681,10 @@ NC_EXTERN int nc_socket_off(nc_socket_t *socket,
                             void *data);
 NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t event);
 
-/* Starts connecting; 'connect' or 'error' follows. Errors: ERR_SOCKET_CLOSED (destroyed),
+/* Starts connecting; 'connect' or 'error' follows. After 'close' the socket connects
+ * again, as Node's connect() after _undestroy(): a new handle, byte counters from zero,
+ * listeners, encoding and onread kept, the timeout cleared. Errors: ERR_SOCKET_CLOSED
+ * (destroyed and 'close' not emitted yet, where Node 20 fails later with EALREADY),
  * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (family,
  * host over 255 bytes, path empty or holding a NUL byte; a longer path is cut to fit
  * sun_path, as libuv does for Node). Failures to resolve or connect are emitted as
