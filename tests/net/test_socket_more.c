@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- connect again after 'close' ----------------------------------------------------- */
 
@@ -358,15 +359,120 @@ static void test_socket_destroy_mid_write(void **state)
     nc_socket_release(p.cli);
 }
 
+/* ---- an 'error' without listeners ----------------------------------------------------- */
+
+static void log_close_only(nc_socket_t *s, const void *a, void *d)
+{
+    (void)s;
+    nh_log(d, "close(%d)", ((const nc_socket_close_t *)a)->had_error);
+}
+
+static void test_socket_error_without_listener(void **state)
+{
+    nh_fixture_t *fx = *state;
+    int sv[2];
+    nc_socket_t *s;
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    nc_socket_options_t so = { .has_fd = true, .fd = sv[0], .readable = true, .writable = true };
+    assert_int_equal(nc_socket_new(&fx->loop, &so, &s), 0);
+    nc_socket_on(s, NC_SOCKET_CLOSE, log_close_only, fx);
+    /* Node would throw the unhandled 'error'; a C library cannot, so it is dropped and
+     * 'close' (hadError true) still comes. */
+    nc_socket_destroy(s, -EPIPE);
+    nh_run(fx);
+    assert_string_equal(fx->log, "close(1)");
+    nc_socket_release(s);
+    close(sv[1]);
+}
+
+/* ---- reconnect keeps unref ------------------------------------------------------------ */
+
+typedef struct {
+    nh_fixture_t *fx;
+    nc_server_t *srv;
+    int rounds;
+} unref_t;
+
+static void unref_conn(nc_server_t *srv, const void *a, void *d)
+{
+    (void)srv;
+    (void)d;
+    nc_socket_destroy(((const nc_server_connection_t *)a)->socket, 0);
+}
+
+static void unref_connect(nc_socket_t *s, const void *a, void *d)
+{
+    (void)a;
+    (void)d;
+    nc_socket_destroy(s, 0);
+}
+
+static void unref_close(nc_socket_t *s, const void *a, void *d)
+{
+    (void)s;
+    unref_t *u = d;
+    nh_log(u->fx, "close(%d)", ((const nc_socket_close_t *)a)->had_error);
+    if (++u->rounds == 2) {
+        nc_server_close(u->srv, NULL, NULL);
+    } else {
+        uv_stop(&u->fx->loop); /* the server stays for round 2 */
+    }
+}
+
+static void find_ref(uv_handle_t *h, void *arg)
+{
+    int *fd_ref = arg;
+    uv_os_fd_t fd;
+    if (h->type == UV_TCP && uv_fileno(h, &fd) == 0 && fd == fd_ref[0]) {
+        fd_ref[1] = uv_has_ref(h);
+    }
+}
+
+static int handle_has_ref(nh_fixture_t *fx, nc_socket_t *s)
+{
+    int fd_ref[2] = { nc_socket_fileno(s), -1 };
+    uv_walk(&fx->loop, find_ref, fd_ref);
+    return fd_ref[1];
+}
+
+static void test_socket_reconnect_keeps_unref(void **state)
+{
+    nh_fixture_t *fx = *state;
+    unref_t u = { .fx = fx };
+    nc_socket_t *s;
+    assert_int_equal(nc_server_new(&fx->loop, NULL, &u.srv), 0);
+    nc_server_on(u.srv, NC_SERVER_CONNECTION, unref_conn, NULL);
+    nc_connect_options_t co = { .port = nh_listen_local(fx, u.srv), .host = "127.0.0.1" };
+    assert_int_equal(nc_socket_new(&fx->loop, NULL, &s), 0);
+    nc_socket_on(s, NC_SOCKET_CONNECT, unref_connect, NULL);
+    nc_socket_on(s, NC_SOCKET_CLOSE, unref_close, &u);
+    nc_socket_unref(s);
+    assert_int_equal(nc_socket_connect(s, &co, NULL), 0);
+    assert_int_equal(handle_has_ref(fx, s), 0);
+    nh_run(fx);
+    assert_string_equal(fx->log, "close(0)");
+    /* Connected again: the new handle is unref'd too (Node: the ref state belongs to the
+     * socket), until ref(). */
+    assert_int_equal(nc_socket_connect(s, &co, NULL), 0);
+    assert_int_equal(handle_has_ref(fx, s), 0);
+    nc_socket_ref(s);
+    assert_int_equal(handle_has_ref(fx, s), 1);
+    nh_run(fx);
+    assert_string_equal(fx->log, "close(0) close(0)");
+    nc_socket_release(s);
+    nc_server_release(u.srv);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_socket_connect_after_close),  T(test_socket_write_after_peer_fin_half_open),
-        T(test_socket_write_after_peer_fin), T(test_socket_end_twice),
-        T(test_socket_destroy_in_data),      T(test_socket_bytes_written_pending),
-        T(test_socket_timeout_while_paused), T(test_socket_destroy_mid_write),
+        T(test_socket_connect_after_close),    T(test_socket_write_after_peer_fin_half_open),
+        T(test_socket_write_after_peer_fin),   T(test_socket_end_twice),
+        T(test_socket_destroy_in_data),        T(test_socket_bytes_written_pending),
+        T(test_socket_timeout_while_paused),   T(test_socket_destroy_mid_write),
+        T(test_socket_error_without_listener), T(test_socket_reconnect_keeps_unref),
     };
     return cmocka_run_group_tests_name("socket_more", tests, NULL, NULL);
 }
