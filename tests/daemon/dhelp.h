@@ -1,0 +1,79 @@
+/* dhelp.h: a real netbrokerd for integration tests: started in a temp dir with its control
+ * socket there and NOTIFY_SOCKET on a socket the fixture owns, stopped with SIGTERM and
+ * checked for a clean exit; and a control client speaking the protocol with proto's
+ * reader and writer. Every wait has a deadline; nothing sleeps. */
+#ifndef DHELP_H
+#define DHELP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "nbproto.h"
+
+#define DH_DEADLINE_MS 10000
+
+typedef struct {
+    char dir[64];
+    char control[128];
+    char config[128];
+    char notify_path[128];
+    char log_path[128];
+    int notify_fd;
+    pid_t pid;
+} dh_daemon_t;
+
+typedef struct {
+    int fd;
+    nb_proto_reader_t *reader;
+    nb_proto_writer_t *writer;
+    int64_t next_id;
+    json_t *events; /* events read while waiting for a reply, oldest first */
+    int event_fds[64];
+    size_t nevent_fds;
+} dh_client_t;
+
+/* Makes the temp dir and notify socket; config (JSON text or NULL) is written to a file
+ * passed with --config. */
+void dh_daemon_init(dh_daemon_t *d, const char *config);
+void dh_daemon_start(dh_daemon_t *d);
+/* SIGTERM, then asserts exit status 0. */
+void dh_daemon_stop(dh_daemon_t *d);
+/* Kills a daemon still running (test failure) and removes the temp dir. */
+void dh_daemon_cleanup(dh_daemon_t *d);
+void dh_daemon_dump_log(const dh_daemon_t *d);
+void dh_daemon_write_config(dh_daemon_t *d, const char *config);
+int dh_daemon_fd_count(const dh_daemon_t *d);
+int dh_self_fd_count(void);
+
+/* Connects (without hello) / connects and says hello. */
+void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d);
+void dh_connect(dh_client_t *c, const dh_daemon_t *d);
+void dh_close(dh_client_t *c);
+/* Sends raw bytes. */
+void dh_send_raw(dh_client_t *c, const void *buf, size_t len);
+/* Sends {"id":n,"op":op,"args":args} (args JSON text or NULL) with fds; returns the id. */
+int64_t dh_send(dh_client_t *c, const char *op, const char *args, const int *fds, size_t nfds);
+/* Reads messages until the reply with this id; events met are queued. Returns the reply
+ * (a reference); its fds go to ret_fds (may be NULL when none are expected). */
+json_t *dh_reply(dh_client_t *c, int64_t id, int *ret_fds, size_t *ret_nfds);
+/* One request, its reply. */
+json_t *dh_call(dh_client_t *c, const char *op, const char *args, int *ret_fds, size_t *ret_nfds);
+/* Asserts the reply is a success and returns its result (borrowed from reply). */
+json_t *dh_ok(json_t *reply);
+/* Asserts the reply failed with code. */
+void dh_assert_error(json_t *reply, const char *code);
+/* The next event called name (queued or read now), with its fd when it carries one. */
+json_t *dh_event(dh_client_t *c, const char *name, int *ret_fd);
+/* Reads one message, any kind; NULL at end of stream. */
+json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
+/* True when the daemon closed the connection (reads until end of stream). */
+bool dh_wait_closed(dh_client_t *c);
+
+/* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
+int dh_tcp_connect(const char *src, int port);
+int dh_local_port(int fd);
+
+#endif
