@@ -72,6 +72,9 @@ static int fixture_teardown(void **state)
     close(f->notify_fd);
     unlink(f->notify_path);
     unlink(f->log_path);
+    char path[160];
+    snprintf(path, sizeof(path), "%s/run", f->dir);
+    rmdir(path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -84,7 +87,10 @@ static void start_daemon(fixture_t *f, const char *config)
     if (f->pid == 0) {
         int log = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(log, STDERR_FILENO);
+        char control[160];
+        snprintf(control, sizeof(control), "%s/run/control.sock", f->dir);
         setenv("NOTIFY_SOCKET", f->notify_path, 1);
+        setenv("NETBROKER_SOCKET", control, 1); /* never the system path from a test */
         if (config != NULL) {
             execl(NETBROKERD_PATH, "netbrokerd", "--config", config, (char *)NULL);
         } else {
