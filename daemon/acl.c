@@ -91,7 +91,8 @@ static int parse_rights(const json_t *allow, uint32_t *ret, char *msg, size_t si
         snprintf(msg, size, "access[%zu].allow: must be a non-empty array of rights", at);
         return -EINVAL;
     }
-    json_array_foreach (allow, i, v) {
+    json_array_foreach(allow, i, v)
+    {
         const char *s = json_string_value(v);
         int r = -1;
         for (int k = 0; s != NULL && k < NB_PROTO_RIGHT_NONE; k++) {
@@ -102,8 +103,10 @@ static int parse_rights(const json_t *allow, uint32_t *ret, char *msg, size_t si
         if (s != NULL && strcmp(s, "*") == 0) {
             mask |= (1u << NB_PROTO_RIGHT_NONE) - 1;
         } else if (r < 0) {
-            snprintf(msg, size, "access[%zu].allow[%zu]: not a right ('read', 'acquire', "
-                     "'subscribe', 'manage', 'create', 'connect', 'fd', 'admin' or '*')", at, i);
+            snprintf(msg, size,
+                     "access[%zu].allow[%zu]: not a right ('read', 'acquire', "
+                     "'subscribe', 'manage', 'create', 'connect', 'fd', 'admin' or '*')",
+                     at, i);
             return -EINVAL;
         } else {
             mask |= 1u << r;
@@ -120,8 +123,7 @@ static int parse_id(const json_t *o, const char *key, int64_t *ret)
         *ret = NB_PROTO_UNSET;
         return 0;
     }
-    if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-        json_integer_value(v) > 4294967294LL) {
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 4294967294LL) {
         return -EINVAL;
     }
     *ret = json_integer_value(v);
@@ -140,7 +142,8 @@ static int parse_names(const json_t *arr, nb_acl_rule_t *r, char *msg, size_t si
     r->names = calloc(json_array_size(arr) + 1, sizeof(char *));
     size_t i;
     const json_t *v;
-    json_array_foreach (arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         if (!json_is_string(v)) {
             snprintf(msg, size, "access[%zu].names[%zu]: must be a string", at, i);
             return -EINVAL;
@@ -154,7 +157,8 @@ static int parse_rule(const json_t *o, nb_acl_rule_t *r, char *msg, size_t size,
 {
     const char *key;
     const json_t *v;
-    json_object_foreach ((json_t *)o, key, v) {
+    json_object_foreach((json_t *)o, key, v)
+    {
         if (strcmp(key, "uid") != 0 && strcmp(key, "gid") != 0 && strcmp(key, "allow") != 0 &&
             strcmp(key, "names") != 0) {
             snprintf(msg, size, "access[%zu].%s: unknown key", at, key);
@@ -163,8 +167,10 @@ static int parse_rule(const json_t *o, nb_acl_rule_t *r, char *msg, size_t size,
     }
     int u = parse_id(o, "uid", &r->uid), g = parse_id(o, "gid", &r->gid);
     if (u < 0 || g < 0 || u + g != 1) {
-        snprintf(msg, size, "access[%zu]: needs exactly one of 'uid' and 'gid', each an "
-                 "integer 0..4294967294", at);
+        snprintf(msg, size,
+                 "access[%zu]: needs exactly one of 'uid' and 'gid', each an "
+                 "integer 0..4294967294",
+                 at);
         return -EINVAL;
     }
     int rc = parse_rights(json_object_get(o, "allow"), &r->rights, msg, size, at);
@@ -185,7 +191,8 @@ int nb_acl_parse(const json_t *arr, nb_acl_t *ret, char *msg, size_t size)
     acl.rules = calloc(json_array_size(arr) + 1, sizeof(*acl.rules));
     size_t i;
     const json_t *v;
-    json_array_foreach (arr, i, v) {
+    json_array_foreach(arr, i, v)
+    {
         acl.nrules++;
         if (!json_is_object(v) || parse_rule(v, &acl.rules[i], msg, size, i) < 0) {
             if (!json_is_object(v)) {

@@ -21,8 +21,12 @@ static const char *const policy_keys[] = { "maxConnections", "queueLimit", "queu
                                            "blocklist", "access" };
 
 /* A server entry checked by the protocol's own schema for server.create. */
-static int check_server(const char *name, json_t *entry, nb_proto_args_t *args,
-                        json_t **ret_req, char *msg, size_t size)
+static int check_server(const char *name,
+                        json_t *entry,
+                        nb_proto_args_t *args,
+                        json_t **ret_req,
+                        char *msg,
+                        size_t size)
 {
     if (!json_is_object(entry)) {
         snprintf(msg, size, "servers.%s: must be an object", name);
@@ -51,7 +55,8 @@ static int check(json_t *config, char *msg, size_t size)
 {
     const char *key;
     json_t *v;
-    json_object_foreach (config, key, v) {
+    json_object_foreach(config, key, v)
+    {
         if (strcmp(key, "servers") != 0 && strcmp(key, "access") != 0 &&
             strcmp(key, "blocklist") != 0) {
             snprintf(msg, size, "%s: unknown key", key);
@@ -63,7 +68,8 @@ static int check(json_t *config, char *msg, size_t size)
         snprintf(msg, size, "servers: must be an object of name: server");
         return -EINVAL;
     }
-    json_object_foreach (servers, key, v) {
+    json_object_foreach(servers, key, v)
+    {
         nb_proto_args_t args;
         json_t *req;
         int r = check_server(key, v, &args, &req, msg, size);
@@ -80,7 +86,8 @@ static int check(json_t *config, char *msg, size_t size)
     json_t *bl = json_object_get(config, "blocklist");
     nc_blocklist_t *list;
     json_t *listed;
-    if (bl != NULL && (!json_is_array(bl) || nb_blocklist_build(bl, &list, &listed, msg, size) < 0)) {
+    if (bl != NULL &&
+        (!json_is_array(bl) || nb_blocklist_build(bl, &list, &listed, msg, size) < 0)) {
         if (!json_is_array(bl)) {
             snprintf(msg, size, "blocklist: must be an array of rules");
         }
@@ -172,8 +179,7 @@ static void apply_server(nb_daemon_t *d, const char *name, json_t *entry, json_t
         if (srv != NULL) {
             nb_srv_close(srv);
         }
-        if (nb_srv_create(d, &args.server_create, entry, config_done, &srv, msg, sizeof(msg)) <
-            0) {
+        if (nb_srv_create(d, &args.server_create, entry, config_done, &srv, msg, sizeof(msg)) < 0) {
             nb_log(LOG_ERR, "server '%s' from the configuration: %s", name, msg);
         } else {
             srv->from_config = true;
@@ -212,7 +218,8 @@ int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg
     json_t *servers = json_object_get(config, "servers");
     const char *name;
     json_t *entry;
-    json_object_foreach (servers, name, entry) {
+    json_object_foreach(servers, name, entry)
+    {
         apply_server(d, name, entry, diff);
     }
     nb_srv_t *next;

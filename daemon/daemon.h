@@ -24,10 +24,10 @@ typedef struct nb_stored_s nb_stored_t;
 typedef struct nb_acl_rule_s nb_acl_rule_t;
 
 /* Limits of what a peer can make the daemon hold. */
-#define NB_CLIENTS_MAX     1024
-#define NB_STORED_FDS_MAX  1024
-#define NB_SERVERS_MAX     1024
-#define NB_GROUPS_MAX      64
+#define NB_CLIENTS_MAX      1024
+#define NB_STORED_FDS_MAX   1024
+#define NB_SERVERS_MAX      1024
+#define NB_GROUPS_MAX       64
 #define NB_ACCESS_RULES_MAX 64
 
 /* ---- log.c --------------------------------------------------------------------------- */
@@ -104,8 +104,12 @@ nb_client_t *nb_client_find(nb_daemon_t *d, uint64_t id);
 /* ---- requests.c, requests_srv.c: one handler per operation --------------------------- */
 /* Runs one validated request; the reply is sent before it returns or, for server.create,
  * when the listener is up. fds are the request's (the handler owns them). */
-void nb_request_run(nb_client_t *c, const nb_proto_op_t *op, const nb_proto_request_t *req,
-                    const nb_proto_args_t *args, int *fds, size_t nfds);
+void nb_request_run(nb_client_t *c,
+                    const nb_proto_op_t *op,
+                    const nb_proto_request_t *req,
+                    const nb_proto_args_t *args,
+                    int *fds,
+                    size_t nfds);
 /* Reply helpers: each consumes result. */
 void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
 void nb_reply_err(nb_client_t *c, int64_t id, int code, const char *fmt, ...)
@@ -144,9 +148,9 @@ struct nb_srv_s {
     char path[NB_PROTO_PATH_MAX + 2];
     bool listening;
     bool closing;
-    int fd;                 /* acquire mode: the listening fd the daemon holds */
-    nc_server_t *server;    /* dispatch mode */
-    uint64_t owner;         /* exclusive acquire: the client holding it, 0 none */
+    int fd;              /* acquire mode: the listening fd the daemon holds */
+    nc_server_t *server; /* dispatch mode */
+    uint64_t owner;      /* exclusive acquire: the client holding it, 0 none */
     nc_address_t address;
     int64_t max_connections; /* < 0: no limit */
     int64_t queue_limit;
@@ -173,8 +177,13 @@ struct nb_srv_s {
  * registry and 'listening' or 'error' completes it: done(srv, status) is called then
  * (status 0 or an error code with err). Returns 0 or a code with msg filled. */
 typedef void (*nb_srv_done_cb)(nb_srv_t *srv, int status, const nc_error_t *err);
-int nb_srv_create(nb_daemon_t *d, const nb_proto_server_create_args_t *a, const json_t *spec,
-                  nb_srv_done_cb done, nb_srv_t **ret, char *msg, size_t size);
+int nb_srv_create(nb_daemon_t *d,
+                  const nb_proto_server_create_args_t *a,
+                  const json_t *spec,
+                  nb_srv_done_cb done,
+                  nb_srv_t **ret,
+                  char *msg,
+                  size_t size);
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name);
 /* Closes the server: queued connections dropped (reason close), subscribers told. */
 void nb_srv_close(nb_srv_t *srv);
@@ -184,8 +193,11 @@ json_t *nb_srv_describe(const nb_srv_t *srv);
 int nb_srv_set_blocklist(nb_srv_t *srv, const json_t *rules, char *msg, size_t size);
 int nb_srv_set_access(nb_srv_t *srv, const json_t *rules, char *msg, size_t size);
 /* A BlockList from validated rules (schema `rule`), and the rules as listed (with type). */
-int nb_blocklist_build(const json_t *rules, nc_blocklist_t **ret_bl, json_t **ret_listed,
-                       char *msg, size_t size);
+int nb_blocklist_build(const json_t *rules,
+                       nc_blocklist_t **ret_bl,
+                       json_t **ret_listed,
+                       char *msg,
+                       size_t size);
 
 /* ---- dispatch.c: accepted connections to subscribers ------------------------------- */
 void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock);
@@ -220,7 +232,10 @@ struct nb_stored_s {
     uv_timer_t *timer;
 };
 
-int nb_fdstore_put(nb_daemon_t *d, const nb_proto_fd_store_args_t *a, uid_t uid, int fd,
+int nb_fdstore_put(nb_daemon_t *d,
+                   const nb_proto_fd_store_args_t *a,
+                   uid_t uid,
+                   int fd,
                    nb_stored_t **ret);
 nb_stored_t *nb_fdstore_find(nb_daemon_t *d, const char *name);
 void nb_fdstore_remove(nb_stored_t *s);

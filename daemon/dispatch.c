@@ -110,8 +110,8 @@ void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock)
         json_decref(fields);
         return;
     }
-    if (srv->d->stopping || (srv->max_connections >= 0 &&
-                             srv->held >= (uint64_t)srv->max_connections)) {
+    if (srv->d->stopping ||
+        (srv->max_connections >= 0 && srv->held >= (uint64_t)srv->max_connections)) {
         srv->dropped++;
         drop_socket(srv, sock, fields, srv->d->stopping ? "close" : "maxConnections");
         json_decref(fields);

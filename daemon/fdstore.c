@@ -54,7 +54,10 @@ static void on_expire(uv_timer_t *t)
     nb_fdstore_remove(s);
 }
 
-int nb_fdstore_put(nb_daemon_t *d, const nb_proto_fd_store_args_t *a, uid_t uid, int fd,
+int nb_fdstore_put(nb_daemon_t *d,
+                   const nb_proto_fd_store_args_t *a,
+                   uid_t uid,
+                   int fd,
                    nb_stored_t **ret)
 {
     nb_stored_t *old = nb_fdstore_find(d, a->name);

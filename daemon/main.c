@@ -38,12 +38,9 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "control", required_argument, NULL, 's' },
-        { "log-level", required_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' },    { "control", required_argument, NULL, 's' },
+        { "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
     };
     int c, level;
     while ((c = getopt_long(argc, argv, "c:s:l:hV", options, NULL)) != -1) {
@@ -179,8 +176,8 @@ static int start(app_t *app)
     uv_signal_start(&app->sigint, on_stop_signal, SIGINT);
     uv_signal_start(&app->sighup, on_hup, SIGHUP);
     nb_log(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers), control '%s'",
-           nc_version_string(), arg_config != NULL ? arg_config : "the embedded",
-           d->nservers, path);
+           nc_version_string(), arg_config != NULL ? arg_config : "the embedded", d->nservers,
+           path);
     sd_notify(0, "READY=1");
     return 0;
 }

@@ -96,7 +96,9 @@ static void on_timeout(uv_timer_t *t)
     finish(o);
 }
 
-static int start(outbound_t *o, const nb_proto_socket_connect_args_t *a, char *path,
+static int start(outbound_t *o,
+                 const nb_proto_socket_connect_args_t *a,
+                 char *path,
                  nc_error_t *err)
 {
     nc_connect_options_t co = { .port = (int)a->port, .family = (int)a->family };

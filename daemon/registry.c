@@ -94,7 +94,9 @@ static void fd_address(int fd, nb_srv_t *srv)
     a->address_len = strlen(a->address);
 }
 
-static int srv_options(nb_srv_t *srv, const nb_proto_server_create_args_t *a, char *msg,
+static int srv_options(nb_srv_t *srv,
+                       const nb_proto_server_create_args_t *a,
+                       char *msg,
                        size_t size)
 {
     nc_listen_options_t *lo = &srv->lo;
@@ -166,8 +168,7 @@ static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
     return 0;
 }
 
-static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, char *msg,
-                      size_t size)
+static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, char *msg, size_t size)
 {
     srv->mode = a->mode;
     srv->max_connections = a->max_connections == NB_PROTO_NULL ? -1 : a->max_connections;
@@ -180,8 +181,13 @@ static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, cha
     return r;
 }
 
-int nb_srv_create(nb_daemon_t *d, const nb_proto_server_create_args_t *a, const json_t *spec,
-                  nb_srv_done_cb done, nb_srv_t **ret, char *msg, size_t size)
+int nb_srv_create(nb_daemon_t *d,
+                  const nb_proto_server_create_args_t *a,
+                  const json_t *spec,
+                  nb_srv_done_cb done,
+                  nb_srv_t **ret,
+                  char *msg,
+                  size_t size)
 {
     if (nb_srv_find(d, a->name) != NULL) {
         snprintf(msg, size, "A server named '%s' exists", a->name);
@@ -289,8 +295,8 @@ json_t *nb_srv_describe(const nb_srv_t *srv)
     json_object_set_new(o, "backlog", json_integer(srv->lo.backlog));
     json_object_set_new(o, "exclusive", json_boolean(srv->lo.exclusive));
     if (dispatch) {
-        json_object_set_new(o, "maxConnections", srv->max_connections < 0
-                                                     ? json_null()
+        json_object_set_new(o, "maxConnections",
+                            srv->max_connections < 0 ? json_null()
                                                      : json_integer(srv->max_connections));
         json_object_set_new(o, "queueLimit", json_integer(srv->queue_limit));
         json_object_set_new(o, "queueTimeout", json_integer(srv->queue_timeout));
@@ -309,8 +315,8 @@ static int add_rule(nc_blocklist_t *bl, const nb_proto_rule_t *r, json_t *listed
     const char *first = r->kind == NB_PROTO_RULE_ADDRESS ? r->address
                         : r->kind == NB_PROTO_RULE_RANGE ? r->start
                                                          : r->net;
-    const char *type = r->type == NB_PROTO_IPV6 ? "ipv6"
-                       : r->type == NB_PROTO_IPV4 ? "ipv4"
+    const char *type = r->type == NB_PROTO_IPV6           ? "ipv6"
+                       : r->type == NB_PROTO_IPV4         ? "ipv4"
                        : nc_is_ipv6(first, strlen(first)) ? "ipv6"
                                                           : "ipv4";
     json_t *o = NULL;
@@ -332,15 +338,19 @@ static int add_rule(nc_blocklist_t *bl, const nb_proto_rule_t *r, json_t *listed
     return rc;
 }
 
-int nb_blocklist_build(const json_t *rules, nc_blocklist_t **ret_bl, json_t **ret_listed,
-                       char *msg, size_t size)
+int nb_blocklist_build(const json_t *rules,
+                       nc_blocklist_t **ret_bl,
+                       json_t **ret_listed,
+                       char *msg,
+                       size_t size)
 {
     nc_blocklist_t *bl = NULL;
     json_t *listed = json_array();
     int r = nc_blocklist_new(&bl);
     size_t i;
     const json_t *v;
-    json_array_foreach (rules, i, v) {
+    json_array_foreach(rules, i, v)
+    {
         nb_proto_rule_t rule;
         nb_proto_error_t err;
         if (r < 0) {
@@ -383,7 +393,8 @@ int nb_srv_set_access(nb_srv_t *srv, const json_t *rules, char *msg, size_t size
     nb_acl_rule_t tmp[NB_ACCESS_RULES_MAX];
     size_t n = 0, i;
     const json_t *v;
-    json_array_foreach (rules, i, v) {
+    json_array_foreach(rules, i, v)
+    {
         nb_proto_access_t a;
         nb_proto_error_t err;
         if (n >= NB_ACCESS_RULES_MAX) {

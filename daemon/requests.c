@@ -1,8 +1,8 @@
 /* requests.c: runs validated requests. The access check is one function driven by the
  * op table's right and scope (PROTOCOL.md 9.1.3); then one handler per operation. The
  * server operations are in requests_srv.c. */
-#include "daemon.h"
 #include "requests.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,8 +21,8 @@ void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, siz
     }
 }
 
-static void reply_err_v(nb_client_t *c, int64_t id, const char *name, const char *fmt,
-                        va_list ap) __attribute__((format(printf, 4, 0)));
+static void reply_err_v(nb_client_t *c, int64_t id, const char *name, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 static void reply_err_v(nb_client_t *c, int64_t id, const char *name, const char *fmt, va_list ap)
 {
@@ -64,7 +64,9 @@ static const char *scope_name(const nb_proto_op_t *op, const nb_proto_request_t 
 
 /* Fills x->srv / x->stored and answers what the client may not know or do. Returns 0
  * when the request may run. */
-static int check_access(nb_client_t *c, const nb_proto_op_t *op, const nb_proto_request_t *req,
+static int check_access(nb_client_t *c,
+                        const nb_proto_op_t *op,
+                        const nb_proto_request_t *req,
                         nb_req_t *x)
 {
     nb_daemon_t *d = c->d;
@@ -117,14 +119,14 @@ static void op_hello(nb_client_t *c, nb_req_t *x)
             json_array_append_new(caps, json_string(op->name));
         }
     }
-    int64_t v = x->args->hello.version < NB_PROTO_VERSION ? x->args->hello.version
-                                                           : NB_PROTO_VERSION;
+    int64_t v =
+        x->args->hello.version < NB_PROTO_VERSION ? x->args->hello.version : NB_PROTO_VERSION;
     c->hello = true;
     char daemon[64];
     snprintf(daemon, sizeof(daemon), "netbrokerd %s", nc_version_string());
     nb_reply_ok(c, x->id,
-                json_pack("{s:I,s:o,s:s}", "version", (json_int_t)v, "capabilities", caps,
-                          "daemon", daemon),
+                json_pack("{s:I,s:o,s:s}", "version", (json_int_t)v, "capabilities", caps, "daemon",
+                          daemon),
                 NULL, 0);
 }
 
@@ -162,8 +164,7 @@ static void op_fd_retrieve(nb_client_t *c, nb_req_t *x)
 static void op_fd_remove(nb_client_t *c, nb_req_t *x)
 {
     if (x->stored == NULL) {
-        nb_reply_err(c, x->id, NB_PROTO_ERR_NOT_FOUND, "No stored fd named '%s'",
-                     x->args->fd.name);
+        nb_reply_err(c, x->id, NB_PROTO_ERR_NOT_FOUND, "No stored fd named '%s'", x->args->fd.name);
         return;
     }
     nb_fdstore_remove(x->stored);
@@ -229,18 +230,18 @@ static void op_stats(nb_client_t *c, nb_req_t *x)
         if ((x->srv == NULL || x->srv == s) &&
             nb_acl_allows(c->d, c, NB_PROTO_RIGHT_READ, s->name, s)) {
             json_array_append_new(
-                arr, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "name", s->name, "accepted",
-                               (json_int_t)s->accepted, "dispatched", (json_int_t)s->dispatched,
-                               "dropped", (json_int_t)s->dropped, "blocked",
-                               (json_int_t)s->blocked, "queued", (json_int_t)s->nqueued,
-                               "subscribers", (json_int_t)s->nsubs));
+                arr,
+                json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "name", s->name, "accepted",
+                          (json_int_t)s->accepted, "dispatched", (json_int_t)s->dispatched,
+                          "dropped", (json_int_t)s->dropped, "blocked", (json_int_t)s->blocked,
+                          "queued", (json_int_t)s->nqueued, "subscribers", (json_int_t)s->nsubs));
         }
     }
     json_int_t uptime = (json_int_t)(uv_now(c->d->loop) - c->d->started_ms);
     nb_reply_ok(c, x->id,
                 json_pack("{s:I,s:I,s:I,s:o}", "uptime", uptime, "clients",
-                          (json_int_t)c->d->nclients, "fds", (json_int_t)c->d->nstored,
-                          "servers", nb_sorted_by_name(arr)),
+                          (json_int_t)c->d->nclients, "fds", (json_int_t)c->d->nstored, "servers",
+                          nb_sorted_by_name(arr)),
                 NULL, 0);
 }
 
@@ -294,8 +295,12 @@ static const nb_handler_fn handlers[NB_PROTO_OP_COUNT] = {
     [NB_PROTO_OP_DAEMON_SHUTDOWN] = op_shutdown,
 };
 
-void nb_request_run(nb_client_t *c, const nb_proto_op_t *op, const nb_proto_request_t *req,
-                    const nb_proto_args_t *args, int *fds, size_t nfds)
+void nb_request_run(nb_client_t *c,
+                    const nb_proto_op_t *op,
+                    const nb_proto_request_t *req,
+                    const nb_proto_args_t *args,
+                    int *fds,
+                    size_t nfds)
 {
     nb_req_t x = { .op = op, .id = req->id, .req = req, .args = args, .fds = fds, .nfds = nfds };
     nb_handler_fn fn = handlers[op->id] != NULL ? handlers[op->id] : op_unknown;

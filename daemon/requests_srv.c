@@ -78,8 +78,7 @@ void nb_op_server_set(nb_client_t *c, nb_req_t *x)
         (a->max_connections != NB_PROTO_UNSET || a->queue_limit != NB_PROTO_UNSET ||
          a->queue_timeout != NB_PROTO_UNSET || a->blocklist != NULL)) {
         nb_reply_err(c, x->id, NB_PROTO_ERR_INVALID_ARG_VALUE,
-                     "Server '%s' is in acquire mode: the daemon does not accept on it",
-                     srv->name);
+                     "Server '%s' is in acquire mode: the daemon does not accept on it", srv->name);
         return;
     }
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
@@ -114,8 +113,7 @@ void nb_op_server_acquire(nb_client_t *c, nb_req_t *x)
     nb_srv_t *srv = x->srv;
     if (srv->mode != NB_PROTO_MODE_ACQUIRE) {
         nb_reply_err(c, x->id, NB_PROTO_ERR_INVALID_ARG_VALUE,
-                     "Server '%s' is in dispatch mode: the daemon alone accepts on it",
-                     srv->name);
+                     "Server '%s' is in dispatch mode: the daemon alone accepts on it", srv->name);
         return;
     }
     if (srv->lo.exclusive && srv->owner != 0 && srv->owner != c->id &&
@@ -191,7 +189,8 @@ static bool holds(const json_t *list, const json_t *rule)
 {
     size_t i;
     const json_t *v;
-    json_array_foreach (list, i, v) {
+    json_array_foreach(list, i, v)
+    {
         if (json_equal((json_t *)v, (json_t *)rule)) {
             return true;
         }
@@ -221,12 +220,14 @@ void nb_op_blocklist_change(nb_client_t *c, nb_req_t *x)
     bool add = x->op->id == NB_PROTO_OP_BLOCKLIST_ADD;
     size_t i;
     json_t *v;
-    json_array_foreach (cur, i, v) {
+    json_array_foreach(cur, i, v)
+    {
         if (add || !holds(given, v)) {
             json_array_append(next, v);
         }
     }
-    json_array_foreach (given, i, v) {
+    json_array_foreach(given, i, v)
+    {
         if (add && !holds(next, v)) {
             json_array_append(next, v);
         } else if (!add && !holds(cur, v)) {
@@ -255,13 +256,13 @@ void nb_op_blocklist_list(nb_client_t *c, nb_req_t *x)
 void nb_op_blocklist_check(nb_client_t *c, nb_req_t *x)
 {
     const nb_proto_blocklist_check_args_t *a = &x->args->blocklist_check;
-    const char *type = a->type == NB_PROTO_IPV6   ? "ipv6"
-                       : a->type == NB_PROTO_IPV4 ? "ipv4"
+    const char *type = a->type == NB_PROTO_IPV6                     ? "ipv6"
+                       : a->type == NB_PROTO_IPV4                   ? "ipv4"
                        : nc_is_ipv6(a->address, strlen(a->address)) ? "ipv6"
                                                                     : "ipv4";
     size_t len = strlen(a->address);
-    int hit = nc_blocklist_check(c->d->global_bl, a->address, len, type, NULL) == 1 ||
-              (x->srv != NULL &&
-               nc_blocklist_check(x->srv->blocklist, a->address, len, type, NULL) == 1);
+    int hit =
+        nc_blocklist_check(c->d->global_bl, a->address, len, type, NULL) == 1 ||
+        (x->srv != NULL && nc_blocklist_check(x->srv->blocklist, a->address, len, type, NULL) == 1);
     nb_reply_ok(c, x->id, json_pack("{s:b}", "blocked", hit), NULL, 0);
 }

@@ -1,6 +1,7 @@
 /* dhelp.c: the real-daemon fixture and the protocol client of the daemon tests. */
 #include "dhelp.h"
 
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <cmocka.h>
 
@@ -315,7 +315,8 @@ json_t *dh_event(dh_client_t *c, const char *name, int *ret_fd)
     for (;;) {
         size_t i;
         json_t *e;
-        json_array_foreach (c->events, i, e) {
+        json_array_foreach(c->events, i, e)
+        {
             if (strcmp(json_string_value(json_object_get(e, "event")), name) == 0) {
                 json_incref(e);
                 json_array_remove(c->events, i);

@@ -103,8 +103,8 @@ static void test_access_other_uid(void **state)
     dh_connect(&root, d);
     int p[2];
     assert_int_equal(pipe(p), 0);
-    json_t *r = dh_reply(&root, dh_send(&root, "fd.store", "{\"name\":\"root-fd\"}", &p[0], 1),
-                         NULL, NULL);
+    json_t *r =
+        dh_reply(&root, dh_send(&root, "fd.store", "{\"name\":\"root-fd\"}", &p[0], 1), NULL, NULL);
     dh_ok(r);
     json_decref(r);
     close(p[0]);

@@ -74,9 +74,11 @@ static void test_bad_lines_answered(void **state)
         bad_line(&c, "{\"id\":2,\"op\":\"x\xff\"}\n", "ERR_PROTO_UTF8", -1);
         bad_line(&c, "{\"id\":3,\"op\":\"server.destroy\"}\n", "ERR_UNKNOWN_OP", 3);
         bad_line(&c, "{\"id\":4,\"op\":\"server.info\",\"args\":{}}\n", "ERR_MISSING_ARGS", 4);
-        bad_line(&c, "{\"id\":5,\"op\":\"server.create\",\"args\":{\"name\":\"a\",\"port\":\"80\"}}\n",
+        bad_line(&c,
+                 "{\"id\":5,\"op\":\"server.create\",\"args\":{\"name\":\"a\",\"port\":\"80\"}}\n",
                  "ERR_INVALID_ARG_TYPE", 5);
-        bad_line(&c, "{\"id\":6,\"op\":\"server.create\",\"args\":{\"name\":\"a\",\"port\":70000}}\n",
+        bad_line(&c,
+                 "{\"id\":6,\"op\":\"server.create\",\"args\":{\"name\":\"a\",\"port\":70000}}\n",
                  "ERR_SOCKET_BAD_PORT", 6);
         bad_line(&c, "{\"id\":7,\"op\":\"server.create\",\"args\":{\"name\":\"a\",\"prot\":1}}\n",
                  "ERR_INVALID_ARG_VALUE", 7);

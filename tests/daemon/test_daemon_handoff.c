@@ -319,8 +319,8 @@ static void test_fd_store_across_reconnect(void **state)
     assert_int_equal(pipe(p), 0);
     dh_client_t c;
     dh_connect(&c, d);
-    json_t *r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"my pipe\"}", &p[0], 1), NULL,
-                         NULL);
+    json_t *r =
+        dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"my pipe\"}", &p[0], 1), NULL, NULL);
     assert_string_equal(json_string_value(json_object_get(dh_ok(r), "type")), "fifo");
     json_decref(r);
     close(p[0]);

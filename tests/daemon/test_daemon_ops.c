@@ -101,8 +101,9 @@ static void test_server_lifecycle(void **state)
     assert_string_equal(json_string_value(json_object_get(dh_ok(r), "mode")), "acquire");
     json_decref(r);
 
-    r = ok_call(&c, "server.set", "{\"name\":\"web\",\"maxConnections\":5,\"queueTimeout\":100,"
-                                  "\"access\":[{\"uid\":1234,\"allow\":[\"read\"]}]}");
+    r = ok_call(&c, "server.set",
+                "{\"name\":\"web\",\"maxConnections\":5,\"queueTimeout\":100,"
+                "\"access\":[{\"uid\":1234,\"allow\":[\"read\"]}]}");
     assert_int_equal(json_integer_value(json_object_get(dh_ok(r), "maxConnections")), 5);
     assert_int_equal(json_array_size(json_object_get(dh_ok(r), "access")), 1);
     json_decref(r);
@@ -310,9 +311,9 @@ static void test_fd_store_replace_expiry_list(void **state)
     r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"a\"}", &p[0], 1), NULL, NULL);
     dh_assert_error(r, "EEXIST");
     json_decref(r);
-    r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"a\",\"replace\":true,\"timeout\":10}",
-                             &p[0], 1),
-                 NULL, NULL);
+    r = dh_reply(
+        &c, dh_send(&c, "fd.store", "{\"name\":\"a\",\"replace\":true,\"timeout\":10}", &p[0], 1),
+        NULL, NULL);
     assert_false(json_is_null(json_object_get(dh_ok(r), "expiresAt")));
     json_decref(r);
     close(p[0]);
@@ -351,8 +352,7 @@ static void test_reload_applies_difference(void **state)
     r = ok_call(&c, "daemon.reload", NULL);
     json_t *res = dh_ok(r);
     assert_string_equal(json_string_value(json_array_get(json_object_get(res, "added"), 0)), "b");
-    assert_string_equal(json_string_value(json_array_get(json_object_get(res, "changed"), 0)),
-                        "a");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(res, "changed"), 0)), "a");
     assert_string_equal(json_string_value(json_array_get(json_object_get(res, "removed"), 0)),
                         "gone");
     json_decref(r);
