@@ -22,6 +22,7 @@ static void on_control_connection(nc_server_t *server, const void *arg, void *da
 static void on_control_error(nc_server_t *server, const void *arg, void *data);
 static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
+static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
 
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
@@ -248,6 +249,49 @@ void nb_client_kill(nb_client_t *c, const char *why)
     nb_events_client_gone(c);
     uv_poll_stop(&c->poll);
     uv_close((uv_handle_t *)&c->poll, client_closed);
+    drain_done_if_empty(d);
+}
+
+static void drain_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void drain_done_if_empty(nb_daemon_t *d)
+{
+    if (d->drain_timer != NULL && d->nclients == 0) {
+        uv_close((uv_handle_t *)d->drain_timer, drain_timer_closed);
+        d->drain_timer = NULL;
+    }
+}
+
+static void on_drain_deadline(uv_timer_t *t)
+{
+    nb_daemon_t *d = t->data;
+    nb_log(LOG_WARNING, "%zu clients did not take their output in time, closing them", d->nclients);
+    while (d->clients != NULL) {
+        nb_client_kill(d->clients, "stop deadline");
+    }
+}
+
+void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms)
+{
+    nb_client_t *next;
+    for (nb_client_t *c = d->clients; c != NULL; c = next) {
+        next = c->next;
+        c->draining = true;
+        if (nb_proto_writer_queued(c->writer) == 0) {
+            nb_client_kill(c, "daemon stopping");
+        } else {
+            c->poll_events = UV_WRITABLE | UV_DISCONNECT;
+            uv_poll_start(&c->poll, c->poll_events, on_poll);
+        }
+    }
+    if (d->clients != NULL && (d->drain_timer = malloc(sizeof(*d->drain_timer))) != NULL) {
+        uv_timer_init(d->loop, d->drain_timer);
+        d->drain_timer->data = d;
+        uv_timer_start(d->drain_timer, on_drain_deadline, deadline_ms, 0);
+    }
 }
 
 static void client_closed(uv_handle_t *handle)
@@ -272,7 +316,11 @@ static int client_flush(nb_client_t *c)
         nb_client_kill(c, strerror(-r));
         return r;
     }
-    int want = UV_READABLE | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
+    if (c->draining && r == 0) {
+        nb_client_kill(c, "daemon stopping, output delivered");
+        return 0;
+    }
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
     if (want != c->poll_events && !c->dead) {
         c->poll_events = want;
         uv_poll_start(&c->poll, want, on_poll);
@@ -403,7 +451,9 @@ static void on_poll(uv_poll_t *handle, int status, int events)
             return;
         }
     }
-    if (events & (UV_READABLE | UV_DISCONNECT)) {
+    if ((events & (UV_READABLE | UV_DISCONNECT)) && !c->draining) {
         client_readable(c);
+    } else if ((events & UV_DISCONNECT) && !c->dead) {
+        nb_client_kill(c, "gone while draining");
     }
 }

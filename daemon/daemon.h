@@ -80,7 +80,8 @@ struct nb_client_s {
     gid_t groups[NB_GROUPS_MAX];
     int ngroups;
     bool hello;
-    bool dead;       /* cut off: no more input, closing once flushed or at once */
+    bool dead;       /* cut off: unlinked, its memory goes on a later turn */
+    bool draining;   /* the daemon stops: no more input, closed once its output left */
     uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
     nb_evsub_t *evsubs;
 };
@@ -89,6 +90,9 @@ struct nb_client_s {
 int nb_control_start(nb_daemon_t *d, const char *path);
 /* Stops accepting control connections (the path is removed). */
 void nb_control_stop(nb_daemon_t *d);
+/* Shutdown: every client stops being read and is closed once what was queued for it
+ * (replies, handed-over connections) has left, or at the deadline. */
+void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
 /* Queues msg (a reference is taken) with fds (duplicated) for the client and flushes.
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
@@ -270,6 +274,7 @@ struct nb_daemon_s {
     json_t *config;
     nc_blocklist_t *global_bl;
     json_t *global_rules;
+    uv_timer_t *drain_timer;
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

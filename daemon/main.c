@@ -14,6 +14,9 @@
 
 #include <systemd/sd-daemon.h>
 
+/* How long a stopping daemon waits for clients to take what was sent to them. */
+#define DRAIN_DEADLINE_MS 5000
+
 static const char *arg_config = NULL;
 static const char *arg_control = NULL;
 
@@ -136,15 +139,13 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     sd_notify(0, "STOPPING=1");
     app_t *app = (app_t *)d;
     nb_control_stop(d);
-    /* Listeners close; each queued connection gets its drop; clients flush what was
-     * handed to them (a last try each), then go. */
+    /* Listeners close and each queued connection gets its drop; what was already handed
+     * to a client (a connection in its output) still reaches it before it is closed. */
     while (d->servers != NULL) {
         nb_srv_close(d->servers);
     }
-    while (d->clients != NULL) {
-        nb_client_kill(d->clients, "daemon stopping");
-    }
     nb_fdstore_clear(d);
+    nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
     uv_close((uv_handle_t *)&app->sighup, NULL);

@@ -19,6 +19,7 @@
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -93,6 +94,7 @@ void dh_daemon_start(dh_daemon_t *d)
     if (d->pid == 0) {
         int log = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
         dup2(log, STDERR_FILENO);
+        close(log);
         setenv("NOTIFY_SOCKET", d->notify_path, 1);
         if (d->config[0] != '\0') {
             execl(NETBROKERD_PATH, "netbrokerd", "--control", d->control, "--log-level", "debug",
@@ -163,6 +165,28 @@ int dh_daemon_fd_count(const dh_daemon_t *d)
 int dh_self_fd_count(void)
 {
     return count_dir("/proc/self/fd") - 1; /* less the directory's own */
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want)
+{
+    int64_t deadline = now_ms() + DH_DEADLINE_MS;
+    int n;
+    while ((n = dh_daemon_fd_count(d)) != want && now_ms() < deadline) {
+        json_decref(dh_call(c, "stats", NULL, NULL, NULL));
+    }
+    if (n != want) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd >&2", (int)d->pid);
+        assert_int_equal(system(cmd), 0);
+        fail_msg("netbrokerd holds %d fds, expected %d", n, want);
+    }
 }
 
 void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)

@@ -25,7 +25,8 @@ typedef struct {
     pid_t pid;
 } dh_daemon_t;
 
-typedef struct {
+typedef struct dh_client_s dh_client_t;
+struct dh_client_s {
     int fd;
     nb_proto_reader_t *reader;
     nb_proto_writer_t *writer;
@@ -33,7 +34,7 @@ typedef struct {
     json_t *events; /* events read while waiting for a reply, oldest first */
     int event_fds[64];
     size_t nevent_fds;
-} dh_client_t;
+};
 
 /* Makes the temp dir and notify socket; config (JSON text or NULL) is written to a file
  * passed with --config. */
@@ -47,6 +48,10 @@ void dh_daemon_dump_log(const dh_daemon_t *d);
 void dh_daemon_write_config(dh_daemon_t *d, const char *config);
 int dh_daemon_fd_count(const dh_daemon_t *d);
 int dh_self_fd_count(void);
+/* Waits until the daemon holds exactly `want` fds: a close still on its way finishes
+ * within a few of c's round trips; a leaked fd fails the test at the deadline, with the
+ * daemon's fd table printed. */
+void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want);
 
 /* Connects (without hello) / connects and says hello. */
 void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d);

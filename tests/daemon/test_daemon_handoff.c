@@ -378,9 +378,7 @@ static void test_fd_count_across_handoffs(void **state)
         expect_dispatch(&sub, peer);
         close(peer);
     }
-    json_t *r = dh_call(&c, "stats", NULL, NULL, NULL); /* every turn of the daemon is done */
-    json_decref(r);
-    assert_int_equal(dh_daemon_fd_count(d), before);
+    dh_expect_fd_count(d, &c, before);
     assert_int_equal(dh_self_fd_count(), self_before);
     dh_close(&sub);
     dh_close(&c);
