@@ -254,6 +254,11 @@ json_t *nb_config_load(const char *path, char *msg, size_t size);
  * ret_diff (may be NULL) receives {"added":[],"changed":[],"removed":[]}. */
 int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg, size_t size);
 
+/* ---- notify.c: systemd's readiness protocol ----------------------------------------- */
+void nb_notify_ready(const nb_daemon_t *d);
+void nb_notify_reloading(const nb_daemon_t *d);
+void nb_notify_stopping(const nb_daemon_t *d);
+
 /* ---- the daemon ----------------------------------------------------------------------- */
 struct nb_daemon_s {
     uv_loop_t *loop;

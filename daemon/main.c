@@ -12,8 +12,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 /* How long a stopping daemon waits for clients to take what was sent to them. */
 #define DRAIN_DEADLINE_MS 5000
 
@@ -124,9 +122,9 @@ static void on_hup(uv_signal_t *handle, int signum)
 {
     (void)signum;
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
-    sd_notify(0, "RELOADING=1");
+    nb_notify_reloading(handle->data);
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
-    sd_notify(0, "READY=1");
+    nb_notify_ready(handle->data);
 }
 
 void nb_daemon_stop(nb_daemon_t *d, const char *why)
@@ -136,7 +134,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     }
     d->stopping = true;
     nb_log(LOG_NOTICE, "%s, stopping", why);
-    sd_notify(0, "STOPPING=1");
+    nb_notify_stopping(d);
     app_t *app = (app_t *)d;
     nb_control_stop(d);
     /* Listeners close and each queued connection gets its drop; what was already handed
@@ -179,7 +177,7 @@ static int start(app_t *app)
     nb_log(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers), control '%s'",
            nc_version_string(), arg_config != NULL ? arg_config : "the embedded", d->nservers,
            path);
-    sd_notify(0, "READY=1");
+    nb_notify_ready(d);
     return 0;
 }
 

@@ -14,6 +14,7 @@
 static void on_listening(nc_server_t *server, const void *arg, void *data);
 static void on_error(nc_server_t *server, const void *arg, void *data);
 static void on_connection(nc_server_t *server, const void *arg, void *data);
+static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
 
 typedef struct {
     nb_srv_t *srv;
@@ -230,6 +231,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data)
     pending_t *p = data;
     nb_srv_t *srv = p->srv;
     nc_server_off(server, NC_SERVER_ERROR, on_error, p);
+    nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
     nc_server_address(server, &srv->address);
     srv->listening = true;
     nb_srv_done_cb done = p->done;
@@ -248,6 +250,17 @@ static void on_error(nc_server_t *server, const void *arg, void *data)
     srv_unlink(srv);
     done(srv, ((const nc_error_t *)arg)->code, arg);
     srv_free(srv);
+}
+
+/* An accept that failed (EMFILE...): the server goes on; subscribers hear of it. */
+static void on_runtime_error(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    nb_srv_t *srv = data;
+    const nc_error_t *err = arg;
+    nb_log(LOG_WARNING, "server '%s': %s, ignoring", srv->name, err->message);
+    nb_events_emit(srv->d, NB_PROTO_EVENT_ERROR, srv,
+                   json_pack("{s:s,s:s}", "code", nc_err_name(err->code), "message", err->message));
 }
 
 static void on_connection(nc_server_t *server, const void *arg, void *data)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -183,12 +184,46 @@ static void test_daemon_bad_config_refused_with_location(void **state)
     unlink(path);
 }
 
+/* A symlink planted at the socket path, or as its directory, is never followed: the
+ * daemon refuses to start and creates nothing where the link points. */
+static void test_daemon_refuses_planted_symlinks(void **state)
+{
+    fixture_t *f = *state;
+    char run[160], sock[192], target[160], log[4096];
+    snprintf(run, sizeof(run), "%s/run", f->dir);
+    snprintf(sock, sizeof(sock), "%s/control.sock", run);
+    snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+    assert_int_equal(mkdir(run, 0755), 0);
+    assert_int_equal(symlink(target, sock), 0);
+    start_daemon(f, NULL);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    read_log(f, log, sizeof(log));
+    assert_non_null(strstr(log, "is not a socket"));
+    assert_int_equal(access(target, F_OK), -1);
+    unlink(sock);
+    rmdir(run);
+
+    assert_int_equal(mkdir(target, 0755), 0);
+    assert_int_equal(symlink(target, run), 0);
+    start_daemon(f, NULL);
+    status = wait_exit(f);
+    assert_int_equal(WEXITSTATUS(status), 1);
+    snprintf(sock, sizeof(sock), "%s/control.sock", target);
+    assert_int_equal(access(sock, F_OK), -1);
+    unlink(run);
+    rmdir(target);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_refuses_planted_symlinks, fixture_setup,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_lifecycle", tests, NULL, NULL);
