@@ -188,9 +188,12 @@ static void on_timer(uv_timer_t *t)
 static void send_one(nb_srv_t *srv, nb_sub_t *sub)
 {
     nb_conn_t *conn = queue_pop(srv);
-    json_t *ev = json_deep_copy(conn->fields);
-    json_object_set_new(ev, "event", json_string("connection"));
-    json_object_set_new(ev, "server", json_string(srv->name));
+    json_t *fields = json_deep_copy(conn->fields), *ev;
+    json_object_set_new(fields, "server", json_string(srv->name));
+    if (nb_proto_event_new("connection", fields, &ev) < 0) {
+        nb_conn_drop(conn, "error"); /* out of memory: a requeue would spin */
+        return;
+    }
     int fd = nc_socket_fileno(conn->sock);
     nb_client_t *c = sub->client;
     uint64_t start = 0;
