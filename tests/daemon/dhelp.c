@@ -232,13 +232,16 @@ void dh_send_raw(dh_client_t *c, const void *buf, size_t len)
 int64_t dh_send(dh_client_t *c, const char *op, const char *args, const int *fds, size_t nfds)
 {
     int64_t id = c->next_id++;
-    char line[8192];
-    int n = snprintf(line, sizeof(line), "{\"id\":%lld,\"op\":\"%s\"%s%s%s}\n", (long long)id, op,
+    size_t size = strlen(op) + (args != NULL ? strlen(args) : 0) + 96;
+    char *line = malloc(size);
+    assert_non_null(line);
+    int n = snprintf(line, size, "{\"id\":%lld,\"op\":\"%s\"%s%s%s}\n", (long long)id, op,
                      args != NULL ? ",\"args\":" : "", args != NULL ? args : "",
                      nfds > 0 ? ",\"fds\":1" : "");
-    assert_true(n > 0 && (size_t)n < sizeof(line));
+    assert_true(n > 0 && (size_t)n < size);
     assert_true(nfds <= 1);
     assert_int_equal(nb_proto_writer_push_line(c->writer, line, (size_t)n, fds, nfds), 0);
+    free(line);
     assert_int_equal(nb_proto_writer_flush(c->writer, c->fd), 0);
     return id;
 }

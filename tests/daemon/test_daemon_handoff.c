@@ -43,10 +43,12 @@ static int teardown(void **state)
 
 static int create_tcp(dh_client_t *c, const char *name, const char *extra)
 {
-    char args[1024];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\",\"host\":\"127.0.0.1\",\"port\":0%s}", name,
-             extra);
+    size_t size = strlen(extra) + 128;
+    char *args = malloc(size);
+    assert_non_null(args);
+    snprintf(args, size, "{\"name\":\"%s\",\"host\":\"127.0.0.1\",\"port\":0%s}", name, extra);
     json_t *r = dh_call(c, "server.create", args, NULL, NULL);
+    free(args);
     int port = (int)json_integer_value(json_object_get(dh_ok(r), "port"));
     assert_true(port > 0);
     json_decref(r);
@@ -276,6 +278,73 @@ static void test_dispatch_subscriber_killed(void **state)
     dh_close(&admin);
 }
 
+/* A subscriber whose output does not leave (it does not read) holds maxPending
+ * connections at most; the next ones go to the other subscriber, and it gets its own
+ * once it reads again. */
+static void test_dispatch_stuck_subscriber_skipped(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t admin, a, b;
+    dh_connect(&admin, d);
+    dh_connect(&a, d);
+    dh_connect(&b, d);
+    /* A big server description: a few replies of it fill A's socket and its queue. */
+    size_t size = 60000, n = 0;
+    char *args = malloc(size);
+    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
+    for (int i = 0; i < 900; i++) {
+        n += (size_t)snprintf(args + n, size - n,
+                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
+                              i > 0 ? "," : "", i / 250, i % 250 + 1);
+    }
+    snprintf(args + n, size - n, "]");
+    int port = create_tcp(&admin, "web", args);
+    free(args);
+    json_t *r = dh_call(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}", NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    subscribe(&b, "web");
+    int64_t first = a.next_id;
+    for (int i = 0; i < 14; i++) {
+        dh_send(&a, "server.info", "{\"name\":\"web\"}", NULL, 0);
+    }
+    json_decref(dh_call(&admin, "stats", NULL, NULL, NULL)); /* A's requests were run */
+    int peers[4];
+    for (int i = 0; i < 4; i++) {
+        peers[i] = dh_tcp_connect(NULL, port);
+    }
+    int got = 0;
+    for (int i = 0; i < 3; i++) { /* at most one of four waits in A's output */
+        int fd = -1;
+        json_t *e = dh_event(&b, "connection", &fd);
+        json_decref(e);
+        close(fd);
+        got++;
+    }
+    /* A reads again: its replies, then what was pending for it, if anything. */
+    for (int64_t id = first; id < a.next_id; id++) {
+        json_decref(dh_reply(&a, id, NULL, NULL));
+    }
+    json_decref(dh_call(&admin, "stats", NULL, NULL, NULL));
+    r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
+    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+    json_int_t dispatched = json_integer_value(json_object_get(s, "dispatched"));
+    json_decref(r);
+    assert_true(dispatched >= got);
+    if (dispatched == 4 && got == 3) {
+        int fd = -1;
+        json_t *e = dh_event(&a, "connection", &fd);
+        json_decref(e);
+        close(fd);
+    }
+    for (int i = 0; i < 4; i++) {
+        close(peers[i]);
+    }
+    dh_close(&a);
+    dh_close(&b);
+    dh_close(&admin);
+}
+
 static void test_dispatch_blocklist(void **state)
 {
     dh_daemon_t *d = *state;
@@ -392,6 +461,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_round_robin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_queue_then_subscriber, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_subscriber_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_stuck_subscriber_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_blocklist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_store_across_reconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_count_across_handoffs, setup, teardown),
