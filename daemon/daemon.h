@@ -254,6 +254,10 @@ json_t *nb_config_load(const char *path, char *msg, size_t size);
  * ret_diff (may be NULL) receives {"added":[],"changed":[],"removed":[]}. */
 int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg, size_t size);
 
+/* ---- outbound.c: socket.connect ----------------------------------------------------- */
+/* Ends every connect in flight (the daemon stops): each is answered ABORT_ERR. */
+void nb_outbound_cancel_all(nb_daemon_t *d);
+
 /* ---- notify.c: systemd's readiness protocol ----------------------------------------- */
 void nb_notify_ready(const nb_daemon_t *d);
 void nb_notify_reloading(const nb_daemon_t *d);
@@ -280,6 +284,7 @@ struct nb_daemon_s {
     nc_blocklist_t *global_bl;
     json_t *global_rules;
     uv_timer_t *drain_timer;
+    struct outbound_s *outbound; /* socket.connect in flight */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

@@ -143,6 +143,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
         nb_srv_close(d->servers);
     }
     nb_fdstore_clear(d);
+    nb_outbound_cancel_all(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);

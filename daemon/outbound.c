@@ -8,22 +8,37 @@
 #include <string.h>
 #include <syslog.h>
 
-typedef struct {
+typedef struct outbound_s outbound_t;
+struct outbound_s {
+    outbound_t *next, *prev;
     nb_daemon_t *d;
     uint64_t client;
     int64_t id;
     nc_socket_t *sock;
     uv_timer_t timer;
     bool done;
-} outbound_t;
+};
 
 static void timer_closed(uv_handle_t *h)
 {
     free(h->data);
 }
 
+static void unlink_outbound(outbound_t *o)
+{
+    if (o->prev != NULL) {
+        o->prev->next = o->next;
+    } else {
+        o->d->outbound = o->next;
+    }
+    if (o->next != NULL) {
+        o->next->prev = o->prev;
+    }
+}
+
 static void finish(outbound_t *o)
 {
+    unlink_outbound(o);
     o->done = true;
     uv_timer_stop(&o->timer);
     nc_socket_destroy(o->sock, 0);
@@ -160,4 +175,21 @@ void nb_op_socket_connect(nb_client_t *c, nb_req_t *x)
         return;
     }
     uv_timer_start(&o->timer, on_timeout, (uint64_t)a->timeout, 0);
+    o->next = c->d->outbound;
+    if (o->next != NULL) {
+        o->next->prev = o;
+    }
+    c->d->outbound = o;
+}
+
+void nb_outbound_cancel_all(nb_daemon_t *d)
+{
+    while (d->outbound != NULL) {
+        outbound_t *o = d->outbound;
+        nb_client_t *c = nb_client_find(d, o->client);
+        if (c != NULL) {
+            nb_reply_err_named(c, o->id, "ABORT_ERR", "The daemon is stopping");
+        }
+        finish(o);
+    }
 }

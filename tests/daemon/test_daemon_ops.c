@@ -408,6 +408,40 @@ static void test_daemon_shutdown_exits_zero(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A connect that cannot finish (a listener whose backlog is full drops the SYN) is
+ * answered ABORT_ERR when the daemon stops, which it does at once. */
+static void test_sigterm_cancels_connect_in_flight(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t c;
+    dh_connect(&c, d);
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    socklen_t len = sizeof(sa);
+    getsockname(lfd, (struct sockaddr *)&sa, &len);
+    int fill[2];
+    for (int i = 0; i < 2; i++) {
+        fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
+    }
+    char args[128];
+    snprintf(args, sizeof(args), "{\"host\":\"127.0.0.1\",\"port\":%d}", ntohs(sa.sin_port));
+    int64_t id = dh_send(&c, "socket.connect", args, NULL, 0);
+    json_decref(dh_call(&c, "stats", NULL, NULL, NULL)); /* the connect has started */
+    dh_daemon_stop(d);                                   /* exits 0, within the deadline */
+    json_t *r = dh_reply(&c, id, NULL, NULL);
+    dh_assert_error(r, "ABORT_ERR");
+    json_decref(r);
+    for (int i = 0; i < 2; i++) {
+        close(fill[i]);
+    }
+    close(lfd);
+    dh_close(&c);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -422,6 +456,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fd_store_replace_expiry_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_applies_difference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_shutdown_exits_zero, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_cancels_connect_in_flight, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_ops", tests, NULL, NULL);
 }
