@@ -83,6 +83,7 @@ struct nb_client_s {
     bool dead;       /* cut off: unlinked, its memory goes on a later turn */
     bool draining;   /* the daemon stops: no more input, closed once its output left */
     uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
+    size_t nsubs;    /* dispatch subscriptions */
     nb_evsub_t *evsubs;
 };
 
@@ -170,6 +171,7 @@ struct nb_srv_s {
     nb_sub_t *subs;
     size_t nsubs;
     size_t rr;
+    bool running; /* nb_dispatch_run is on the stack */
     uv_timer_t *timer;
     uint64_t accepted, dispatched, dropped, blocked;
     /* server.create waiting for 'listening' or 'error' */

@@ -211,23 +211,24 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
     }
     *pp = conn;
     sub->npending++;
+    nb_log(LOG_DEBUG, "server '%s': connection handed to client %llu", srv->name,
+           (unsigned long long)c->id);
     nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, json_deep_copy(conn->fields));
     nb_dispatch_sent(c);
 }
 
 void nb_dispatch_run(nb_srv_t *srv)
 {
-    static int depth;
-    if (depth > 0) {
+    if (srv->running) {
         return; /* a subscriber cut off inside a send: the outer loop goes on */
     }
-    depth++;
+    srv->running = true;
     nb_sub_t *sub;
     while (srv->queue != NULL && (sub = pick(srv)) != NULL) {
         send_one(srv, sub);
     }
     arm_timer(srv);
-    depth--;
+    srv->running = false;
 }
 
 static nb_sub_t *find_sub(nb_srv_t *srv, const nb_client_t *c)
@@ -251,6 +252,7 @@ int nb_dispatch_subscribe(nb_srv_t *srv, nb_client_t *c, int64_t max_pending)
             return -ENOMEM;
         }
         s->client = c;
+        c->nsubs++;
         nb_sub_t **pp = &srv->subs;
         while (*pp != NULL) {
             pp = &(*pp)->next;
@@ -274,6 +276,7 @@ void nb_dispatch_unsubscribe(nb_srv_t *srv, nb_client_t *c)
     }
     *pp = s->next;
     srv->nsubs--;
+    c->nsubs--;
     /* PROTOCOL.md 9.1.4: what was not sent goes back to the head, in its order. */
     nb_conn_t *rev = NULL;
     while (s->pending != NULL) {
@@ -293,7 +296,7 @@ void nb_dispatch_unsubscribe(nb_srv_t *srv, nb_client_t *c)
 void nb_dispatch_sent(nb_client_t *c)
 {
     uint64_t sent = nb_client_sent(c);
-    for (nb_srv_t *srv = c->d->servers; srv != NULL; srv = srv->next) {
+    for (nb_srv_t *srv = c->d->servers; c->nsubs > 0 && srv != NULL; srv = srv->next) {
         nb_sub_t *s = find_sub(srv, c);
         bool freed = false;
         while (s != NULL && s->pending != NULL && s->pending->start < sent) {
@@ -313,7 +316,7 @@ void nb_dispatch_sent(nb_client_t *c)
 
 void nb_dispatch_client_gone(nb_client_t *c)
 {
-    for (nb_srv_t *srv = c->d->servers; srv != NULL; srv = srv->next) {
+    for (nb_srv_t *srv = c->d->servers; c->nsubs > 0 && srv != NULL; srv = srv->next) {
         if (find_sub(srv, c) != NULL) {
             nb_dispatch_unsubscribe(srv, c);
             nb_dispatch_run(srv);
