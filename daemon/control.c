@@ -17,6 +17,9 @@
 
 /* Reads per readiness callback: a client that floods cannot starve the others. */
 #define READS_PER_TURN 16
+/* Replies held for one sendmsg at most: far below the writer's limit, which a client that
+ * pipelines and reads must never reach. */
+#define BATCH_BYTES (64 * 1024)
 
 static void on_control_connection(nc_server_t *server, const void *arg, void *data);
 static void on_control_error(nc_server_t *server, const void *arg, void *data);
@@ -24,6 +27,7 @@ static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
 static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
+static void client_read_some(nb_client_t *c);
 
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
  * symlink followed), owned by us, writable by nobody else. */
@@ -354,7 +358,10 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
         *ret_start = c->pushed;
     }
     c->pushed += len + 1;
-    return client_flush(c);
+    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
+     * line carrying fds goes at once (a dispatch must not wait for a batch). */
+    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
+    return hold ? 0 : client_flush(c);
 }
 
 static void client_request(nb_client_t *c, nb_proto_msg_t *msg)
@@ -417,6 +424,16 @@ static void client_drain(nb_client_t *c)
 }
 
 static void client_readable(nb_client_t *c)
+{
+    c->batching = true;
+    client_read_some(c);
+    c->batching = false;
+    if (!c->dead) {
+        client_flush(c);
+    }
+}
+
+static void client_read_some(nb_client_t *c)
 {
     for (int i = 0; i < READS_PER_TURN && !c->dead; i++) {
         int r = nb_proto_reader_read(c->reader, c->fd);

@@ -82,6 +82,7 @@ struct nb_client_s {
     bool hello;
     bool dead;       /* cut off: unlinked, its memory goes on a later turn */
     bool draining;   /* the daemon stops: no more input, closed once its output left */
+    bool batching;   /* replies to a read's requests are flushed together after it */
     uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
     size_t nsubs;    /* dispatch subscriptions */
     nb_evsub_t *evsubs;
