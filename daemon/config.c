@@ -43,6 +43,11 @@ static int check_server(const char *name,
         rc = nb_proto_request_validate(&r, &op, args, &err);
     }
     if (rc < 0) {
+        /* The schema names members as request arguments; here they are the entry's. */
+        char *at;
+        while ((at = strstr(err.message, "args.")) != NULL) {
+            memmove(at, at + 5, strlen(at + 5) + 1);
+        }
         snprintf(msg, size, "servers.%.64s: %.150s", name, err.message);
         json_decref(req);
         return rc;

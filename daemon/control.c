@@ -251,6 +251,7 @@ void nb_client_kill(nb_client_t *c, const char *why)
     nb_dispatch_sent(c);
     nb_dispatch_client_gone(c);
     nb_events_client_gone(c);
+    nb_outbound_client_gone(c);
     uv_poll_stop(&c->poll);
     uv_close((uv_handle_t *)&c->poll, client_closed);
     drain_done_if_empty(d);

@@ -260,6 +260,8 @@ int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg
 /* ---- outbound.c: socket.connect ----------------------------------------------------- */
 /* Ends every connect in flight (the daemon stops): each is answered ABORT_ERR. */
 void nb_outbound_cancel_all(nb_daemon_t *d);
+/* Ends the connects the client asked for (it went away). */
+void nb_outbound_client_gone(nb_client_t *c);
 
 /* ---- notify.c: systemd's readiness protocol ----------------------------------------- */
 void nb_notify_ready(const nb_daemon_t *d);

@@ -182,6 +182,17 @@ void nb_op_socket_connect(nb_client_t *c, nb_req_t *x)
     c->d->outbound = o;
 }
 
+void nb_outbound_client_gone(nb_client_t *c)
+{
+    outbound_t *next;
+    for (outbound_t *o = c->d->outbound; o != NULL; o = next) {
+        next = o->next;
+        if (o->client == c->id) {
+            finish(o); /* PROTOCOL.md 9.1.4: cancelled, its socket closed */
+        }
+    }
+}
+
 void nb_outbound_cancel_all(nb_daemon_t *d)
 {
     while (d->outbound != NULL) {

@@ -184,6 +184,28 @@ static void test_daemon_bad_config_refused_with_location(void **state)
     unlink(path);
 }
 
+/* A configuration that parses but is wrong is refused naming the file, the key and the
+ * reason. */
+static void test_daemon_invalid_config_names_key(void **state)
+{
+    fixture_t *f = *state;
+    char path[160], log[4096];
+    snprintf(path, sizeof(path), "%s/bad.json", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs("{ \"servers\": { \"web\": { \"port\": 70000 } } }\n", out);
+    fclose(out);
+    start_daemon(f, path);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    read_log(f, log, sizeof(log));
+    assert_non_null(strstr(log, path));
+    assert_non_null(strstr(log, "servers.web"));
+    assert_non_null(strstr(log, "servers.web: port should be >= 0 and < 65536"));
+    unlink(path);
+}
+
 /* A symlink planted at the socket path, or as its directory, is never followed: the
  * daemon refuses to start and creates nothing where the link points. */
 static void test_daemon_refuses_planted_symlinks(void **state)
@@ -222,6 +244,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_invalid_config_names_key, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_refuses_planted_symlinks, fixture_setup,
                                         fixture_teardown),

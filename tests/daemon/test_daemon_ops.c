@@ -408,13 +408,9 @@ static void test_daemon_shutdown_exits_zero(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-/* A connect that cannot finish (a listener whose backlog is full drops the SYN) is
- * answered ABORT_ERR when the daemon stops, which it does at once. */
-static void test_sigterm_cancels_connect_in_flight(void **state)
+/* A listener whose backlog is full: a connect to it cannot finish (the SYN is dropped). */
+static int full_listener(int fill[2], int *ret_port)
 {
-    dh_daemon_t *d = *state;
-    dh_client_t c;
-    dh_connect(&c, d);
     int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in sa = { .sin_family = AF_INET };
     inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
@@ -422,24 +418,60 @@ static void test_sigterm_cancels_connect_in_flight(void **state)
     assert_int_equal(listen(lfd, 0), 0);
     socklen_t len = sizeof(sa);
     getsockname(lfd, (struct sockaddr *)&sa, &len);
-    int fill[2];
     for (int i = 0; i < 2; i++) {
         fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         connect(fill[i], (struct sockaddr *)&sa, sizeof(sa));
     }
+    *ret_port = ntohs(sa.sin_port);
+    return lfd;
+}
+
+static void close_full_listener(int lfd, int fill[2])
+{
+    for (int i = 0; i < 2; i++) {
+        close(fill[i]);
+    }
+    close(lfd);
+}
+
+/* A connect in flight is answered ABORT_ERR when the daemon stops, which it does at once. */
+static void test_sigterm_cancels_connect_in_flight(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t c;
+    dh_connect(&c, d);
+    int fill[2], port;
+    int lfd = full_listener(fill, &port);
     char args[128];
-    snprintf(args, sizeof(args), "{\"host\":\"127.0.0.1\",\"port\":%d}", ntohs(sa.sin_port));
+    snprintf(args, sizeof(args), "{\"host\":\"127.0.0.1\",\"port\":%d}", port);
     int64_t id = dh_send(&c, "socket.connect", args, NULL, 0);
     json_decref(dh_call(&c, "stats", NULL, NULL, NULL)); /* the connect has started */
     dh_daemon_stop(d);                                   /* exits 0, within the deadline */
     json_t *r = dh_reply(&c, id, NULL, NULL);
     dh_assert_error(r, "ABORT_ERR");
     json_decref(r);
-    for (int i = 0; i < 2; i++) {
-        close(fill[i]);
-    }
-    close(lfd);
+    close_full_listener(lfd, fill);
     dh_close(&c);
+}
+
+/* A client that goes while its connect is in flight: the daemon closes that socket. */
+static void test_connect_cancelled_with_client(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t probe, c;
+    dh_connect(&probe, d);
+    int before = dh_daemon_fd_count(d);
+    dh_connect(&c, d);
+    int fill[2], port;
+    int lfd = full_listener(fill, &port);
+    char args[128];
+    snprintf(args, sizeof(args), "{\"host\":\"127.0.0.1\",\"port\":%d}", port);
+    dh_send(&c, "socket.connect", args, NULL, 0);
+    json_decref(dh_call(&c, "stats", NULL, NULL, NULL)); /* the connect has started */
+    dh_close(&c);
+    dh_expect_fd_count(d, &probe, before);
+    close_full_listener(lfd, fill);
+    dh_close(&probe);
 }
 
 int main(void)
@@ -457,6 +489,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_applies_difference, setup, teardown),
         cmocka_unit_test_setup_teardown(test_daemon_shutdown_exits_zero, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sigterm_cancels_connect_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connect_cancelled_with_client, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_ops", tests, NULL, NULL);
 }
