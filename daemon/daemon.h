@@ -245,7 +245,12 @@ int nb_fdstore_put(nb_daemon_t *d,
                    int fd,
                    nb_stored_t **ret);
 nb_stored_t *nb_fdstore_find(nb_daemon_t *d, const char *name);
+/* Forgets and closes a stored fd; `forget` also drops systemd's mirror of it (not at
+ * shutdown: the mirror is what survives the restart). */
 void nb_fdstore_remove(nb_stored_t *s);
+void nb_fdstore_forget(nb_stored_t *s);
+/* An fd inherited from systemd's fd store, stored under its name (CLOEXEC set). */
+int nb_fdstore_adopt(nb_daemon_t *d, const char *name, int fd);
 json_t *nb_fdstore_describe(const nb_stored_t *s);
 void nb_fdstore_clear(nb_daemon_t *d);
 
@@ -267,6 +272,13 @@ void nb_outbound_client_gone(nb_client_t *c);
 void nb_notify_ready(const nb_daemon_t *d);
 void nb_notify_reloading(const nb_daemon_t *d);
 void nb_notify_stopping(const nb_daemon_t *d);
+/* Mirrors a stored fd into systemd's fd store (FDSTORE=1, FDNAME=name), or drops it
+ * there; nothing without NOTIFY_SOCKET. */
+void nb_notify_fdstore(const char *name, int fd);
+void nb_notify_fdstore_remove(const char *name);
+/* Takes back the fds systemd passed (LISTEN_FDS, LISTEN_FDNAMES) into the fd store: a
+ * restart keeps what clients parked. Returns how many came. */
+int nb_notify_adopt(nb_daemon_t *d);
 
 /* ---- the daemon ----------------------------------------------------------------------- */
 struct nb_daemon_s {

@@ -3,6 +3,7 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -47,11 +48,44 @@ void nb_fdstore_remove(nb_stored_t *s)
     free(s);
 }
 
+void nb_fdstore_forget(nb_stored_t *s)
+{
+    nb_notify_fdstore_remove(s->name);
+    nb_fdstore_remove(s);
+}
+
 static void on_expire(uv_timer_t *t)
 {
     nb_stored_t *s = t->data;
     nb_log(LOG_INFO, "stored fd '%s' expired, closed", s->name);
-    nb_fdstore_remove(s);
+    nb_fdstore_forget(s);
+}
+
+static void link_stored(nb_daemon_t *d, nb_stored_t *s)
+{
+    s->next = d->stored;
+    d->stored = s;
+    d->nstored++;
+}
+
+int nb_fdstore_adopt(nb_daemon_t *d, const char *name, int fd)
+{
+    if (nb_fdstore_find(d, name) != NULL || d->nstored >= NB_STORED_FDS_MAX ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        return -EEXIST;
+    }
+    nb_stored_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return -ENOMEM;
+    }
+    s->d = d;
+    snprintf(s->name, sizeof(s->name), "%s", name);
+    s->fd = fd;
+    s->uid = d->self_uid; /* who stored it was not kept by systemd */
+    s->stored_at = nb_now_ms();
+    s->expires_at = -1;
+    link_stored(d, s);
+    return 0;
 }
 
 int nb_fdstore_put(nb_daemon_t *d,
@@ -81,7 +115,7 @@ int nb_fdstore_put(nb_daemon_t *d,
         uv_timer_start(s->timer, on_expire, (uint64_t)a->timeout, 0);
     }
     if (old != NULL) {
-        nb_fdstore_remove(old);
+        nb_fdstore_forget(old);
     }
     s->d = d;
     snprintf(s->name, sizeof(s->name), "%s", a->name);
@@ -89,9 +123,8 @@ int nb_fdstore_put(nb_daemon_t *d,
     s->uid = uid;
     s->stored_at = nb_now_ms();
     s->expires_at = a->timeout != NB_PROTO_UNSET ? s->stored_at + a->timeout : -1;
-    s->next = d->stored;
-    d->stored = s;
-    d->nstored++;
+    link_stored(d, s);
+    nb_notify_fdstore(s->name, s->fd);
     *ret = s;
     return 0;
 }

@@ -154,6 +154,7 @@ static int start(app_t *app)
 {
     nb_daemon_t *d = &app->d;
     char path[NB_PROTO_PATH_MAX + 1], msg[512];
+    nb_notify_adopt(d); /* first: the fds systemd kept for us sit at 3 and up */
     d->config = nb_config_load(arg_config, msg, sizeof(msg));
     if (d->config == NULL) {
         nb_log(LOG_ERR, "%s", msg);
@@ -208,6 +209,7 @@ int main(int argc, char **argv)
     r = start(&app);
     if (r < 0) {
         d->stopping = true;
+        nb_fdstore_clear(d);
         nb_control_stop(d);
         while (d->servers != NULL) {
             nb_srv_close(d->servers);

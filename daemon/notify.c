@@ -2,7 +2,13 @@
  * and a one-line status. Without NOTIFY_SOCKET these do nothing. */
 #include "daemon.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
@@ -25,4 +31,50 @@ void nb_notify_reloading(const nb_daemon_t *d)
 void nb_notify_stopping(const nb_daemon_t *d)
 {
     status(d, "STOPPING=1");
+}
+
+void nb_notify_fdstore(const char *name, int fd)
+{
+    char msg[NB_PROTO_FD_NAME_MAX + 32];
+    snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
+    int r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
+    if (r < 0) {
+        nb_log(LOG_WARNING, "fd '%s' not mirrored into systemd's fd store: %s, ignoring", name,
+               strerror(-r));
+    }
+}
+
+void nb_notify_fdstore_remove(const char *name)
+{
+    char msg[NB_PROTO_FD_NAME_MAX + 40];
+    snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
+    sd_notify(0, msg);
+}
+
+int nb_notify_adopt(nb_daemon_t *d)
+{
+    char **names = NULL;
+    int n = sd_listen_fds_with_names(1, &names);
+    if (n < 0) {
+        nb_log(LOG_WARNING, "LISTEN_FDS: %s, ignoring", strerror(-n));
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        int fd = SD_LISTEN_FDS_START + i;
+        const char *name = names != NULL ? names[i] : NULL;
+        if (name == NULL || !nb_proto_fd_name_valid(name) || nb_fdstore_adopt(d, name, fd) < 0) {
+            nb_log(LOG_WARNING, "inherited fd %d ('%s') not adopted, closed", fd,
+                   name != NULL ? name : "");
+            close(fd);
+        } else {
+            nb_log(LOG_INFO, "fd '%s' taken back from systemd's fd store", name);
+        }
+    }
+    if (names != NULL) {
+        for (int i = 0; i < n; i++) {
+            free(names[i]);
+        }
+        free(names);
+    }
+    return n;
 }

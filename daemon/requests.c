@@ -157,7 +157,7 @@ static void op_fd_retrieve(nb_client_t *c, nb_req_t *x)
     int fd = x->stored->fd;
     nb_reply_ok(c, x->id, nb_fdstore_describe(x->stored), &fd, 1);
     if (x->args->fd_retrieve.remove) {
-        nb_fdstore_remove(x->stored);
+        nb_fdstore_forget(x->stored);
     }
 }
 
@@ -167,7 +167,7 @@ static void op_fd_remove(nb_client_t *c, nb_req_t *x)
         nb_reply_err(c, x->id, NB_PROTO_ERR_NOT_FOUND, "No stored fd named '%s'", x->args->fd.name);
         return;
     }
-    nb_fdstore_remove(x->stored);
+    nb_fdstore_forget(x->stored);
     nb_reply_ok(c, x->id, NULL, NULL, 0);
 }
 

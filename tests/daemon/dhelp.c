@@ -54,6 +54,7 @@ void dh_daemon_init(dh_daemon_t *d, const char *config)
     assert_true(d->notify_fd >= 0);
     assert_int_equal(bind(d->notify_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
     d->pid = -1;
+    d->listen_fd = -1;
 }
 
 void dh_daemon_dump_log(const dh_daemon_t *d)
@@ -69,7 +70,7 @@ void dh_daemon_dump_log(const dh_daemon_t *d)
     fprintf(stderr, "--- netbrokerd stderr ---\n%s--- end ---\n", buf);
 }
 
-static void wait_notify(dh_daemon_t *d, const char *want)
+int dh_notify_take(dh_daemon_t *d, const char *want)
 {
     char buf[1024];
     struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
@@ -78,13 +79,34 @@ static void wait_notify(dh_daemon_t *d, const char *want)
             dh_daemon_dump_log(d);
             fail_msg("no '%s' from netbrokerd within %d ms", want, DH_DEADLINE_MS);
         }
-        ssize_t n = recv(d->notify_fd, buf, sizeof(buf) - 1, 0);
+        struct iovec iov = { buf, sizeof(buf) - 1 };
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 4)];
+            struct cmsghdr align;
+        } u;
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+        };
+        ssize_t n = recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC);
         assert_true(n > 0);
         buf[n] = '\0';
+        int fd = -1;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        if (cm != NULL && cm->cmsg_type == SCM_RIGHTS) {
+            memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        }
         if (strstr(buf, want) != NULL) {
-            return;
+            return fd;
+        }
+        if (fd >= 0) {
+            close(fd);
         }
     }
+}
+
+static void wait_notify(dh_daemon_t *d, const char *want)
+{
+    assert_int_equal(dh_notify_take(d, want), -1);
 }
 
 void dh_daemon_start(dh_daemon_t *d)
@@ -96,6 +118,16 @@ void dh_daemon_start(dh_daemon_t *d)
         dup2(log, STDERR_FILENO);
         close(log);
         setenv("NOTIFY_SOCKET", d->notify_path, 1);
+        if (d->listen_fd >= 0) {
+            /* What systemd does for a service with an fd store: fds from 3 on. */
+            dup2(d->listen_fd, 3);
+            fcntl(3, F_SETFD, 0);
+            char pid[32];
+            snprintf(pid, sizeof(pid), "%d", (int)getpid());
+            setenv("LISTEN_PID", pid, 1);
+            setenv("LISTEN_FDS", "1", 1);
+            setenv("LISTEN_FDNAMES", d->listen_name, 1);
+        }
         if (d->config[0] != '\0') {
             execl(NETBROKERD_PATH, "netbrokerd", "--control", d->control, "--log-level", "debug",
                   "--config", d->config, (char *)NULL);

@@ -23,6 +23,8 @@ typedef struct {
     char log_path[128];
     int notify_fd;
     pid_t pid;
+    int listen_fd; /* >= 0: passed as LISTEN_FDS=1 named listen_name (systemd's fd store) */
+    char listen_name[64];
 } dh_daemon_t;
 
 typedef struct dh_client_s dh_client_t;
@@ -45,6 +47,8 @@ void dh_daemon_stop(dh_daemon_t *d);
 /* Kills a daemon still running (test failure) and removes the temp dir. */
 void dh_daemon_cleanup(dh_daemon_t *d);
 void dh_daemon_dump_log(const dh_daemon_t *d);
+/* Reads notify datagrams until one contains want; returns the fd it carried or -1. */
+int dh_notify_take(dh_daemon_t *d, const char *want);
 void dh_daemon_write_config(dh_daemon_t *d, const char *config);
 int dh_daemon_fd_count(const dh_daemon_t *d);
 int dh_self_fd_count(void);

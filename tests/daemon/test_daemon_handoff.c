@@ -417,6 +417,50 @@ static void test_fd_store_across_reconnect(void **state)
     dh_close(&c);
 }
 
+/* Parked fds are mirrored into systemd's fd store, and a new daemon that inherits them
+ * (LISTEN_FDS, LISTEN_FDNAMES) has them parked again: a restart loses nothing. */
+static void test_fd_store_survives_restart(void **state)
+{
+    dh_daemon_t *d = *state;
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    dh_client_t c;
+    dh_connect(&c, d);
+    json_t *r =
+        dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"keep me\"}", &p[0], 1), NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    close(p[0]);
+    int mirrored = dh_notify_take(d, "FDSTORE=1\nFDNAME=keep me");
+    assert_true(mirrored >= 0);
+    dh_close(&c);
+    dh_daemon_stop(d); /* no FDSTOREREMOVE: the mirror is what survives */
+    dh_daemon_cleanup(d);
+
+    dh_daemon_init(d, NULL);
+    d->listen_fd = mirrored;
+    snprintf(d->listen_name, sizeof(d->listen_name), "keep me");
+    dh_daemon_start(d);
+    close(mirrored);
+    dh_connect(&c, d);
+    int fds[1];
+    size_t nfds;
+    r = dh_call(&c, "fd.retrieve", "{\"name\":\"keep me\"}", fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(write(p[1], "r", 1), 1);
+    char b;
+    read_exact(fds[0], &b, 1);
+    assert_int_equal(b, 'r');
+    close(fds[0]);
+    close(p[1]);
+    r = dh_call(&c, "fd.remove", "{\"name\":\"keep me\"}", NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=keep me"), -1);
+    dh_close(&c);
+}
+
 /* Hundreds of handoffs of every kind: the daemon ends with the fds it started with. */
 static void test_fd_count_across_handoffs(void **state)
 {
@@ -439,10 +483,13 @@ static void test_fd_count_across_handoffs(void **state)
         dh_ok(r);
         json_decref(r);
         close(fds[0]);
+        /* The fixture plays systemd: it takes the mirror and its drop as they come. */
+        close(dh_notify_take(d, "FDSTORE=1"));
         r = dh_call(&c, "fd.retrieve", "{\"name\":\"l\",\"remove\":true}", fds, &nfds);
         dh_ok(r);
         json_decref(r);
         close(fds[0]);
+        assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
         int peer = dh_tcp_connect(NULL, port);
         expect_dispatch(&sub, peer);
         close(peer);
@@ -464,6 +511,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_stuck_subscriber_skipped, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_blocklist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_store_across_reconnect, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fd_store_survives_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_count_across_handoffs, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_handoff", tests, NULL, NULL);
