@@ -302,6 +302,7 @@ struct nb_daemon_s {
     json_t *global_rules;
     uv_timer_t *drain_timer;
     struct outbound_s *outbound; /* socket.connect in flight */
+    size_t nevsubs;              /* event subscriptions of all clients */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

@@ -213,7 +213,9 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
     sub->npending++;
     nb_log(LOG_DEBUG, "server '%s': connection handed to client %llu", srv->name,
            (unsigned long long)c->id);
-    nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, json_deep_copy(conn->fields));
+    if (srv->d->nevsubs > 0) {
+        nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, json_deep_copy(conn->fields));
+    }
     nb_dispatch_sent(c);
 }
 

@@ -31,6 +31,7 @@ int nb_events_subscribe(nb_client_t *c, const char *server, uint32_t mask)
             return -ENOMEM;
         }
         snprintf((*pp)->server, sizeof((*pp)->server), "%s", server != NULL ? server : "");
+        c->d->nevsubs++;
     }
     (*pp)->mask = mask; /* again on the same scope replaces the set (9.7.1) */
     return 0;
@@ -43,6 +44,7 @@ void nb_events_unsubscribe(nb_client_t *c, const char *server)
     if (e != NULL) {
         *pp = e->next;
         free(e);
+        c->d->nevsubs--;
     }
 }
 
@@ -52,6 +54,7 @@ void nb_events_client_gone(nb_client_t *c)
         nb_evsub_t *e = c->evsubs;
         c->evsubs = e->next;
         free(e);
+        c->d->nevsubs--;
     }
 }
 
@@ -68,6 +71,10 @@ static bool wants(const nb_client_t *c, nb_proto_event_id_t ev, const nb_srv_t *
 
 void nb_events_emit(nb_daemon_t *d, nb_proto_event_id_t ev, const nb_srv_t *srv, json_t *fields)
 {
+    if (d->nevsubs == 0) {
+        json_decref(fields); /* nobody listens: the common case of a busy dispatch */
+        return;
+    }
     json_t *msg = NULL;
     nb_client_t *next;
     for (nb_client_t *c = d->clients; c != NULL; c = next) {
