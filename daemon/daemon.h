@@ -279,6 +279,10 @@ void nb_notify_fdstore_remove(const char *name);
 /* Takes back the fds systemd passed (LISTEN_FDS, LISTEN_FDNAMES) into the fd store: a
  * restart keeps what clients parked. Returns how many came. */
 int nb_notify_adopt(nb_daemon_t *d);
+/* WATCHDOG=1 at half the interval systemd asks for (WATCHDOG_USEC), from the loop: a
+ * loop that hangs stops the pings. */
+void nb_notify_watchdog_start(nb_daemon_t *d);
+void nb_notify_watchdog_stop(nb_daemon_t *d);
 
 /* ---- the daemon ----------------------------------------------------------------------- */
 struct nb_daemon_s {
@@ -303,6 +307,7 @@ struct nb_daemon_s {
     uv_timer_t *drain_timer;
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
+    uv_timer_t *watchdog;
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

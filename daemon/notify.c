@@ -78,3 +78,38 @@ int nb_notify_adopt(nb_daemon_t *d)
     }
     return n;
 }
+
+static void watchdog_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void on_watchdog(uv_timer_t *t)
+{
+    (void)t;
+    sd_notify(0, "WATCHDOG=1");
+}
+
+void nb_notify_watchdog_start(nb_daemon_t *d)
+{
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) <= 0 || usec == 0) {
+        return;
+    }
+    if ((d->watchdog = malloc(sizeof(*d->watchdog))) == NULL) {
+        return;
+    }
+    /* Twice per interval, as sd_watchdog_enabled(3) advises: a late turn is no miss. */
+    uint64_t ms = usec / 2000 > 0 ? usec / 2000 : 1;
+    uv_timer_init(d->loop, d->watchdog);
+    uv_timer_start(d->watchdog, on_watchdog, ms, ms);
+    nb_log(LOG_INFO, "watchdog every %llu ms", (unsigned long long)ms);
+}
+
+void nb_notify_watchdog_stop(nb_daemon_t *d)
+{
+    if (d->watchdog != NULL) {
+        uv_close((uv_handle_t *)d->watchdog, watchdog_closed);
+        d->watchdog = NULL;
+    }
+}

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,6 +29,7 @@ typedef struct {
     char log_path[128];
     int notify_fd;
     pid_t pid;
+    bool watchdog;
 } fixture_t;
 
 static int fixture_setup(void **state)
@@ -92,6 +94,12 @@ static void start_daemon(fixture_t *f, const char *config)
         snprintf(control, sizeof(control), "%s/run/control.sock", f->dir);
         setenv("NOTIFY_SOCKET", f->notify_path, 1);
         setenv("NETBROKER_SOCKET", control, 1); /* never the system path from a test */
+        if (f->watchdog) {
+            char pid[32];
+            snprintf(pid, sizeof(pid), "%d", (int)getpid());
+            setenv("WATCHDOG_PID", pid, 1);
+            setenv("WATCHDOG_USEC", "20000", 1);
+        }
         if (config != NULL) {
             execl(NETBROKERD_PATH, "netbrokerd", "--config", config, (char *)NULL);
         } else {
@@ -184,6 +192,21 @@ static void test_daemon_bad_config_refused_with_location(void **state)
     unlink(path);
 }
 
+/* Under a watchdog, the daemon pings from its loop. */
+static void test_daemon_watchdog_pings(void **state)
+{
+    fixture_t *f = *state;
+    f->watchdog = true;
+    start_daemon(f, NULL);
+    wait_notify(f, "READY=1");
+    wait_notify(f, "WATCHDOG=1");
+    wait_notify(f, "WATCHDOG=1");
+    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A configuration that parses but is wrong is refused naming the file, the key and the
  * reason. */
 static void test_daemon_invalid_config_names_key(void **state)
@@ -244,6 +267,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_watchdog_pings, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_invalid_config_names_key, fixture_setup,
                                         fixture_teardown),
