@@ -22,6 +22,7 @@ typedef struct nb_sub_s nb_sub_t;
 typedef struct nb_evsub_s nb_evsub_t;
 typedef struct nb_stored_s nb_stored_t;
 typedef struct nb_acl_rule_s nb_acl_rule_t;
+typedef struct nb_resolve_s nb_resolve_t;
 
 /* Limits of what a peer can make the daemon hold. */
 #define NB_CLIENTS_MAX      1024
@@ -268,6 +269,10 @@ void nb_outbound_cancel_all(nb_daemon_t *d);
 /* Ends the connects the client asked for (it went away). */
 void nb_outbound_client_gone(nb_client_t *c);
 
+/* ---- resolve.c: server.create with a host name ---------------------------------------- */
+/* Cancels the lookups not yet started (the daemon stops). */
+void nb_resolve_cancel_all(nb_daemon_t *d);
+
 /* ---- notify.c: systemd's readiness protocol ----------------------------------------- */
 void nb_notify_ready(const nb_daemon_t *d);
 void nb_notify_reloading(const nb_daemon_t *d);
@@ -308,6 +313,7 @@ struct nb_daemon_s {
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
+    nb_resolve_t *resolving; /* server.create waiting for a host name */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

@@ -144,6 +144,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     }
     nb_fdstore_clear(d);
     nb_outbound_cancel_all(d);
+    nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);

@@ -19,6 +19,8 @@ typedef struct {
 typedef void (*nb_handler_fn)(nb_client_t *c, nb_req_t *x);
 
 json_t *nb_sorted_by_name(json_t *arr);
+/* Resolves host, then runs server.create again with its first address. */
+int nb_resolve_start(nb_client_t *c, nb_req_t *x, const char *host);
 
 void nb_op_server_create(nb_client_t *c, nb_req_t *x);
 void nb_op_server_list(nb_client_t *c, nb_req_t *x);

@@ -41,6 +41,16 @@ void nb_op_server_create(nb_client_t *c, nb_req_t *x)
 {
     char msg[NB_PROTO_ERROR_MESSAGE_MAX] = "";
     nb_srv_t *srv;
+    const char *host = x->args->server_create.host;
+    if (host != NULL && nc_is_ip(host, strlen(host)) == 0) {
+        if (nb_srv_find(c->d, x->args->server_create.name) != NULL) {
+            nb_reply_err(c, x->id, NC_ERR_SERVER_ALREADY_LISTEN, "A server named '%s' exists",
+                         x->args->server_create.name);
+        } else if (nb_resolve_start(c, x, host) < 0) {
+            nb_reply_err_named(c, x->id, "ENOTFOUND", "getaddrinfo ENOTFOUND %s", host);
+        }
+        return;
+    }
     int r = nb_srv_create(c->d, &x->args->server_create, x->req->args, create_done, &srv, msg,
                           sizeof(msg));
     if (r < 0) {

@@ -136,6 +136,24 @@ static void test_server_lifecycle(void **state)
     dh_close(&c);
 }
 
+/* A host name is resolved (as Node's listen does with dns.lookup): the server listens on
+ * the address found. */
+static void test_server_create_host_name(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t c;
+    dh_connect(&c, d);
+    json_t *r = ok_call(&c, "server.create", "{\"name\":\"n\",\"host\":\"localhost\",\"port\":0}");
+    const char *address = json_string_value(json_object_get(dh_ok(r), "address"));
+    assert_true(strcmp(address, "127.0.0.1") == 0 || strcmp(address, "::1") == 0);
+    json_decref(r);
+    r = dh_call(&c, "server.create", "{\"name\":\"n\",\"host\":\"localhost\",\"port\":0}", NULL,
+                NULL);
+    dh_assert_error(r, "ERR_SERVER_ALREADY_LISTEN");
+    json_decref(r);
+    dh_close(&c);
+}
+
 static void test_events_listening_close(void **state)
 {
     dh_daemon_t *d = *state;
@@ -485,6 +503,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hello_version_and_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_create_host_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_listening_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_max_connections_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_queue_limit_and_timeout, setup, teardown),
