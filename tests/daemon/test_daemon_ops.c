@@ -154,6 +154,57 @@ static void test_server_create_host_name(void **state)
     dh_close(&c);
 }
 
+/* Mode and exclusive rules of the handoff operations. */
+static void test_handoff_modes_and_exclusive(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t a, b;
+    dh_connect(&a, d);
+    dh_connect(&b, d);
+    json_decref(ok_call(&a, "server.create",
+                        "{\"name\":\"acq\",\"host\":\"127.0.0.1\","
+                        "\"port\":0,\"exclusive\":true}"));
+    json_decref(ok_call(&a, "server.create",
+                        "{\"name\":\"dis\",\"host\":\"127.0.0.1\","
+                        "\"port\":0,\"exclusive\":true,"
+                        "\"mode\":\"dispatch\"}"));
+    json_t *r = dh_call(&a, "server.acquire", "{\"name\":\"dis\"}", NULL, NULL);
+    dh_assert_error(r, "ERR_INVALID_ARG_VALUE");
+    json_decref(r);
+    r = dh_call(&a, "server.subscribe", "{\"name\":\"acq\"}", NULL, NULL);
+    dh_assert_error(r, "ERR_INVALID_ARG_VALUE");
+    json_decref(r);
+    int fds[1];
+    size_t nfds;
+    r = dh_call(&a, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    close(fds[0]);
+    r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", NULL, NULL);
+    dh_assert_error(r, "EADDRINUSE"); /* exclusive: held by a */
+    json_decref(r);
+    json_decref(ok_call(&a, "server.subscribe", "{\"name\":\"dis\"}"));
+    r = dh_call(&b, "server.subscribe", "{\"name\":\"dis\"}", NULL, NULL);
+    dh_assert_error(r, "EADDRINUSE");
+    json_decref(r);
+    json_decref(ok_call(&a, "server.unsubscribe", "{\"name\":\"dis\"}"));
+    json_decref(ok_call(&b, "server.subscribe", "{\"name\":\"dis\"}"));
+    dh_close(&a); /* its hold on the listener ends with it, once the daemon saw it go */
+    for (;;) {
+        r = ok_call(&b, "stats", NULL);
+        json_int_t n = json_integer_value(json_object_get(dh_ok(r), "clients"));
+        json_decref(r);
+        if (n == 1) {
+            break;
+        }
+    }
+    r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    close(fds[0]);
+    dh_close(&b);
+}
+
 static void test_events_listening_close(void **state)
 {
     dh_daemon_t *d = *state;
@@ -504,6 +555,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_hello_version_and_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_lifecycle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_server_create_host_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_modes_and_exclusive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_events_listening_close, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_max_connections_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_queue_limit_and_timeout, setup, teardown),
