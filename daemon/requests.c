@@ -71,7 +71,9 @@ static int check_access(nb_client_t *c,
 {
     nb_daemon_t *d = c->d;
     const char *name = scope_name(op, req);
-    if (op->scope == NB_PROTO_SCOPE_SERVER && name != NULL && op->id != NB_PROTO_OP_SERVER_CREATE) {
+    /* events.unsubscribe needs no right and has no error of its own: no lookup. */
+    if (op->scope == NB_PROTO_SCOPE_SERVER && name != NULL && op->right != NB_PROTO_RIGHT_NONE &&
+        op->id != NB_PROTO_OP_SERVER_CREATE) {
         x->srv = nb_srv_find(d, name);
         if (x->srv == NULL || !nb_acl_allows(d, c, NB_PROTO_RIGHT_READ, name, x->srv)) {
             /* Unreadable is the same as absent: the client cannot tell it exists. */

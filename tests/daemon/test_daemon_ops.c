@@ -222,6 +222,7 @@ static void test_events_listening_close(void **state)
     assert_string_equal(json_string_value(json_object_get(e, "server")), "e");
     json_decref(e);
     json_decref(ok_call(&w, "events.unsubscribe", NULL));
+    json_decref(ok_call(&w, "events.unsubscribe", "{\"server\":\"never-was\"}"));
     dh_close(&w);
     dh_close(&c);
 }
