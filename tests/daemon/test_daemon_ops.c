@@ -302,6 +302,9 @@ static void test_blocklist_operations(void **state)
     json_decref(r);
     r = ok_call(&c, "blocklist.check", "{\"server\":\"q\",\"address\":\"192.0.2.5\"}");
     assert_true(json_is_true(json_object_get(dh_ok(r), "blocked")));
+    json_t *hit = json_object_get(dh_ok(r), "rule");
+    assert_string_equal(json_string_value(json_object_get(hit, "kind")), "range");
+    assert_string_equal(json_string_value(json_object_get(hit, "type")), "ipv4");
     json_decref(r);
     r = ok_call(&c, "blocklist.check", "{\"address\":\"10.1.2.3\"}");
     assert_true(json_is_true(json_object_get(dh_ok(r), "blocked")));
