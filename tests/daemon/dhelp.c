@@ -194,6 +194,35 @@ int dh_daemon_fd_count(const dh_daemon_t *d)
     return count_dir(path);
 }
 
+int dh_daemon_inheritable_count(const dh_daemon_t *d)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)d->pid);
+    DIR *dir = opendir(path);
+    assert_non_null(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        char file[320], line[128];
+        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+        FILE *in = fopen(file, "r");
+        if (in == NULL) {
+            continue; /* closed meanwhile */
+        }
+        unsigned long flags = 0;
+        while (fgets(line, sizeof(line), in) != NULL) {
+            sscanf(line, "flags: %lo", &flags);
+        }
+        fclose(in);
+        n += (flags & O_CLOEXEC) == 0;
+    }
+    closedir(dir);
+    return n;
+}
+
 int dh_self_fd_count(void)
 {
     return count_dir("/proc/self/fd") - 1; /* less the directory's own */

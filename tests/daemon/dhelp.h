@@ -52,6 +52,8 @@ int dh_notify_take(dh_daemon_t *d, const char *want);
 void dh_daemon_write_config(dh_daemon_t *d, const char *config);
 int dh_daemon_fd_count(const dh_daemon_t *d);
 int dh_self_fd_count(void);
+/* The daemon's fds without FD_CLOEXEC (those it inherited at exec: stdio, a harness's). */
+int dh_daemon_inheritable_count(const dh_daemon_t *d);
 /* Waits until the daemon holds exactly `want` fds: a close still on its way finishes
  * within a few of c's round trips; a leaked fd fails the test at the deadline, with the
  * daemon's fd table printed. */

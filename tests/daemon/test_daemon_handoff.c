@@ -473,6 +473,7 @@ static void test_fd_count_across_handoffs(void **state)
     subscribe(&sub, "web");
     int before = dh_daemon_fd_count(d);
     int self_before = dh_self_fd_count();
+    int inheritable = dh_daemon_inheritable_count(d);
     for (int i = 0; i < 300; i++) {
         int fds[1];
         size_t nfds;
@@ -494,6 +495,33 @@ static void test_fd_count_across_handoffs(void **state)
         expect_dispatch(&sub, peer);
         close(peer);
     }
+    /* Every fd the daemon made while serving is CLOEXEC: held listeners, parked fds,
+     * clients, connections in flight. */
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    json_t *r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"held\"}", &p[0], 1), NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    close(dh_notify_take(d, "FDSTORE=1"));
+    int quiet = create_tcp(&c, "quiet", ",\"mode\":\"dispatch\"");
+    int held = dh_tcp_connect(NULL, quiet); /* queued: "quiet" has no subscriber */
+    for (;;) {
+        r = dh_call(&c, "server.info", "{\"name\":\"quiet\"}", NULL, NULL);
+        json_int_t queued = json_integer_value(json_object_get(dh_ok(r), "queued"));
+        json_decref(r);
+        if (queued == 1) {
+            break;
+        }
+    }
+    assert_int_equal(dh_daemon_inheritable_count(d), inheritable);
+    json_decref(dh_call(&c, "server.close", "{\"name\":\"quiet\"}", NULL, NULL));
+    close(held);
+    r = dh_call(&c, "fd.remove", "{\"name\":\"held\"}", NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
+    close(p[0]);
+    close(p[1]);
     dh_expect_fd_count(d, &c, before);
     assert_int_equal(dh_self_fd_count(), self_before);
     dh_close(&sub);
