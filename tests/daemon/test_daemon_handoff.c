@@ -465,6 +465,7 @@ static void test_fd_store_survives_restart(void **state)
 static void test_fd_count_across_handoffs(void **state)
 {
     dh_daemon_t *d = *state;
+    int inheritable = dh_daemon_inheritable_count(d); /* what exec gave it */
     dh_client_t c, sub;
     dh_connect(&c, d);
     dh_connect(&sub, d);
@@ -473,7 +474,6 @@ static void test_fd_count_across_handoffs(void **state)
     subscribe(&sub, "web");
     int before = dh_daemon_fd_count(d);
     int self_before = dh_self_fd_count();
-    int inheritable = dh_daemon_inheritable_count(d);
     for (int i = 0; i < 300; i++) {
         int fds[1];
         size_t nfds;
