@@ -345,6 +345,65 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
     dh_close(&admin);
 }
 
+/* SIGTERM while connections wait in a subscriber's output: the daemon stops accepting,
+ * the subscriber still gets them once it reads, then the daemon exits 0. */
+static void test_sigterm_finishes_handoffs(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t admin, a;
+    dh_connect(&admin, d);
+    dh_connect(&a, d);
+    size_t size = 60000, n = 0;
+    char *args = malloc(size);
+    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
+    for (int i = 0; i < 900; i++) {
+        n += (size_t)snprintf(args + n, size - n,
+                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
+                              i > 0 ? "," : "", i / 250, i % 250 + 1);
+    }
+    snprintf(args + n, size - n, "]");
+    int port = create_tcp(&admin, "web", args);
+    free(args);
+    subscribe(&a, "web");
+    int64_t first = a.next_id;
+    for (int i = 0; i < 14; i++) { /* replies that fill A's socket: what follows waits */
+        dh_send(&a, "server.info", "{\"name\":\"web\"}", NULL, 0);
+    }
+    int peers[2];
+    for (int i = 0; i < 2; i++) {
+        peers[i] = dh_tcp_connect(NULL, port);
+    }
+    for (;;) { /* both handed to A's output */
+        json_t *r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
+        json_t *st = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+        json_int_t queued = json_integer_value(json_object_get(st, "queued"));
+        json_int_t accepted = json_integer_value(json_object_get(st, "accepted"));
+        json_int_t dispatched = json_integer_value(json_object_get(st, "dispatched"));
+        json_decref(r);
+        if (accepted == 2 && queued == 0) {
+            assert_int_equal(dispatched, 0); /* in A's output, not sent: in flight */
+            break;
+        }
+    }
+    assert_int_equal(kill(d->pid, SIGTERM), 0);
+    for (int64_t id = first; id < a.next_id; id++) {
+        json_decref(dh_reply(&a, id, NULL, NULL));
+    }
+    for (int i = 0; i < 2; i++) {
+        int fd = -1;
+        json_t *e = dh_event(&a, "connection", &fd);
+        assert_int_equal(json_integer_value(json_object_get(e, "remotePort")),
+                         dh_local_port(peers[i]));
+        json_decref(e);
+        close(fd);
+        close(peers[i]);
+    }
+    assert_true(dh_wait_closed(&a));
+    dh_close(&a);
+    dh_close(&admin);
+    dh_daemon_stop(d); /* SIGTERM again is harmless; asserts exit 0 */
+}
+
 static void test_dispatch_blocklist(void **state)
 {
     dh_daemon_t *d = *state;
@@ -537,6 +596,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_queue_then_subscriber, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_subscriber_killed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_stuck_subscriber_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_finishes_handoffs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_blocklist, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_store_across_reconnect, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fd_store_survives_restart, setup, teardown),
