@@ -150,6 +150,10 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
     uv_close((uv_handle_t *)&app->sighup, NULL);
+    /* Stopping already: another SIGTERM must not cut the handoffs still in flight. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
 }
 
 static int start(app_t *app)

@@ -140,12 +140,11 @@ void dh_daemon_start(dh_daemon_t *d)
     wait_notify(d, "READY=1");
 }
 
-void dh_daemon_stop(dh_daemon_t *d)
+void dh_daemon_wait_exit(dh_daemon_t *d)
 {
     int status = 0;
     int pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
     assert_true(pidfd >= 0);
-    assert_int_equal(kill(d->pid, SIGTERM), 0);
     struct pollfd p = { .fd = pidfd, .events = POLLIN };
     int r = poll(&p, 1, DH_DEADLINE_MS);
     close(pidfd);
@@ -159,6 +158,12 @@ void dh_daemon_stop(dh_daemon_t *d)
         dh_daemon_dump_log(d);
         fail_msg("netbrokerd exited with status 0x%x", status);
     }
+}
+
+void dh_daemon_stop(dh_daemon_t *d)
+{
+    assert_int_equal(kill(d->pid, SIGTERM), 0);
+    dh_daemon_wait_exit(d);
 }
 
 void dh_daemon_cleanup(dh_daemon_t *d)

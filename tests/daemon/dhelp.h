@@ -42,8 +42,10 @@ struct dh_client_s {
  * passed with --config. */
 void dh_daemon_init(dh_daemon_t *d, const char *config);
 void dh_daemon_start(dh_daemon_t *d);
-/* SIGTERM, then asserts exit status 0. */
+/* SIGTERM, then asserts exit status 0 within the deadline. */
 void dh_daemon_stop(dh_daemon_t *d);
+/* Waits for the exit (asserting status 0) of a daemon told to stop already. */
+void dh_daemon_wait_exit(dh_daemon_t *d);
 /* Kills a daemon still running (test failure) and removes the temp dir. */
 void dh_daemon_cleanup(dh_daemon_t *d);
 void dh_daemon_dump_log(const dh_daemon_t *d);
