@@ -559,6 +559,13 @@ NC_EXTERN int nc_server_listen_server(nc_server_t *server,
                                       int backlog,
                                       nc_error_t *ret_err);
 
+/* Node: the handle cluster's primary creates for a shared server (lib/net.js
+ * _createServerHandle, then listen): binds and listens as nc_server_listen would, same
+ * options and errors (returned, not emitted), but hands back the listening fd (CLOEXEC,
+ * non-blocking) instead of accepting on it, so that other processes can accept (with
+ * nc_server_listen_fd). The caller owns the fd and, for a Unix path, the file. */
+NC_EXTERN int nc_listen_socket(const nc_listen_options_t *opts, int *ret_fd, nc_error_t *ret_err);
+
 /* ---- Socket ------------------------------------------------------------------------ */
 
 /* Node: node-net.md "Class: net.Socket". Events and their `arg`:
