@@ -258,18 +258,10 @@ static void test_socket_connect_arguments(void **state)
     nc_socket_t *s;
     nc_error_t err = { .port = -1 };
     assert_int_equal(nc_socket_new(&fx->loop, NULL, &s), 0);
-    nc_connect_options_t co = { .port = 0, .host = "127.0.0.1" };
-    assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_SOCKET_BAD_PORT);
-    co.port = 70000;
+    /* The other checks of the options are test_connect.c's. */
+    nc_connect_options_t co = { .port = 70000, .host = "127.0.0.1" };
     assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_SOCKET_BAD_PORT);
     co.port = 9;
-    co.host = "";
-    assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_INVALID_ARG_VALUE);
-    co.host = "127.0.0.1";
-    co.family = 5;
-    assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_INVALID_ARG_VALUE);
-    co.family = 0;
-    co.host = "127.0.0.1";
     assert_int_equal(nc_socket_connect(s, &co, &err), 0);
     assert_int_equal(nc_socket_connect(s, &co, &err), -EALREADY);
     nc_socket_destroy(s, 0);
