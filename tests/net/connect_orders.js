@@ -14,6 +14,7 @@ function watch(name, s, log, onEv) {
     s.on(e, (...a) => {
       const args = a.filter((x) => x !== undefined).map(show).join(',');
       log.push(args ? `${e}(${args})` : e);
+      if (e === 'error') s.__err = `${a[0].message} | ${a[0].localAddress}:${a[0].localPort}`;
       if (onEv) onEv(e, s);
       if (e === 'close') {
         const extra = s.autoSelectFamilyAttemptedAddresses ?
@@ -33,20 +34,24 @@ function run(name, opts, onEv) {
   return s;
 }
 
-let P; let BH; let srv;
+// P: a server on 127.0.0.1 (::1:P closed); BH: ::1 with a full accept queue plus a
+// server on 127.0.0.1:BH; Q: a port nobody listens on.
+let P; let BH; let Q; let R; let srv; let srvBH;
 const list = (...a) => (h, o, cb) => cb(null, a.map(([address, family]) => ({ address, family })));
 const scenarios = [
   () => run('fallback', { host: 'h.test', port: P, lookup: list(['::1', 6], ['127.0.0.1', 4]) },
     (e, s) => e === 'connect' && s.destroy()),
-  () => run('allfail', { host: 'h.test', port: BH + 1, lookup: list(['::1', 6], ['127.0.0.1', 4]) }),
+  () => run('allfail', { host: 'h.test', port: Q, lookup: list(['::1', 6], ['127.0.0.1', 4]) }),
+  () => run('timeout-refused', { host: 'h.test', port: BH, autoSelectFamilyAttemptTimeout: 10,
+    lookup: list(['::1', 6], ['127.0.0.2', 4]) }),
   () => run('timeout', { host: 'h.test', port: BH, autoSelectFamilyAttemptTimeout: 10,
     lookup: list(['::1', 6], ['127.0.0.1', 4]) }, (e, s) => e === 'connect' && s.destroy()),
   () => run('destroy-attempt', { host: 'h.test', port: BH, lookup: list(['::1', 6], ['127.0.0.1', 4]) },
     (e, s) => e === 'connectionAttempt' && setImmediate(() => s.destroy())),
   () => {
     const s = run('destroy-lookup', { host: 'h.test', port: P,
-      lookup: (h, o, cb) => setImmediate(() => cb(null, '127.0.0.1', 4)) });
-    setImmediate(() => s.destroy());
+      lookup: (h, o, cb) => setImmediate(() => cb(null, [{ address: '127.0.0.1', family: 4 }])) });
+    s.destroy();
   },
   () => run('lookup-error', { host: 'h.test', port: P,
     lookup: (h, o, cb) => cb(Object.assign(new Error('nope'), { code: 'ENOTFOUND' })) }),
@@ -65,7 +70,9 @@ const scenarios = [
     lookup: list(['bad', 4], ['::1', 6], ['127.0.0.1', 5], ['127.0.0.1', 4]) },
     (e, s) => e === 'connect' && s.destroy()),
   () => run('localhost', { host: 'localhost', port: P }, (e, s) => e === 'connect' && s.destroy()),
-  () => run('refused-single', { host: '127.0.0.1', port: BH + 1 }),
+  () => run('refused-single', { host: '127.0.0.1', port: Q }),
+  () => run('local-refused', { host: '127.0.0.1', port: Q, localAddress: '127.0.0.1', localPort: R },
+    (e, s) => e === 'error' && console.log('local-refused message:', s.__err)),
   () => {
     const s2 = net.createServer();
     s2.on('error', (e) => { console.log(`listen-name: error(${e.code}) ${e.message}`); next(); });
@@ -78,7 +85,7 @@ const scenarios = [
 
 function next() {
   const f = scenarios.shift();
-  if (f) setImmediate(f); else { srv.close(); py.kill(); }
+  if (f) setImmediate(f); else { srv.close(); srvBH.close(); py.kill(); }
 }
 
 const py = spawn('python3', ['-c', `
@@ -89,7 +96,18 @@ c = socket.socket(socket.AF_INET6); c.connect(('::1', l.getsockname()[1]))
 print(l.getsockname()[1], flush=True); sys.stdin.read()`]);
 py.stdout.once('data', (d) => {
   BH = Number(String(d).trim());
-  P = BH;
-  srv = net.createServer((c) => c.destroy());
-  srv.listen(P, '127.0.0.1', next);
+  srvBH = net.createServer((c) => c.destroy()).listen(BH, '127.0.0.1', () => {
+    const q = net.createServer().listen(0, '127.0.0.1', () => {
+      const r = net.createServer().listen(0, '127.0.0.1', () => {
+        R = r.address().port;
+        r.close();
+      });
+      Q = q.address().port;
+      q.close();
+      srv = net.createServer((c) => c.destroy()).listen(0, '127.0.0.1', () => {
+        P = srv.address().port;
+        next();
+      });
+    });
+  });
 });
