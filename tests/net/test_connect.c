@@ -53,6 +53,8 @@ static void srv_conn(nc_server_t *srv, const void *arg, void *data)
     nc_socket_destroy(ev->socket, 0);
 }
 
+/* Listens on 127.0.0.1:port; returns the port, or -1 when it is taken (the server is
+ * then released). */
 static int listen_on(ctx_t *c, nc_server_t **ret, int port)
 {
     assert_int_equal(nc_server_new(&c->fx->loop, NULL, ret), 0);
@@ -62,7 +64,12 @@ static int listen_on(ctx_t *c, nc_server_t **ret, int port)
     /* The client's life decides how long a test's loop runs. */
     nc_server_unref(*ret);
     nc_address_t a;
-    assert_int_equal(nc_server_address(*ret, &a), 0);
+    if (nc_server_address(*ret, &a) < 0) {
+        nh_run(c->fx); /* its 'error' (EADDRINUSE), dropped */
+        nc_server_release(*ret);
+        *ret = NULL;
+        return -1;
+    }
     return a.port;
 }
 
@@ -116,10 +123,16 @@ static void ctx_init(nh_fixture_t *fx, ctx_t *c, bool bh)
     c->err.port = -1;
     c->port = listen_on(c, &c->srv, 0);
     c->free_port = free_port();
-    if (bh) {
+    /* ::1:port is free, 127.0.0.1:port may not be (another test's ephemeral port). */
+    for (int i = 0; bh && i < 100 && c->srv_bh == NULL; i++) {
         c->bh_port = blackhole(c);
-        c->bh_port = listen_on(c, &c->srv_bh, c->bh_port);
+        if (listen_on(c, &c->srv_bh, c->bh_port) < 0) {
+            close(c->filler_fd);
+            close(c->bh_fd);
+            c->bh_fd = c->filler_fd = -1;
+        }
     }
+    assert_true(!bh || c->srv_bh != NULL);
     assert_int_equal(uv_timer_init(&fx->loop, &c->later), 0);
     c->later.data = c;
 }
