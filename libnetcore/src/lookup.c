@@ -146,7 +146,7 @@ static size_t interleave(nc__dest_t *out, nc__dest_t *g[2], const size_t nb[2])
             out[k++] = g[0][i];
         }
         if (i < nb[1]) {
-            out[k++] = g[1][i]; (void)0;
+            out[k++] = g[1][i];
         }
     }
     return k;
