@@ -188,8 +188,8 @@ static int attempt_start(nc__conn_t *c, size_t i, nc_error_t *err)
     }
     r = uv_tcp_connect(&a->req, &a->tcp, (const struct sockaddr *)&d->sa, on_attempt);
     if (r < 0) {
+        nc__connect_error_sync(&a->tcp, err, r, d, c->port);
         attempt_close(a);
-        nc__connect_error(c, err, r, d);
         return r;
     }
     c->attempt = a;

@@ -113,7 +113,8 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
     }
     int family = nc__ip_family(host);
     if (family != 0) {
-        r = nc__dest_init((nc__dest_t *)&s->peer, host, family, o->port) < 0 ? -EINVAL : 0;
+        r = nc__dest_init(&c->target, host, family, o->port) < 0 ? -EINVAL : 0;
+        memcpy(&s->peer, &c->target.sa, sizeof(s->peer));
     } else if (strlen(host) >= sizeof(c->host)) {
         r = nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
     } else {
@@ -195,6 +196,11 @@ int nc__dest_init(nc__dest_t *d, const char *ip, int family, int port)
     memset(d, 0, sizeof(*d));
     int r = family == 6 ? uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&d->sa)
                         : uv_ip4_addr(ip, port, (struct sockaddr_in *)&d->sa);
+    if (r < 0) {
+        /* An address not of its family ('::1' as 4): connecting fails with EINVAL, as
+         * Node's handle.connect does, never to a half-filled address. */
+        memset(&d->sa, 0, sizeof(d->sa));
+    }
     snprintf(d->ip, sizeof(d->ip), "%s", ip);
     d->family = family;
     return r;
@@ -247,6 +253,27 @@ void nc__connect_error(nc__conn_t *c, nc_error_t *err, int status, const nc__des
     }
 }
 
+void nc__connect_error_sync(uv_tcp_t *tcp,
+                            nc_error_t *err,
+                            int status,
+                            const nc__dest_t *d,
+                            int port)
+{
+    nc__error_sys(err, status, "connect", d->ip, port);
+    /* Node: a connect that fails at once names the socket's own address, whatever
+     * getsockname gives: an unbound socket reads as "undefined:undefined". */
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    nc_address_t a;
+    char local[NC_ADDRSTRLEN + 16] = "undefined:undefined";
+    if (uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len) == 0 &&
+        nc__address_from((struct sockaddr *)&ss, (socklen_t)len, &a) == 0) {
+        snprintf(local, sizeof(local), "%s:%d", a.address, a.port);
+    }
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof(err->message) - n, " - Local (%s)", local);
+}
+
 /* Node: internalConnect: bind if asked, 'connectionAttempt', then connect. */
 void nc__connect_single(nc_socket_t *s, const nc__dest_t *d)
 {
@@ -264,7 +291,7 @@ void nc__connect_single(nc_socket_t *s, const nc__dest_t *d)
     s->creq.data = s;
     int r = uv_tcp_connect(&s->creq, &s->u.tcp, (struct sockaddr *)&s->peer, on_connect);
     if (r < 0) {
-        nc__connect_error(c, &s->err, r, d);
+        nc__connect_error_sync(&s->u.tcp, &s->err, r, d, c->port);
         nc__socket_destroy(s, true);
         return;
     }
@@ -352,10 +379,7 @@ void nc__socket_tick_connect(nc__tick_t *t)
             nc__lookup_start(c);
             return;
         }
-        nc__dest_t d = { .family = s->peer.ss_family == AF_INET6 ? 6 : 4 };
-        memcpy(&d.sa, &s->peer, sizeof(d.sa));
-        uv_ip_name((struct sockaddr *)&s->peer, d.ip, sizeof(d.ip));
-        nc__connect_single(s, &d);
+        nc__connect_single(s, &c->target);
         return;
     }
     const struct sockaddr_un *un = (const struct sockaddr_un *)&s->peer;

@@ -27,7 +27,8 @@ typedef struct nc__attempt_s nc__attempt_t;
 struct nc__conn_s {
     nc_socket_t *s; /* NULL once the socket let go */
     unsigned refs;
-    char host[256]; /* the name to look up, "" for an IP literal */
+    char host[256];    /* the name to look up, "" for an IP literal */
+    nc__dest_t target; /* the IP literal */
     int port;
     int family;
     int hints;
@@ -76,6 +77,13 @@ int nc__connect_bind(nc__conn_t *c, uv_tcp_t *tcp, int family, nc_error_t *err);
 /* The connect error with Node's " - Local (ip:port)" detail when a local address and
  * port were both given. */
 void nc__connect_error(nc__conn_t *c, nc_error_t *err, int status, const nc__dest_t *d);
+
+/* The error of a connect that failed at once, with Node's " - Local (getsockname)". */
+void nc__connect_error_sync(uv_tcp_t *tcp,
+                            nc_error_t *err,
+                            int status,
+                            const nc__dest_t *d,
+                            int port);
 
 /* autoselect.c: Node's lookupAndConnectMultiple after the lookup: takes dests. */
 void nc__autoselect_start(nc__conn_t *c, nc__dest_t *dests, size_t n);

@@ -259,6 +259,23 @@ static void test_connect_lookup_bad_answers(void **state)
     ctx_done(&c);
 }
 
+static void test_connect_lookup_wrong_family(void **state)
+{
+    ctx_t c;
+    ctx_init(*state, &c, false);
+    answers(&c, "::1", 4, NULL, 0);
+    nc_connect_options_t co = { .auto_select_family = -1 };
+    run_lookup(&c, &co, c.port);
+    /* connect_orders.js wrong-family: an IPv6 literal given as family 4 fails to connect
+     * at once, with Node's note of the unbound local end. */
+    assert_string_equal(c.fx->log, "lookup(null,::1,4,h.test) connectionAttempt(::1,PORT,4) "
+                                   "error(EINVAL) close(true)");
+    char want[96];
+    snprintf(want, sizeof(want), "connect EINVAL ::1:%d - Local (undefined:undefined)", c.port);
+    assert_string_equal(c.err.message, want);
+    ctx_done(&c);
+}
+
 static void test_connect_localhost(void **state)
 {
     ctx_t c;
@@ -311,6 +328,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_connect_single_lookup, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_connect_lookup_error, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_connect_lookup_bad_answers, nh_setup, nh_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_lookup_wrong_family, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_connect_localhost, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_connect_refused_single, nh_setup, nh_teardown),
     };
