@@ -96,7 +96,8 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
     if (o->path != NULL) {
         int r = nc__unix_addr(o->path, o->path_len, (struct sockaddr_un *)&s->peer, &s->peer_len);
         if (r < 0) {
-            return nc__error(err, r, "The argument 'path' must fit in sun_path");
+            return nc__error(err, r,
+                             "The argument 'path' must be a non-empty path without NUL bytes");
         }
         nc__unix_display(o->path, o->path_len, s->peer_text, sizeof(s->peer_text));
         return 0;
