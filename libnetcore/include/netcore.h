@@ -108,7 +108,8 @@ struct nc_error_s {
 NC_EXTERN const char *nc_err_name(int code);
 /* A human message for a status (strerror for errno values, Node's text for ERR_*). */
 NC_EXTERN const char *nc_strerror(int code);
-/* Node's err.errno: the status for system errors, 0 for Node-only ERR_* codes. */
+/* Node's err.errno: the status for system errors, 0 for Node-only ERR_* codes and for an
+ * aggregate (nerrors > 0), which has a code but no errno in Node. */
 NC_EXTERN int nc_error_errno(const nc_error_t *err);
 /* Frees what an error owns (the aggregate's members) and resets it to "no error". Safe on
  * a zeroed or already-cleared error and on NULL. */
@@ -568,11 +569,13 @@ typedef struct {
 } nc_socket_lookup_t;
 
 /* 'connectionAttempt' (ip, port, family), 'connectionAttemptFailed' (ip, port, family,
- * error), 'connectionAttemptTimeout' (ip, port, family). */
+ * error), 'connectionAttemptTimeout' (ip, port, family). As in Node an IPC connect has
+ * its attempt events too: ip is then the path ('@' for an abstract name's NUL), port -1
+ * and family 0 (Node's undefined). */
 typedef struct {
     const char *ip;
     int port;
-    int family; /* 4 or 6 */
+    int family; /* 4 or 6; 0 for a path */
     const nc_error_t *error;
 } nc_socket_attempt_t;
 

@@ -331,17 +331,27 @@ void nc__connect_done(nc_socket_t *s, int status)
     }
 }
 
+/* Node: afterConnect emits 'connectionAttemptFailed' before destroying, for a path too
+ * (address the path, port and family undefined: -1 and 0 here). */
+static void connect_failed(nc_socket_t *s, int status)
+{
+    nc__dest_t d = { .family = 0 };
+    snprintf(d.ip, sizeof(d.ip), "%s", s->peer_text);
+    if (s->is_tcp) {
+        d.family = s->peer.ss_family == AF_INET6 ? 6 : 4;
+        nc__connect_error(s->conn, &s->err, status, &d);
+    } else {
+        nc__error_sys(&s->err, status, "connect", s->peer_text, -1);
+    }
+    nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT_FAILED, &d, s->is_tcp ? s->conn->port : -1,
+                     &s->err);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
     nc_socket_t *s = req->data;
-    if (!s->destroyed && s->conn != NULL && status < 0) {
-        /* Node: afterConnect emits 'connectionAttemptFailed' before destroying. */
-        nc__dest_t d = { .family = s->peer.ss_family == AF_INET6 ? 6 : 4 };
-        snprintf(d.ip, sizeof(d.ip), "%s", s->peer_text);
-        nc__connect_error(s->conn, &s->err, status, &d);
-        nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT_FAILED, &d, s->conn->port, &s->err);
-    } else if (!s->destroyed && status < 0) {
-        nc__error_sys(&s->err, status, "connect", s->peer_text, -1);
+    if (!s->destroyed && status < 0) {
+        connect_failed(s, status);
     }
     if (!s->destroyed) {
         nc__connect_done(s, status);
@@ -383,13 +393,22 @@ void nc__socket_tick_connect(nc__tick_t *t)
         nc__connect_single(s, &c->target);
         return;
     }
+    /* Node: internalConnect emits 'connectionAttempt' for a path as well. */
+    nc__dest_t d = { .family = 0 };
+    snprintf(d.ip, sizeof(d.ip), "%s", s->peer_text);
+    nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT, &d, -1, NULL);
+    if (s->destroyed) {
+        return;
+    }
     const struct sockaddr_un *un = (const struct sockaddr_un *)&s->peer;
     if (un->sun_path[0] == '\0') {
         int r = connect_abstract(s);
         if (r < 0) {
-            nc__error_sys(&s->err, r, "connect", s->peer_text, -1);
+            connect_failed(s, r);
         }
-        nc__connect_done(s, r);
+        if (!s->destroyed) {
+            nc__connect_done(s, r);
+        }
         return;
     }
     s->creq.data = s;
