@@ -559,12 +559,15 @@ typedef struct {
     bool had_error;
 } nc_socket_close_t;
 
-/* Node's 'lookup' (err, address, family, host): error NULL on success. Unlike Node, no
- * 'lookup' comes after a destroy() that happened during the lookup: 'close' is last. */
+/* Node's 'lookup' (err, address, family, host): error NULL on success. One per address
+ * (autoSelectFamily asks for all of them), with what the lookup answered, before it is
+ * checked: a custom lookup's bad answer is shown as given. Unlike Node, no 'lookup' comes
+ * after a destroy() that happened during the lookup: 'close' is last. */
 typedef struct {
     const nc_error_t *error;
-    const char *address;
-    int family; /* 4 or 6; 0 with an error */
+    const char *address; /* NULL with an error */
+    int family;          /* 4 or 6 from getaddrinfo; as answered by a custom lookup; 0 with
+                            an error */
     const char *host;
 } nc_socket_lookup_t;
 
