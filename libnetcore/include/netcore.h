@@ -42,6 +42,8 @@ typedef struct nc_listen_options_s nc_listen_options_t;
 typedef struct nc_socket_s nc_socket_t;
 typedef struct nc_socket_options_s nc_socket_options_t;
 typedef struct nc_connect_options_s nc_connect_options_t;
+typedef struct nc_abort_controller_s nc_abort_controller_t;
+typedef struct nc_abort_signal_s nc_abort_signal_t;
 
 #define NC_VERSION_MAJOR 0
 #define NC_VERSION_MINOR 1
@@ -363,6 +365,38 @@ NC_EXTERN int nc_string_decoder_end(nc_string_decoder_t *dec,
                                     char *buf,
                                     size_t size,
                                     size_t *ret_len);
+/* ---- AbortController, AbortSignal ------------------------------------------------- */
+
+/* Node: globals.md "Class: AbortController", the `signal` option of server.listen() and
+ * new net.Socket() / net.connect(). No loop is involved: abort() calls the signal's
+ * listeners at once, in the order they were added, each once. A listener added after the
+ * abort is never called (as addEventListener on an aborted signal). The reason is a status
+ * code; 0 stands for Node's default reason, a DOMException AbortError (ABORT_ERR). */
+typedef void (*nc_abort_cb)(nc_abort_signal_t *signal, void *data);
+
+/* A controller with a fresh signal; the controller holds one reference to the signal.
+ * Errors: -EINVAL, -ENOMEM. */
+NC_EXTERN int nc_abort_controller_new(nc_abort_controller_t **ret);
+/* controller.signal, borrowed (nc_abort_signal_ref to keep it past the controller). */
+NC_EXTERN nc_abort_signal_t *nc_abort_controller_signal(nc_abort_controller_t *controller);
+/* controller.abort(reason): a no-op when already aborted. */
+NC_EXTERN void nc_abort_controller_abort(nc_abort_controller_t *controller, int reason);
+/* Frees the controller and lets go of its signal reference. NULL is a no-op. */
+NC_EXTERN void nc_abort_controller_free(nc_abort_controller_t *controller);
+/* AbortSignal.abort(reason): a signal aborted from birth, with one reference. */
+NC_EXTERN int nc_abort_signal_new_aborted(int reason, nc_abort_signal_t **ret);
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_ref(nc_abort_signal_t *signal);
+/* Returns NULL; unref(NULL) does nothing. */
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_unref(nc_abort_signal_t *signal);
+NC_EXTERN bool nc_abort_signal_aborted(const nc_abort_signal_t *signal);
+/* signal.reason: NC_ABORT_ERR for the default reason, or the code given to abort(); 0
+ * while not aborted. */
+NC_EXTERN int nc_abort_signal_reason(const nc_abort_signal_t *signal);
+/* addEventListener('abort', cb, { once: true }): 0, -EINVAL or -ENOMEM. */
+NC_EXTERN int nc_abort_signal_add(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+/* removeEventListener: the first listener with cb and data; 0 or -ENOENT. */
+NC_EXTERN int nc_abort_signal_remove(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+
 /* ---- Events ------------------------------------------------------------------------ */
 
 /* Node: events.md "Class: EventEmitter", shared by Server and Socket.
@@ -443,7 +477,8 @@ struct nc_server_options_s {
  * where IPv6 cannot be bound. A host that is not an IP literal is looked up first
  * (getaddrinfo off the loop thread, as Node's dns.lookup) and the server listens on the
  * first address; a failed lookup is emitted as 'error' ("getaddrinfo ENOTFOUND name").
- * backlog 0 means 511. */
+ * backlog 0 means 511; any other value goes to listen(2) as Node 20 passes it (a negative
+ * one means the system's maximum). */
 struct nc_listen_options_s {
     int port;
     const char *host;
@@ -454,6 +489,11 @@ struct nc_listen_options_s {
     bool ipv6_only;
     bool readable_all;
     bool writable_all;
+    /* Node: "server.listen(options)" `signal`: abort() closes the server, as close()
+     * does; an already-aborted signal closes it on the next turn, before 'listening'
+     * (which then never comes). Borrowed during the call; the server keeps a reference
+     * until its 'close'. */
+    nc_abort_signal_t *signal;
 };
 
 /* A new server with one reference, owned by the caller. It is freed once the caller
@@ -477,7 +517,8 @@ NC_EXTERN int nc_server_off(nc_server_t *server,
                             void *data);
 NC_EXTERN int nc_server_listener_count(nc_server_t *server, nc_server_event_t event);
 
-/* Starts listening. Thrown errors are returned (and described in *ret_err when not NULL):
+/* Starts listening; opts NULL is Node's listen() with no arguments (port 0, default host).
+ * Thrown errors are returned (and described in *ret_err when not NULL):
  * ERR_SERVER_ALREADY_LISTEN, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (host not an IP
  * literal, path empty or holding a NUL byte), ERR_MISSING_ARGS, uv_pipe_chmod's error.
  * A path longer than sun_path is cut to fit, as libuv does for Node; address() still
@@ -489,7 +530,8 @@ NC_EXTERN int nc_server_listen(nc_server_t *server,
                                nc_error_t *ret_err);
 /* Node: "server.listen(handle[, backlog][, callback])" with { fd }. fd must be a bound TCP
  * or Unix stream socket (ERR_INVALID_FD_TYPE otherwise); on success the server owns it
- * and closes it on close. backlog 0 means 511. */
+ * and closes it on close. backlog 0 means 511. A net.Socket as the handle: pass a dup of
+ * nc_socket_fileno(), as an fd has one owner here. */
 NC_EXTERN int nc_server_listen_fd(nc_server_t *server, int fd, int backlog, nc_error_t *ret_err);
 
 /* Node: "server.close([callback])". Stops accepting; 'close' follows once every
@@ -511,13 +553,29 @@ NC_EXTERN int nc_server_fileno(const nc_server_t *server);
 /* Loop liveness only; memory is nc_server_release's business. */
 NC_EXTERN void nc_server_ref(nc_server_t *server);
 NC_EXTERN void nc_server_unref(nc_server_t *server);
+/* Node: "server.listen(handle[, backlog])" where handle is another net.Server (its
+ * _handle): this server listens on a duplicate of other's listening fd, so both accept
+ * from the same kernel socket and each closes its own fd. ERR_SERVER_ALREADY_LISTEN,
+ * ERR_INVALID_ARG_VALUE when other is not listening, -EINVAL, the dup error. */
+NC_EXTERN int nc_server_listen_server(nc_server_t *server,
+                                      nc_server_t *other,
+                                      int backlog,
+                                      nc_error_t *ret_err);
+
+/* Node: the handle cluster's primary creates for a shared server (lib/net.js
+ * _createServerHandle, then listen): binds and listens as nc_server_listen would, same
+ * options and errors (returned, not emitted), but hands back the listening fd (CLOEXEC,
+ * non-blocking) instead of accepting on it, so that other processes can accept (with
+ * nc_server_listen_fd). The caller owns the fd and, for a Unix path, the file. */
+NC_EXTERN int nc_listen_socket(const nc_listen_options_t *opts, int *ret_fd, nc_error_t *ret_err);
 
 /* ---- Socket ------------------------------------------------------------------------ */
 
 /* Node: node-net.md "Class: net.Socket". Events and their `arg`:
  *   NC_SOCKET_CONNECT, NC_SOCKET_READY  NULL, once connected ('ready' right after)
  *   NC_SOCKET_DATA     nc_socket_data_t: bytes valid only during the call (they live
- *                      in a buffer shared by the loop); adding a listener starts the flow
+ *                      in a buffer shared by the loop), or NUL-terminated UTF-8 text
+ *                      after nc_socket_set_encoding; adding a listener starts the flow
  *                      unless pause() was called. While not flowing nothing is read:
  *                      the bytes wait in the kernel, not in memory of ours
  *   NC_SOCKET_END      NULL, the peer ended its side
@@ -583,9 +641,14 @@ typedef struct {
 } nc_socket_attempt_t;
 
 typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *data);
-/* A write's completion: 0, or the error (-ECANCELED when destroyed first,
- * ERR_STREAM_WRITE_AFTER_END, ERR_SOCKET_CLOSED, a write error). */
+/* A write's completion, called once: 0, or the error (ERR_STREAM_WRITE_AFTER_END,
+ * ERR_SOCKET_CLOSED, a write error). destroy() before the connection was made gives a
+ * write made meanwhile ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node; a write the kernel
+ * had not taken in full gets -ECANCELED where Node passes null (its onWriteComplete on a
+ * destroyed stream), so that C can tell the bytes were not all sent. */
 typedef void (*nc_socket_write_cb)(nc_socket_t *socket, int status, void *data);
+/* onread's callback(nread, buf): buf is the onread_buffer; false stops reading. */
+typedef bool (*nc_socket_onread_cb)(nc_socket_t *socket, size_t nread, void *buf, void *data);
 
 /* Node: "new net.Socket([options])". has_fd wraps an existing TCP or Unix stream socket
  * (the socket owns it on success); readable/writable only matter with an fd, as in Node.
@@ -597,6 +660,19 @@ struct nc_socket_options_s {
     bool readable;
     bool writable;
     size_t high_water_mark;
+    /* Node: `signal`: abort() destroys the socket with an AbortError (ABORT_ERR, "The
+     * operation was aborted"); an already-aborted signal destroys it on the next turn.
+     * Borrowed during the call; the socket keeps a reference until it is freed. */
+    nc_abort_signal_t *signal;
+    /* Node: `onread` { buffer, callback }: reads land in onread_buffer (onread_len
+     * bytes, the caller's, valid until the socket is freed) and go to onread instead of
+     * 'data'; reading starts once connected unless pause() was called. onread returning
+     * false stops reading until resume(). Node's net.createServer() has no such option:
+     * accepted sockets always emit 'data'. */
+    void *onread_buffer;
+    size_t onread_len;
+    nc_socket_onread_cb onread;
+    void *onread_data;
 };
 
 /* Node: "socket.connect(options[, connectListener])" with a custom `lookup` function.
@@ -680,18 +756,21 @@ NC_EXTERN int nc_socket_off(nc_socket_t *socket,
                             void *data);
 NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t event);
 
-/* Starts connecting; 'connect' or 'error' follows. Thrown errors, in Node's order:
- * ERR_SOCKET_CLOSED (destroyed), -EALREADY (connecting or connected),
- * ERR_INVALID_IP_ADDRESS (local_address), ERR_SOCKET_BAD_PORT, ERR_OUT_OF_RANGE
- * (attempt timeout), then for a name resolved by getaddrinfo ERR_INVALID_ARG_VALUE
- * (family, hints, a host over 255 bytes), and ERR_INVALID_ARG_VALUE for a path empty or
- * holding a NUL byte (a longer path is cut to fit sun_path, as libuv does for Node).
- * Failures to resolve or connect are emitted as 'error' with Node's message ("connect
- * ECONNREFUSED 127.0.0.1:1", "getaddrinfo ENOTFOUND name"; with autoSelectFamily and
- * several addresses, one ERR_AGGREGATE error whose code is the first attempt's, message
- * "", and whose errors[] hold each attempt's error). With autoSelectFamily (and family 0,
- * no local_address) every address is asked for, the families interleaved from the first
- * one's, tried one at a time, each but the last given the attempt timeout. */
+/* Starts connecting; 'connect' or 'error' follows. After 'close' the socket connects
+ * again, as Node's connect() after _undestroy(): a new handle, byte counters from zero,
+ * listeners, encoding and onread kept, the timeout cleared. Thrown errors, in Node's
+ * order: ERR_SOCKET_CLOSED (destroyed and 'close' not emitted yet, where Node 20 fails
+ * later with EALREADY), -EALREADY (connecting or connected), ERR_INVALID_IP_ADDRESS
+ * (local_address), ERR_SOCKET_BAD_PORT, ERR_OUT_OF_RANGE (attempt timeout), then for a
+ * name resolved by getaddrinfo ERR_INVALID_ARG_VALUE (family, hints, a host over 255
+ * bytes), and ERR_INVALID_ARG_VALUE for a path empty or holding a NUL byte (a longer path
+ * is cut to fit sun_path, as libuv does for Node). Failures to resolve or connect are
+ * emitted as 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1",
+ * "getaddrinfo ENOTFOUND name"; with autoSelectFamily and several addresses, one
+ * aggregate error: code the first attempt's, message "", no errno, errors[] holding each
+ * attempt's error). With autoSelectFamily (and family 0, no local_address) every address
+ * is asked for, the families interleaved from the first one's, tried one at a time, each
+ * but the last given the attempt timeout. */
 NC_EXTERN int nc_socket_connect(nc_socket_t *socket,
                                 const nc_connect_options_t *opts,
                                 nc_error_t *ret_err);
@@ -764,6 +843,37 @@ NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
 /* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. */
 NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
 NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
+
+/* Node: "socket.setEncoding([encoding])": from now on 'data' gives NUL-terminated UTF-8
+ * text (nc_socket_data_t.base[len] is NUL), decoded as Node's StringDecoder decodes: a
+ * character split across reads is held back, and what is still held at the end is
+ * flushed as a last 'data' before 'end'. NULL or "" means utf8. Errors (thrown in Node,
+ * nothing changes): ERR_UNKNOWN_ENCODING "Unknown encoding: <name>", -EINVAL. */
+NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket,
+                                     const char *encoding,
+                                     nc_error_t *ret_err);
+/* Node: readable.isPaused(): pause() was called and resume() not since. */
+NC_EXTERN bool nc_socket_is_paused(const nc_socket_t *socket);
+/* socket.readableEncoding: "utf8", "hex"... or NULL (Node's null) before setEncoding. */
+NC_EXTERN const char *nc_socket_readable_encoding(const nc_socket_t *socket);
+/* Node: "socket.write(data, encoding[, callback])" with a string: str[0..len) is UTF-8
+ * text, turned into bytes as Buffer.from(string, encoding) (NULL or "" is utf8), then
+ * written as nc_socket_write. Thrown errors come first, with nothing written and no
+ * callback: ERR_UNKNOWN_ENCODING, ERR_INVALID_ARG_TYPE for a NULL str (Node's undefined
+ * chunk), -ENOMEM. Otherwise as nc_socket_write. */
+NC_EXTERN int nc_socket_write_string(nc_socket_t *socket,
+                                     const char *str,
+                                     size_t len,
+                                     const char *encoding,
+                                     nc_socket_write_cb cb,
+                                     void *data,
+                                     nc_error_t *ret_err);
+/* Node: "socket.end(data, encoding)": write_string then end. */
+NC_EXTERN int nc_socket_end_string(nc_socket_t *socket,
+                                   const char *str,
+                                   size_t len,
+                                   const char *encoding,
+                                   nc_error_t *ret_err);
 
 #ifdef __cplusplus
 }

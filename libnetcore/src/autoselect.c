@@ -103,6 +103,12 @@ void nc__autoselect_start(nc__conn_t *c, nc__dest_t *dests, size_t n)
     nc_socket_t *s = c->s;
     c->dests = dests;
     c->ndests = n;
+    /* Node: a new array per connect (a socket may connect again after 'close'). */
+    for (size_t i = 0; i < s->nattempted; i++) {
+        free(s->attempted[i]);
+    }
+    free(s->attempted);
+    s->nattempted = 0;
     s->attempted = calloc(n, sizeof(*s->attempted));
     if (s->attempted == NULL || uv_timer_init(s->obj.loop, &c->timer) < 0) {
         nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));

@@ -135,8 +135,13 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
     if (s == NULL || o == NULL) {
         return -EINVAL;
     }
-    if (s->destroyed) {
+    if (s->destroyed && !s->close_emitted) {
+        /* Node 20 undestroys here too, then fails with EALREADY from the old handle:
+         * libnetcore refuses until 'close'. */
         return nc__error(err, NC_ERR_SOCKET_CLOSED, "%s", nc_strerror(NC_ERR_SOCKET_CLOSED));
+    }
+    if (s->destroyed) {
+        nc__socket_undestroy(s); /* Node: node-net.md "socket.connect()" after 'close' */
     }
     if (s->connecting || s->has_handle) {
         return nc__error(err, -EALREADY, "%s", nc_strerror(-EALREADY));
@@ -320,12 +325,14 @@ void nc__connect_done(nc_socket_t *s, int status)
         return;
     }
     nc__socket_timer_refresh(s);
+    /* Node: what was written while connecting goes first (its once('connect') listener
+     * was added by that write), so bytes written in 'connect' follow it. */
+    nc__socket_flush_pending(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
      * destroyed the socket), then starts reading. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
     nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
-        nc__socket_flush_pending(s);
         nc__socket_maybe_shutdown(s);
         nc__socket_update_reading(s);
     }

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,11 +30,13 @@ struct nc_server_s {
     bool unref;
     int max_connections;
     int connections;
-    unsigned listen_id; /* Node's _listeningId: a listen or close drops a pending lookup */
+    nc_abort_signal_t *signal; /* listen's `signal`, held until 'close' */
+    unsigned listen_id;        /* Node's _listeningId: a listen or close drops a pending lookup */
     nc_error_t err;
     nc__tick_t t_listening;
     nc__tick_t t_error;
     nc__tick_t t_close;
+    nc__tick_t t_abort;
 };
 
 typedef struct {
@@ -57,6 +60,9 @@ static void tick_close(nc__tick_t *t);
 static void on_connection(uv_stream_t *h, int status);
 static void handle_closed(uv_handle_t *h);
 static void emit_close_if_drained(nc_server_t *s);
+static void tick_abort(nc__tick_t *t);
+static void signal_drop(nc_server_t *s);
+static int signal_attach(nc_server_t *s, nc_abort_signal_t *sig);
 
 int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t **ret)
 {
@@ -80,6 +86,7 @@ int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t 
     nc__tick_init(&s->t_listening, &s->obj, tick_listening);
     nc__tick_init(&s->t_error, &s->obj, tick_error);
     nc__tick_init(&s->t_close, &s->obj, tick_close);
+    nc__tick_init(&s->t_abort, &s->obj, tick_abort);
     *ret = s;
     return 0;
 }
@@ -108,6 +115,7 @@ static void server_finalize(nc__obj_t *obj)
             free(l->data);
         }
     }
+    signal_drop(s);
     nc__emitter_clear(&obj->em);
     nc_error_clear(&s->err);
     free(s);
@@ -166,6 +174,7 @@ static void tick_close(nc__tick_t *t)
 {
     nc_server_t *s = nc__container_of(t, nc_server_t, t_close);
     s->closing = false;
+    signal_drop(s);
     server_emit(s, NC_SERVER_CLOSE, NULL);
     if (s->close_more > 0) {
         s->close_more--;
@@ -407,27 +416,39 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
 
 int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t *err)
 {
-    if (s == NULL || opts == NULL) {
+    static const nc_listen_options_t no_args = { .port = 0 };
+    if (s == NULL) {
         return -EINVAL;
+    }
+    /* Node: listen() with no arguments is port 0 on the default host. */
+    if (opts == NULL) {
+        opts = &no_args;
     }
     if (s->h != NULL) {
         return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
                          nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
     }
-    if (opts->backlog < 0) {
-        return nc__error(err, NC_ERR_OUT_OF_RANGE, "backlog must be >= 0");
+    /* Node 20 validates no backlog: a negative one reaches listen(2), which takes the
+     * system maximum (somaxconn) for it. 0 is the zeroed options' default. */
+    int backlog = opts->backlog != 0 ? opts->backlog : NC_DEFAULT_BACKLOG;
+    if (opts->signal != NULL) {
+        int r = signal_attach(s, opts->signal);
+        if (r < 0) {
+            return r;
+        }
     }
-    int backlog = opts->backlog > 0 ? opts->backlog : NC_DEFAULT_BACKLOG;
     s->listen_id++;
-    if (opts->path != NULL) {
-        return listen_pipe(s, opts, backlog, err);
+    int r =
+        opts->path != NULL ? listen_pipe(s, opts, backlog, err) : listen_tcp(s, opts, backlog, err);
+    if (r < 0) {
+        signal_drop(s); /* thrown: the call did nothing */
     }
-    return listen_tcp(s, opts, backlog, err);
+    return r;
 }
 
 int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
 {
-    if (s == NULL || fd < 0 || backlog < 0) {
+    if (s == NULL || fd < 0) {
         return -EINVAL;
     }
     if (s->h != NULL) {
@@ -454,8 +475,77 @@ int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
         handle_close(s, h);
         return nc__error_sys(err, r, "listen", NULL, -1);
     }
-    listen_finish(s, h, backlog > 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
+    listen_finish(s, h, backlog != 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
     return 0;
+}
+
+int nc_server_listen_server(nc_server_t *s, nc_server_t *other, int backlog, nc_error_t *err)
+{
+    if (s == NULL || other == NULL) {
+        return -EINVAL;
+    }
+    if (s->h != NULL) {
+        return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
+                         nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
+    }
+    int fd = nc_server_fileno(other);
+    if (fd < 0) {
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
+                         "The argument 'handle' is not a listening server");
+    }
+    /* Node shares the very handle object; a C handle has one owner, so this server gets
+     * its own fd for the same kernel socket. */
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) {
+        return nc__error_sys(err, -errno, "dup", NULL, -1);
+    }
+    int r = nc_server_listen_fd(s, dup, backlog, err);
+    if (r < 0) {
+        close(dup);
+    }
+    return r;
+}
+
+static void on_abort(nc_abort_signal_t *sig, void *data)
+{
+    (void)sig;
+    nc_server_t *s = data;
+    nc__obj_retain(&s->obj);
+    nc_server_close(s, NULL, NULL);
+    nc__obj_release(&s->obj);
+}
+
+static void tick_abort(nc__tick_t *t)
+{
+    nc_server_t *s = nc__container_of(t, nc_server_t, t_abort);
+    if (s->signal != NULL) {
+        nc_server_close(s, NULL, NULL);
+    }
+}
+
+/* Node: addServerAbortSignalOption: an aborted signal closes on the next tick (before
+ * emitListeningNT, queued after it), else abort() closes at once; 'close' lets go. */
+static int signal_attach(nc_server_t *s, nc_abort_signal_t *sig)
+{
+    signal_drop(s);
+    if (nc_abort_signal_aborted(sig)) {
+        nc__tick_push(&s->t_abort);
+    } else {
+        int r = nc_abort_signal_add(sig, on_abort, s);
+        if (r < 0) {
+            return r;
+        }
+    }
+    s->signal = nc_abort_signal_ref(sig);
+    return 0;
+}
+
+static void signal_drop(nc_server_t *s)
+{
+    if (s->signal != NULL) {
+        nc_abort_signal_remove(s->signal, on_abort, s);
+        s->signal = nc_abort_signal_unref(s->signal);
+    }
 }
 
 static void drop_closed(uv_handle_t *h)

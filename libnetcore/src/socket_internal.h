@@ -46,6 +46,20 @@ struct nc_socket_s {
     char peer_text[NC_ADDRSTRLEN];
     nc_error_t err;
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+    /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
+    bool decoding;
+    nc_string_decoder_t dec;
+    char *text;
+    size_t text_size;
+    /* onread (socket_read.c); onread_stopped: the callback returned false. */
+    void *onread_buf;
+    size_t onread_len;
+    nc_socket_onread_cb onread;
+    void *onread_data;
+    bool onread_stopped;
+    /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
+    nc_abort_signal_t *signal;
+    nc__tick_t t_abort;
 };
 
 int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
@@ -62,6 +76,13 @@ void nc__socket_maybe_shutdown(nc_socket_t *s);
 void nc__socket_cancel_pending(nc_socket_t *s);
 void nc__socket_tick_finish(nc__tick_t *t);
 void nc__socket_tick_drain(nc__tick_t *t);
+/* socket_read.c: hands n read bytes to onread or 'data' (decoded when setEncoding was
+ * called); at EOF, flushes what the decoder still holds as a last 'data'. */
+void nc__socket_deliver(nc_socket_t *s, char *base, size_t n);
+void nc__socket_flush_text(nc_socket_t *s);
+void nc__socket_onread_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+/* Node's _undestroy() for connect() after 'close': the state of a new socket. */
+void nc__socket_undestroy(nc_socket_t *s);
 /* Stops a TCP connect in progress (its lookup, attempts and timer); no-op without one. */
 void nc__socket_connect_stop(nc_socket_t *s);
 
