@@ -174,6 +174,10 @@ void nc__unix_display(const char *path, size_t len, char *buf, size_t size);
 /* Sets SO_KEEPALIVE and, when enabling with a delay, TCP_KEEPIDLE (s), KEEPCNT, KEEPINTVL. */
 int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms);
 
+/* Node's DNSException for getaddrinfo's status: "getaddrinfo ENOTFOUND host" (EAI_NONAME
+ * and EAI_NODATA read as ENOTFOUND), syscall and hostname. Returns the code (lookup.c). */
+int nc__lookup_error(nc_error_t *err, int status, const char *host);
+
 /* Server <-> Socket. */
 int nc__socket_accepted(nc_server_t *server,
                         uv_stream_t *handle,

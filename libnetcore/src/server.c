@@ -31,6 +31,7 @@ struct nc_server_s {
     int max_connections;
     int connections;
     nc_abort_signal_t *signal; /* listen's `signal`, held until 'close' */
+    unsigned listen_id;        /* Node's _listeningId: a listen or close drops a pending lookup */
     nc_error_t err;
     nc__tick_t t_listening;
     nc__tick_t t_error;
@@ -246,6 +247,94 @@ static int tcp_bind(nc_server_t *s, handle_u *h, const char *host, int port, boo
     return r;
 }
 
+/* Binds host (an IP literal; NULL for Node's default) and listens, or reports the bind
+ * error on a later turn. */
+static int listen_ip(nc_server_t *s, const char *host, int port, int backlog, bool v6only)
+{
+    const char *ip = host != NULL ? host : "::";
+    handle_u *h = handle_new(s);
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    int r = tcp_bind(s, h, ip, port, v6only);
+    if (r < 0 && host == NULL) {
+        /* Node: no host means '::', or '0.0.0.0' when IPv6 cannot be bound. */
+        ip = "0.0.0.0";
+        if ((h = handle_new(s)) == NULL) {
+            return -ENOMEM;
+        }
+        r = tcp_bind(s, h, ip, port, false);
+    }
+    if (r < 0) {
+        nc__error_sys(&s->err, r, "listen", ip, port);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    listen_finish(s, h, backlog, ip, port);
+    return 0;
+}
+
+typedef struct {
+    uv_getaddrinfo_t req;
+    nc_server_t *s;
+    unsigned id;
+    int port, backlog;
+    bool v6only;
+    char host[256];
+} listen_lookup_t;
+
+/* Node: lookupAndListen: once the name is resolved, listen on its first address, unless
+ * listen() or close() was called meanwhile; a failed lookup is emitted as 'error'. */
+static void on_listen_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    listen_lookup_t *ll = nc__container_of(req, listen_lookup_t, req);
+    nc_server_t *s = ll->s;
+    if (ll->id == s->listen_id && s->h == NULL) {
+        if (status < 0 || res == NULL) {
+            nc__lookup_error(&s->err, status < 0 ? status : UV_EAI_NONAME, ll->host);
+            server_emit(s, NC_SERVER_ERROR, &s->err);
+        } else {
+            char ip[NC_ADDRSTRLEN];
+            uv_ip_name(res->ai_addr, ip, sizeof(ip));
+            if (listen_ip(s, ip, ll->port, ll->backlog, ll->v6only) < 0) {
+                nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+                server_emit(s, NC_SERVER_ERROR, &s->err);
+            }
+        }
+    }
+    uv_freeaddrinfo(res);
+    free(ll);
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+static int listen_lookup(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
+{
+    if (strlen(o->host) >= sizeof(((listen_lookup_t *)NULL)->host)) {
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
+    }
+    listen_lookup_t *ll = calloc(1, sizeof(*ll));
+    if (ll == NULL) {
+        return -ENOMEM;
+    }
+    *ll = (listen_lookup_t){
+        .s = s, .id = s->listen_id, .port = o->port, .backlog = backlog, .v6only = o->ipv6_only
+    };
+    snprintf(ll->host, sizeof(ll->host), "%s", o->host);
+    /* Node: dns.lookup(address, cb): family 0 and hints 0. */
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+    int r = uv_getaddrinfo(s->obj.loop, &ll->req, on_listen_lookup, ll->host, NULL, &hints);
+    if (r < 0) {
+        /* Node: dns.lookup reports it on the next tick; here through 'error'. */
+        nc__lookup_error(&s->err, r, ll->host);
+        free(ll);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    nc__obj_retain(&s->obj); /* for the request */
+    return 0;
+}
+
 static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
 {
     if (o->port < 0 || o->port > 65535) {
@@ -254,32 +343,9 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
                          o->port);
     }
     if (o->host != NULL && nc__ip_family(o->host) == 0) {
-        char shown[NC_ADDRSTRLEN];
-        nc__inspect_string(shown, sizeof(shown), o->host, strlen(o->host));
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
-                         "The argument 'host' must be an IP address. Received %s", shown);
+        return listen_lookup(s, o, backlog, err);
     }
-    const char *host = o->host != NULL ? o->host : "::";
-    handle_u *h = handle_new(s);
-    if (h == NULL) {
-        return -ENOMEM;
-    }
-    int r = tcp_bind(s, h, host, o->port, o->ipv6_only);
-    if (r < 0 && o->host == NULL) {
-        /* Node: no host means '::', or '0.0.0.0' when IPv6 cannot be bound. */
-        host = "0.0.0.0";
-        if ((h = handle_new(s)) == NULL) {
-            return -ENOMEM;
-        }
-        r = tcp_bind(s, h, host, o->port, false);
-    }
-    if (r < 0) {
-        nc__error_sys(&s->err, r, "listen", host, o->port);
-        nc__tick_push(&s->t_error);
-        return 0;
-    }
-    listen_finish(s, h, backlog, host, o->port);
-    return 0;
+    return listen_ip(s, o->host, o->port, backlog, o->ipv6_only);
 }
 
 /* libuv 1.44's uv_pipe_bind takes a C string: an abstract name is bound by hand. */
@@ -371,6 +437,7 @@ int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t
             return r;
         }
     }
+    s->listen_id++;
     int r =
         opts->path != NULL ? listen_pipe(s, opts, backlog, err) : listen_tcp(s, opts, backlog, err);
     if (r < 0) {
@@ -564,6 +631,7 @@ int nc_server_close(nc_server_t *s, nc_server_close_cb cb, void *data)
     if (s == NULL) {
         return -EINVAL;
     }
+    s->listen_id++;
     if (cb != NULL) {
         close_req_t *req = malloc(sizeof(*req));
         if (req == NULL) {

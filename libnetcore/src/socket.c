@@ -263,6 +263,10 @@ static void socket_finalize(nc__obj_t *obj)
     free(s->text);
     nc__emitter_clear(&obj->em);
     nc_error_clear(&s->err);
+    for (size_t i = 0; i < s->nattempted; i++) {
+        free(s->attempted[i]);
+    }
+    free(s->attempted);
     free(s);
 }
 
@@ -421,16 +425,19 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
     }
     if (!s->has_handle) {
         nc__tick_push(&s->t_close);
-        return;
+    } else {
+        uv_os_fd_t fd;
+        if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
+            /* RST instead of FIN: SO_LINGER with a zero timeout, then close. */
+            struct linger l = { .l_onoff = 1, .l_linger = 0 };
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        }
+        s->reading = false;
+        uv_close(&s->u.h, handle_closed);
     }
-    uv_os_fd_t fd;
-    if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
-        /* RST instead of FIN: SO_LINGER with a zero timeout, then close. */
-        struct linger l = { .l_onoff = 1, .l_linger = 0 };
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    }
-    s->reading = false;
-    uv_close(&s->u.h, handle_closed);
+    /* After the socket's own uv_close: libuv finishes closes newest first, so an attempt
+     * cancelled here reports ECANCELED before 'close', as in Node. */
+    nc__socket_connect_stop(s);
 }
 
 void nc_socket_destroy(nc_socket_t *s, int error)
@@ -518,7 +525,6 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->onread_stopped = false;
     s->bytes_read = s->bytes_written = 0;
     s->peer_len = 0;
-    s->host[0] = '\0';
     nc_error_clear(&s->err);
     s->err.port = -1;
     s->timeout_ms = 0;

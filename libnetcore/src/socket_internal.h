@@ -8,6 +8,7 @@
 #define NC_DEFAULT_HIGH_WATER_MARK 16384 /* Node 20's writable highWaterMark */
 
 typedef struct nc__wreq_s nc__wreq_t;
+typedef struct nc__conn_s nc__conn_t;
 
 struct nc_socket_s {
     nc__obj_t obj;
@@ -18,8 +19,9 @@ struct nc_socket_s {
         uv_pipe_t pipe;
     } u;
     uv_connect_t creq;
-    uv_getaddrinfo_t greq;
-    char host[256]; /* a name to resolve, "" for an IP literal */
+    nc__conn_t *conn; /* a TCP connect in progress (connect_internal.h) */
+    char **attempted; /* autoSelectFamilyAttemptedAddresses */
+    size_t nattempted;
     uv_shutdown_t sreq;
     uv_timer_t timer;
     nc_server_t *server; /* accepted by it; held until finalize */
@@ -81,5 +83,7 @@ void nc__socket_flush_text(nc_socket_t *s);
 void nc__socket_onread_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
 /* Node's _undestroy() for connect() after 'close': the state of a new socket. */
 void nc__socket_undestroy(nc_socket_t *s);
+/* Stops a TCP connect in progress (its lookup, attempts and timer); no-op without one. */
+void nc__socket_connect_stop(nc_socket_t *s);
 
 #endif
