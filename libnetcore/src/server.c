@@ -342,10 +342,14 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
                          "options.port should be >= 0 and < 65536. Received type number (%d).",
                          o->port);
     }
-    if (o->host != NULL && nc__ip_family(o->host) == 0) {
+    /* Node: a host, even an IP literal, goes through lookupAndListen (dns.lookup), so the
+     * bind happens on a later turn: right after listen(), `listening` is false and
+     * address() null. Without a host Node binds at once. getaddrinfo parses a literal
+     * itself and asks no DNS server. */
+    if (o->host != NULL) {
         return listen_lookup(s, o, backlog, err);
     }
-    return listen_ip(s, o->host, o->port, backlog, o->ipv6_only);
+    return listen_ip(s, NULL, o->port, backlog, o->ipv6_only);
 }
 
 /* libuv 1.44's uv_pipe_bind takes a C string: an abstract name is bound by hand. */

@@ -2,6 +2,7 @@
  * netbrokerctl exec test: checks LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES, that fd 3 is a
  * listening socket and that nothing else was inherited, then serves one connection. */
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,10 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    int conn = accept(SD_LISTEN_FDS_START, NULL, NULL);
+    /* The listener is shared with the broker and its other holders, and so is its
+     * O_NONBLOCK flag (one open file description): wait for a connection, then accept. */
+    struct pollfd p = { .fd = SD_LISTEN_FDS_START, .events = POLLIN };
+    int conn = poll(&p, 1, 10000) == 1 ? accept(SD_LISTEN_FDS_START, NULL, NULL) : -1;
     static const char line[] = "served by a LISTEN_FDS child\n";
     if (conn < 0 || write(conn, line, sizeof(line) - 1) < 0) {
         perror("listen_fds_child");

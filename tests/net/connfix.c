@@ -23,17 +23,30 @@ static void srv_conn(nc_server_t *srv, const void *arg, void *data)
 
 /* Listens on 127.0.0.1:port; returns the port, or -1 when it is taken (the server is
  * then released). */
+static void stop_loop(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    (void)arg;
+    uv_stop(data);
+}
+
 static int listen_on(ctx_t *c, nc_server_t **ret, int port)
 {
     assert_int_equal(nc_server_new(&c->fx->loop, NULL, ret), 0);
     assert_int_equal(nc_server_on(*ret, NC_SERVER_CONNECTION, srv_conn, c), 0);
     nc_listen_options_t lo = { .port = port, .host = "127.0.0.1" };
+    /* With a host, the bind comes a turn later (Node's lookupAndListen): wait for it. */
+    assert_int_equal(nc_server_once(*ret, NC_SERVER_LISTENING, stop_loop, &c->fx->loop), 0);
+    assert_int_equal(nc_server_once(*ret, NC_SERVER_ERROR, stop_loop, &c->fx->loop), 0);
     assert_int_equal(nc_server_listen(*ret, &lo, NULL), 0);
+    uv_run(&c->fx->loop, UV_RUN_DEFAULT);
+    nc_server_off(*ret, NC_SERVER_LISTENING, stop_loop, &c->fx->loop);
+    nc_server_off(*ret, NC_SERVER_ERROR, stop_loop, &c->fx->loop);
     /* The client's life decides how long a test's loop runs. */
     nc_server_unref(*ret);
     nc_address_t a;
     if (nc_server_address(*ret, &a) < 0) {
-        nh_run(c->fx); /* its 'error' (EADDRINUSE), dropped */
+        nh_run(c->fx); /* let its closing finish; the 'error' (EADDRINUSE) was seen */
         nc_server_release(*ret);
         *ret = NULL;
         return -1;

@@ -114,6 +114,27 @@ static void on_listening_stop(nc_server_t *s, const void *arg, void *data)
     uv_stop(data);
 }
 
+static void stop_on_event(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    (void)arg;
+    uv_stop(data);
+}
+
+int nh_listen_wait(nh_fixture_t *fx, nc_server_t *server, const nc_listen_options_t *lo)
+{
+    assert_int_equal(nc_server_once(server, NC_SERVER_LISTENING, stop_on_event, &fx->loop), 0);
+    assert_int_equal(nc_server_once(server, NC_SERVER_ERROR, stop_on_event, &fx->loop), 0);
+    int r = nc_server_listen(server, lo, NULL);
+    if (r == 0) {
+        uv_run(&fx->loop, UV_RUN_DEFAULT);
+        r = nc_server_listening(server) ? 0 : -EADDRNOTAVAIL;
+    }
+    nc_server_off(server, NC_SERVER_LISTENING, stop_on_event, &fx->loop);
+    nc_server_off(server, NC_SERVER_ERROR, stop_on_event, &fx->loop);
+    return r;
+}
+
 int nh_listen_local(nh_fixture_t *fx, nc_server_t *server)
 {
     nc_listen_options_t lo = { .port = 0, .host = "127.0.0.1" };

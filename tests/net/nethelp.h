@@ -35,6 +35,10 @@ void nh_run(nh_fixture_t *fx);
 /* A path in the fixture's temp dir. */
 void nh_path(nh_fixture_t *fx, const char *name, char *buf, size_t size);
 /* Listens on 127.0.0.1:0 and runs the loop until 'listening'; returns the port. */
+/* Listens and runs the loop until 'listening' or 'error' (with a host the bind comes a
+ * turn later, as Node's lookupAndListen); 0 once listening. Other listeners of those
+ * events run as usual. */
+int nh_listen_wait(nh_fixture_t *fx, nc_server_t *server, const nc_listen_options_t *lo);
 int nh_listen_local(nh_fixture_t *fx, nc_server_t *server);
 int nh_sockopt(int fd, int level, int name);
 

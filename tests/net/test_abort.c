@@ -219,6 +219,8 @@ static void test_abort_after_close_and_free(void **state)
     nc_listen_options_t lo = { .host = "127.0.0.1", .signal = nc_abort_controller_signal(c) };
     assert_int_equal(nc_server_listen(srv, &lo, NULL), 0);
     nc_server_on(srv, NC_SERVER_CONNECTION, destroy_conn, NULL);
+    nc_server_unref(srv);
+    nh_run(fx); /* the bind waits for the host's lookup, as Node's lookupAndListen */
     nc_address_t a;
     assert_int_equal(nc_server_address(srv, &a), 0);
     nc_socket_options_t so = { .signal = nc_abort_controller_signal(c) };

@@ -48,32 +48,60 @@ static void log_close_cb(nc_server_t *s, int status, void *data)
     nh_log(data, "closecb:%s", status == 0 ? "ok" : nc_err_name(status));
 }
 
+/* Node 20: s.listen(0, '127.0.0.1'); log('sync', s.listening, s.address()) prints
+ * "sync false null", then 'listening': with a host, even an IP literal, the bind waits
+ * for dns.lookup (lookupAndListen). */
 static void test_server_listen_is_deferred(void **state)
 {
     nh_fixture_t *fx = *state;
     nc_server_t *s;
+    nc_address_t a;
     assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
     nc_server_on(s, NC_SERVER_LISTENING, log_listening, fx);
     nc_listen_options_t lo = { .port = 0, .host = "127.0.0.1" };
     assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
     nh_log(fx, "sync");
+    assert_false(nc_server_listening(s));
+    assert_int_equal(nc_server_address(s, &a), -ENOTCONN);
+    nc_server_unref(s); /* lets the loop return once 'listening' ran */
+    nh_run(fx);
+    assert_string_equal(fx->log, "sync listening");
     assert_true(nc_server_listening(s));
-    nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
     assert_string_equal(a.address, "127.0.0.1");
     assert_string_equal(a.family, "IPv4");
     assert_true(a.port > 0);
     /* Node: node-net.md "server.listen()": every listener has SO_REUSEADDR. */
     assert_int_equal(nh_sockopt(nc_server_fileno(s), SOL_SOCKET, SO_REUSEADDR), 1);
-    nc_server_unref(s); /* lets the loop return once 'listening' ran */
-    nh_run(fx);
-    assert_string_equal(fx->log, "sync listening");
     assert_int_equal(nc_server_close(s, log_close_cb, fx), 0);
     nc_server_on(s, NC_SERVER_CLOSE, log_close, fx);
     assert_false(nc_server_listening(s));
     assert_int_equal(nc_server_address(s, &a), -ENOTCONN);
     nh_run(fx);
     assert_string_equal(fx->log, "sync listening closecb:ok close");
+    nc_server_release(s);
+}
+
+/* Node 20: t.listen(0) binds at once ("t sync true true"); only 'listening' waits for
+ * the next tick. */
+static void test_server_listen_no_host_binds_at_once(void **state)
+{
+    nh_fixture_t *fx = *state;
+    nc_server_t *s;
+    nc_address_t a;
+    assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
+    nc_server_on(s, NC_SERVER_LISTENING, log_listening, fx);
+    nc_listen_options_t lo = { .port = 0 };
+    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    nh_log(fx, "sync");
+    assert_true(nc_server_listening(s));
+    assert_int_equal(nc_server_address(s, &a), 0);
+    assert_true(a.port > 0);
+    nc_server_unref(s); /* lets the loop return once 'listening' ran */
+    nh_run(fx);
+    assert_string_equal(fx->log, "sync listening");
+    assert_int_equal(nc_server_close(s, NULL, NULL), 0);
+    nh_run(fx);
     nc_server_release(s);
 }
 
@@ -113,7 +141,9 @@ static void test_server_already_listen(void **state)
     nc_server_t *s;
     nc_error_t err = { .port = -1 };
     assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
-    nc_listen_options_t lo = { .port = 0, .host = "127.0.0.1" };
+    /* Node 20: s.listen(0); s.listen(0) throws. (With a host the first bind waits for
+     * its lookup, and a second listen() then replaces it instead: no throw.) */
+    nc_listen_options_t lo = { .port = 0 };
     assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
     assert_int_equal(nc_server_listen(s, &lo, &err), NC_ERR_SERVER_ALREADY_LISTEN);
     assert_string_equal(nc_err_name(err.code), "ERR_SERVER_ALREADY_LISTEN");
@@ -150,7 +180,7 @@ static void check_addrinuse(nh_fixture_t *fx, const char *host, const char *show
     assert_int_equal(nc_server_new(&fx->loop, NULL, &a), 0);
     assert_int_equal(nc_server_new(&fx->loop, NULL, &b), 0);
     nc_listen_options_t lo = { .port = 0, .host = host };
-    assert_int_equal(nc_server_listen(a, &lo, NULL), 0);
+    assert_int_equal(nh_listen_wait(fx, a, &lo), 0);
     nc_address_t addr;
     assert_int_equal(nc_server_address(a, &addr), 0);
     t.first = a;
@@ -184,7 +214,7 @@ static void test_server_eaddrinuse_default_host(void **state)
     nc_server_t *s;
     assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
     nc_listen_options_t lo = { .port = 0 };
-    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    assert_int_equal(nh_listen_wait(fx, s, &lo), 0);
     nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
     nc_server_close(s, NULL, NULL);
@@ -230,7 +260,7 @@ static void test_server_unix_path(void **state)
     nc_listen_options_t lo = {
         .path = path, .path_len = strlen(path), .readable_all = true, .writable_all = true
     };
-    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    assert_int_equal(nh_listen_wait(fx, s, &lo), 0);
     nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
     assert_string_equal(a.address, path);
@@ -259,7 +289,7 @@ static void test_server_unix_path_long(void **state)
     /* Node 20 (libuv cuts the name to fit sun_path): it listens, and address() is the
      * path as given. */
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
-    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    assert_int_equal(nh_listen_wait(fx, s, &lo), 0);
     nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
     assert_string_equal(a.address, path);
@@ -300,7 +330,7 @@ static void test_server_unix_abstract(void **state)
     nc_server_t *s;
     assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
     nc_listen_options_t lo = { .path = name, .path_len = (size_t)n };
-    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    assert_int_equal(nh_listen_wait(fx, s, &lo), 0);
     nc_address_t a;
     assert_int_equal(nc_server_address(s, &a), 0);
     assert_int_equal(a.address_len, (size_t)n);
@@ -570,7 +600,7 @@ static void test_server_ref_unref(void **state)
     nc_server_unref(s);
     nc_listen_options_t lo = { .port = 0, .host = "127.0.0.1" };
     assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
-    /* Unref'd: the loop returns although the server still listens. */
+    /* Unref'd: the loop returns once bound although the server still listens. */
     nh_run(fx);
     assert_true(nc_server_listening(s));
     nc_server_ref(s);
@@ -584,6 +614,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_listen_is_deferred, nh_setup, nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_listen_no_host_binds_at_once, nh_setup,
+                                        nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_close_not_running, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_close_twice, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_already_listen, nh_setup, nh_teardown),
