@@ -103,6 +103,7 @@ typedef struct {
     uint64_t gen;
     unsigned depth; /* emits in progress: removed nodes are freed when it is back to 0 */
     int nevents;
+    bool dirty; /* some node is marked removed: the next sweep has work */
 } nc__emitter_t;
 
 typedef struct {

@@ -92,7 +92,7 @@ static int submit(nc_socket_t *s,
 {
     ssize_t n = 0;
     if (s->inflight == 0 && len > 0) {
-        uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+        uv_buf_t b = { .base = (char *)buf, .len = len };
         n = uv_try_write(&s->u.s, &b, 1);
         if (n == UV_EAGAIN || n == UV_ENOSYS) {
             n = 0;
