@@ -15,6 +15,34 @@ static void tick_error(nc__tick_t *t);
 static void tick_close(nc__tick_t *t);
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
 
+nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
+{
+    if (s->x != NULL) {
+        return s->x;
+    }
+    nc__socket_ext_t *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        return NULL;
+    }
+    x->err.port = -1;
+    x->pending_tail = &x->pending;
+    nc__tick_init(&x->t_connect, &s->obj, nc__socket_tick_connect);
+    nc__tick_init(&x->t_end, &s->obj, tick_end);
+    nc__tick_init(&x->t_autoend, &s->obj, tick_autoend);
+    nc__tick_init(&x->t_error, &s->obj, tick_error);
+    nc__tick_init(&x->t_close, &s->obj, tick_close);
+    nc__tick_init(&x->t_drain, &s->obj, nc__socket_tick_drain);
+    nc__tick_init(&x->t_finish, &s->obj, nc__socket_tick_finish);
+    s->x = x;
+    return x;
+}
+
+nc_error_t *nc__socket_err(nc_socket_t *s)
+{
+    nc__socket_ext_t *x = nc__socket_ext(s);
+    return x != NULL ? &x->err : NULL;
+}
+
 static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
 {
     nc_socket_t *s = calloc(1, sizeof(*s));
@@ -29,15 +57,6 @@ static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
     s->flowing = -1;
     s->r_enabled = true;
     s->w_enabled = true;
-    s->err.port = -1;
-    s->pending_tail = &s->pending;
-    nc__tick_init(&s->t_connect, &s->obj, nc__socket_tick_connect);
-    nc__tick_init(&s->t_end, &s->obj, tick_end);
-    nc__tick_init(&s->t_autoend, &s->obj, tick_autoend);
-    nc__tick_init(&s->t_error, &s->obj, tick_error);
-    nc__tick_init(&s->t_close, &s->obj, tick_close);
-    nc__tick_init(&s->t_drain, &s->obj, nc__socket_tick_drain);
-    nc__tick_init(&s->t_finish, &s->obj, nc__socket_tick_finish);
     return s;
 }
 
@@ -108,6 +127,10 @@ int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t 
     }
     nc_socket_t *s = socket_alloc(loop, opts != NULL ? opts->high_water_mark : 0);
     if (s == NULL) {
+        return -ENOMEM;
+    }
+    if (nc__socket_ext(s) == NULL) {
+        nc__obj_release(&s->obj);
         return -ENOMEM;
     }
     if (opts != NULL) {
@@ -194,7 +217,10 @@ static void socket_finalize(nc__obj_t *obj)
         nc__obj_release((nc__obj_t *)s->server);
     }
     nc__emitter_clear(&obj->em);
-    nc_error_clear(&s->err);
+    if (s->x != NULL) {
+        nc_error_clear(&s->x->err);
+        free(s->x);
+    }
     free(s);
 }
 
@@ -270,13 +296,13 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
         nc__socket_timer_refresh(s);
         nc_socket_data_t ev = { .base = buf->base, .len = (size_t)nread };
         nc__socket_emit(s, NC_SOCKET_DATA, &ev);
-    } else if (nread == UV_EOF) {
+    } else if (nread == UV_EOF && nc__socket_ext(s) != NULL) {
         s->eof = true;
         nc__socket_update_reading(s);
         /* Node: push(null) emits 'end' on a later tick (endReadableNT). */
-        nc__tick_push(&s->t_end);
+        nc__tick_push(&s->x->t_end);
     } else if (nread < 0) {
-        nc__error_sys(&s->err, (int)nread, "read", NULL, -1);
+        nc__error_sys(nc__socket_err(s), nread == UV_EOF ? -ENOMEM : (int)nread, "read", NULL, -1);
         nc__socket_destroy(s, true);
     }
     nc__loop_drain(s->obj.lp);
@@ -285,7 +311,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 
 static void tick_end(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_end);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (s->destroyed || s->end_emitted) {
         return;
     }
@@ -297,7 +323,7 @@ static void tick_end(nc__tick_t *t)
     /* Node: endReadableNT ends the writable side unless allowHalfOpen, else destroys
      * once the writable side is done too. */
     if (!s->allow_half_open && s->w_enabled && !s->ending) {
-        nc__tick_push(&s->t_autoend);
+        nc__tick_push(&s->x->t_autoend);
     } else if (s->finished || !s->w_enabled) {
         nc__socket_destroy(s, false);
     }
@@ -305,7 +331,7 @@ static void tick_end(nc__tick_t *t)
 
 static void tick_autoend(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_autoend);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (!s->destroyed) {
         nc_socket_end(s, NULL, 0);
     }
@@ -313,13 +339,13 @@ static void tick_autoend(nc__tick_t *t)
 
 static void tick_error(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_error);
-    nc__socket_emit(s, NC_SOCKET_ERROR, &s->err);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
+    nc__socket_emit(s, NC_SOCKET_ERROR, &s->x->err);
 }
 
 static void tick_close(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_close);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     s->close_emitted = true;
     /* Node emits this 'close' (no handle) without an argument: falsy. */
     nc_socket_close_t ev = { .had_error = false };
@@ -340,17 +366,18 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
     s->had_error = had_error;
     if (s->timer_inited) {
         /* The reference set_timeout took goes in timer_closed. */
-        uv_close((uv_handle_t *)&s->timer, timer_closed);
+        uv_close((uv_handle_t *)&s->x->timer, timer_closed);
     }
     nc__socket_cancel_pending(s);
     if (s->server != NULL) {
         nc__server_connection_gone(s->server);
     }
-    if (had_error) {
-        nc__tick_push(&s->t_error);
+    if (had_error && s->x != NULL) {
+        nc__tick_push(&s->x->t_error);
     }
     if (!s->has_handle) {
-        nc__tick_push(&s->t_close);
+        /* Only nc_socket_new's sockets lack a handle, and they have their ext. */
+        nc__tick_push(&s->x->t_close);
         return;
     }
     uv_os_fd_t fd;
@@ -369,7 +396,7 @@ void nc_socket_destroy(nc_socket_t *s, int error)
         return;
     }
     if (error < 0) {
-        nc__error(&s->err, error, "%s", nc_strerror(error));
+        nc__error(nc__socket_err(s), error, "%s", nc_strerror(error));
     }
     nc__socket_destroy(s, error < 0);
 }

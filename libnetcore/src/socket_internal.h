@@ -9,33 +9,17 @@
 
 typedef struct nc__wreq_s nc__wreq_t;
 
-struct nc_socket_s {
-    nc__obj_t obj;
-    union {
-        uv_handle_t h;
-        uv_stream_t s;
-        uv_tcp_t tcp;
-        uv_pipe_t pipe;
-    } u;
+/* What a socket needs only to connect, to report an error, to time out or to end:
+ * made on first need (nc__socket_ext), so that an idle accepted connection holds none
+ * of it (issue 3: at most 512 bytes of heap per idle connection). Sockets made by
+ * nc_socket_new have it from the start. */
+typedef struct {
     uv_connect_t creq;
     uv_getaddrinfo_t greq;
     char host[256]; /* a name to resolve, "" for an IP literal */
     uv_shutdown_t sreq;
     uv_timer_t timer;
-    nc_server_t *server; /* accepted by it; held until finalize */
-    bool lib_owned;      /* accepted: the library lets go after 'close' */
-    bool has_handle, is_tcp, timer_inited;
-    bool connecting, connected, destroyed, had_error, close_emitted;
-    bool r_enabled, w_enabled; /* Node's readable/writable options */
-    bool eof, end_emitted;     /* readable side */
-    bool ending, shutdown_sent, finished, destroy_soon;
-    bool reading, unref, reset, reset_on_connect;
-    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
-    bool allow_half_open;
-    size_t hwm, wlen;
-    bool need_drain;
-    unsigned inflight;
-    uint64_t bytes_read, bytes_written, timeout_ms;
+    uint64_t timeout_ms;
     nc__wreq_t *pending; /* written while connecting */
     nc__wreq_t **pending_tail;
     nc_connect_options_t copts;
@@ -44,14 +28,46 @@ struct nc_socket_s {
     char peer_text[NC_ADDRSTRLEN];
     nc_error_t err;
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+} nc__socket_ext_t;
+
+struct nc_socket_s {
+    nc__obj_t obj;
+    union {
+        uv_handle_t h;
+        uv_stream_t s;
+        uv_tcp_t tcp;
+        uv_pipe_t pipe;
+    } u;
+    nc__socket_ext_t *x; /* NULL until first needed (accepted sockets) */
+    nc_server_t *server; /* accepted by it; held until finalize */
+    /* Flags are bits: every byte counts against the idle-connection budget. */
+    bool lib_owned : 1; /* accepted: the library lets go after 'close' */
+    bool has_handle : 1, is_tcp : 1, timer_inited : 1;
+    bool connecting : 1, connected : 1, destroyed : 1, had_error : 1, close_emitted : 1;
+    bool r_enabled : 1, w_enabled : 1; /* Node's readable/writable options */
+    bool eof : 1, end_emitted : 1;     /* readable side */
+    bool ending : 1, shutdown_sent : 1, finished : 1, destroy_soon : 1;
+    bool reading : 1, unref : 1, reset : 1, reset_on_connect : 1;
+    bool allow_half_open : 1;
+    bool need_drain : 1;
+    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
+    unsigned inflight;
+    size_t hwm, wlen;
+    uint64_t bytes_read, bytes_written;
 };
 
+/* The socket's ext part, made now if it does not exist yet; NULL when memory runs out. */
+nc__socket_ext_t *nc__socket_ext(nc_socket_t *s);
+/* Where to describe the socket's error before nc__socket_destroy(s, true): the ext's
+ * err, or NULL when it cannot be made (the nc__error* helpers accept NULL). */
+nc_error_t *nc__socket_err(nc_socket_t *s);
 int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
 void nc__socket_update_reading(nc_socket_t *s);
 void nc__socket_tick_connect(nc__tick_t *t);
 void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg);
-/* Node's destroy(err): 'error' on a later turn when had_error (s->err filled), then
- * 'close' once the handle closed. */
+/* Node's destroy(err): 'error' on a later turn when had_error (s->x->err filled), then
+ * 'close' once the handle closed. Without memory for the ext part the 'error' is left
+ * out and 'close' still reports hadError. */
 void nc__socket_destroy(nc_socket_t *s, bool had_error);
 void nc__socket_timer_refresh(nc_socket_t *s);
 /* After connecting: flush what was written meanwhile, and end() if asked. */
