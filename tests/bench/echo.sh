@@ -122,5 +122,9 @@ for s in libuv libnetcore; do
     start_server "$s"
     res=$(timeout 60 $cpin "$bin/loadgen" idle "$port" "$idle" "$server_pid" "$tmp/$s.out")
     stop_server
-    printf '  %-12s %8s  (%s)\n' "$s" "$(field per_conn "$res")" "$res"
+    per=$(field per_conn "$res")
+    printf '  %-12s %8s  (%s)\n' "$s" "$per" "$res"
 done
+# Issue 3's targets, stated, not enforced: on a shared machine a run can miss by noise.
+printf 'targets: libnetcore >= 1.00x libuv on every load; <= 512 heap bytes per idle connection (%s)\n' \
+    "$(awk -v p="$per" 'BEGIN { print (p <= 512) ? "memory met" : "memory MISSED" }')"
