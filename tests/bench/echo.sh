@@ -4,10 +4,11 @@
 # the same closed-loop load generator (loadgen.c) on 127.0.0.1, the server pinned to one
 # CPU and loadgen to another with taskset. Loads: 1 and 50 connections with 64-byte
 # messages, 50 with 16 KiB messages, and churn (50 slots that each connect, exchange 64
-# bytes, half-close, wait for the server's FIN, close). Each server x load runs RUNS
-# times (ECHO_RUNS, 3) for SECONDS (ECHO_SECONDS, 2) after a half-second warm-up, in a
-# fresh server process, interleaved so that drift on a shared machine hits all three
-# alike; the table shows the median requests/s and the ratios.
+# bytes, half-close, wait for the server's FIN, close). Each server x load runs
+# ECHO_RUNS (3) times for ECHO_SECONDS (whole seconds, 2) after a half-second warm-up,
+# each time in a fresh server process, interleaved so that drift on a shared machine hits
+# all three alike. The table shows the median requests/s, the ratios of the medians, and
+# the range of libnetcore/libuv over the runs (each run's pair is seconds apart).
 #
 # Memory: heap bytes per idle connection of the two C servers, exact from glibc's own
 # accounting. The server prints mallinfo2()'s bytes in use (arena chunks, headers
@@ -15,7 +16,8 @@
 # that exchanges a byte and stays open (so that what the server allocates once exists),
 # takes a first report, opens IDLE_CONNS (10,000) more that each exchange a byte and
 # stay open, takes a second; the difference over IDLE_CONNS is the figure. Both
-# processes raise RLIMIT_NOFILE to its hard limit. About 90 seconds in all.
+# processes raise RLIMIT_NOFILE to its hard limit. Every process is bounded (timeout)
+# and killed at the end. About 100 seconds in all.
 set -eu
 
 build=${1:?usage: echo.sh BUILD_DIR}
@@ -80,7 +82,8 @@ loads="echo:1:64 echo:50:64 echo:50:16384 churn:50:64"
 servers="libuv node libnetcore"
 echo "echo benchmark: node $(node --version), libuv $(pkg-config --modversion libuv 2>/dev/null ||
     echo '?'), ${spin:-not pinned (fewer than 2 CPUs or no taskset)}${cpin:+ server, $cpin loadgen}"
-echo "$runs runs x ${secs}s per server and load, median requests/s"
+echo "$runs runs x ${secs}s per server and load, median requests/s; load average before:" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq "$runs"); do
     for l in $loads; do
         IFS=: read -r mode conns size <<EOF
@@ -102,8 +105,15 @@ median() { # median LOAD SERVER
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
-printf '\n%-22s %12s %12s %12s %12s %12s %12s\n' load libuv node libnetcore "nc/libuv" \
-    "nc/node" "libuv/node"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The spread of nc/libuv over the runs, each run's pair taken minutes apart at most.
+spread() { # spread LOAD
+    awk -v l="$1" '$1 == l && $2 == "libuv" { u[++nu] = $3 } $1 == l && $2 == "libnetcore" {
+        c[++nc] = $3 } END { lo = 1e9; hi = 0; for (i = 1; i <= nu; i++) { r = c[i] / u[i];
+        if (r < lo) lo = r; if (r > hi) hi = r } printf "%.2f-%.2f", lo, hi }' "$tmp/results"
+}
+printf '\n%-22s %12s %12s %12s %12s %12s %12s %12s\n' load libuv node libnetcore "nc/libuv" \
+    "nc/node" "libuv/node" "nc/libuv per run"
 for l in $loads; do
     IFS=: read -r mode conns size <<EOF
 $l
@@ -113,8 +123,8 @@ EOF
     churn) name="churn $conns x ${size} B" ;;
     *) name="$conns x ${size} B" ;;
     esac
-    printf '%-22s %12.0f %12.0f %12.0f %11sx %11sx %11sx\n' "$name" "$u" "$n" "$c" \
-        "$(ratio "$c" "$u")" "$(ratio "$c" "$n")" "$(ratio "$u" "$n")"
+    printf '%-22s %12.0f %12.0f %12.0f %11sx %11sx %11sx %12s\n' "$name" "$u" "$n" "$c" \
+        "$(ratio "$c" "$u")" "$(ratio "$c" "$n")" "$(ratio "$u" "$n")" "$(spread "$l")"
 done
 
 printf '\nheap bytes per idle connection (%d connections, mallinfo2):\n' "$idle"
