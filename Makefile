@@ -4,7 +4,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev libcmocka-dev \
-              valgrind $(EXTRA_DEBS)
+              valgrind man-db $(EXTRA_DEBS)
 CMAKE_ARGS ?=
 
 .PHONY: all deps build run test asan memcheck bench format format-check install clean

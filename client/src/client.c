@@ -1,12 +1,63 @@
-/* client.c: libnetbroker's connection set-up. */
+/* client.c: libnetbroker's connection: connect and hello, requests out, replies and events
+ * in, and the blocking call built on the non-blocking core. */
 #include "netbroker.h"
 
-#include "nbproto.h"
+#include "internal.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "nbproto.h"
+#include "nbproto_ops.h"
+
+/* netbroker.h repeats proto's numbers so that proto's header need not be installed. */
+#define SAME_CODE(name) _Static_assert(NB_CLIENT_##name == NB_PROTO_##name, #name)
+SAME_CODE(ERR_PROTO_PARSE);
+SAME_CODE(ERR_PROTO_UTF8);
+SAME_CODE(ERR_PROTO_TOO_LARGE);
+SAME_CODE(ERR_PROTO_FDS);
+SAME_CODE(ERR_PROTO_HELLO);
+SAME_CODE(ERR_PROTO_VERSION);
+SAME_CODE(ERR_UNKNOWN_OP);
+SAME_CODE(ERR_NOT_FOUND);
+SAME_CODE(ERR_INVALID_ARG_TYPE);
+SAME_CODE(ERR_INVALID_ARG_VALUE);
+SAME_CODE(ERR_OUT_OF_RANGE);
+SAME_CODE(ERR_MISSING_ARGS);
+SAME_CODE(ERR_PROTO_FD_COUNT);
+SAME_CODE(ERR_SOCKET_BAD_PORT);
+SAME_CODE(ERR_CONFIG);
+_Static_assert(NB_CLIENT_ERR_UNKNOWN == NB_PROTO_UNKNOWN, "UNKNOWN");
+
+/* Messages received and not yet handed out; a client that never calls next() while
+ * events pour in is bounded by this, then treated as lost. */
+#define QUEUE_MAX 4096
+
+struct nb_client_s {
+    int fd;
+    int failed; /* sticky: the first fatal code */
+    int version;
+    char daemon[64]; /* hello's "daemon", for humans */
+    int64_t next_id;
+    json_t *capabilities;
+    nb_proto_reader_t *reader;
+    nb_proto_writer_t *writer;
+    nb_client_msg_t *queue; /* a ring of received messages */
+    size_t qhead, qlen, qcap;
+};
+
+static int open_socket(const char *path, nb_client_error_t *err);
+static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err);
+static int receive_all(nb_client_t *c);
+static int queue_push(nb_client_t *c, nb_proto_msg_t *m);
 
 const char *nb_client_version(void)
 {
@@ -36,4 +87,541 @@ int nb_client_default_path(char *buf, size_t size)
         return -ENOSPC;
     }
     return n;
+}
+
+int nb__client_fail(nb_client_error_t *err, int code, const char *fmt, ...)
+{
+    if (err != NULL) {
+        va_list ap;
+        err->code = code;
+        snprintf(err->name, sizeof(err->name), "%s", nb_proto_err_name(code));
+        va_start(ap, fmt);
+        vsnprintf(err->message, sizeof(err->message), fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+int64_t nb__deadline(int timeout_ms)
+{
+    struct timespec ts;
+    if (timeout_ms < 0) {
+        return -1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+}
+
+/* Milliseconds left before deadline (-1: none), 0 once it has passed. */
+static int remaining_ms(int64_t deadline)
+{
+    if (deadline < 0) {
+        return -1;
+    }
+    int64_t now = nb__deadline(0);
+    return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_client_error_t *err)
+{
+    char buf[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
+    nb_client_t *c;
+    int r;
+
+    if (ret == NULL) {
+        return nb__client_fail(err, -EINVAL, "no place for the client");
+    }
+    if (path == NULL) {
+        r = nb_client_default_path(buf, sizeof(buf));
+        if (r < 0) {
+            return nb__client_fail(err, r,
+                                   "no control socket path: set NETBROKER_SOCKET or "
+                                   "XDG_RUNTIME_DIR");
+        }
+        path = buf;
+    }
+    c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    c->next_id = 1;
+    c->fd = -1;
+    if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
+        nb_client_close(c);
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    c->fd = open_socket(path, err);
+    if (c->fd < 0) {
+        r = c->fd;
+        nb_client_close(c);
+        return r;
+    }
+    r = say_hello(c, timeout_ms, err);
+    if (r < 0) {
+        nb_client_close(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+static int open_socket(const char *path, nb_client_error_t *err)
+{
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    size_t len = strlen(path);
+
+    if (len == 0 || len >= sizeof(sun.sun_path)) {
+        return nb__client_fail(err, -ENAMETOOLONG, "control socket path '%s' is %s", path,
+                               len == 0 ? "empty" : "too long");
+    }
+    memcpy(sun.sun_path, path, len + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return nb__client_fail(err, -errno, "socket: %s", strerror(errno));
+    }
+    /* A Unix connect completes at once or fails (EAGAIN: the daemon's backlog is full). */
+    if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
+        int e = errno;
+        char why[128];
+        close(fd);
+        /* "no such file or directory", as a clause inside our sentence */
+        snprintf(why, sizeof(why), "%s", strerror(e));
+        why[0] = (char)tolower((unsigned char)why[0]);
+        return nb__client_fail(err, -e, "cannot connect to %s: %s%s", path, why,
+                               e == ENOENT || e == ECONNREFUSED ? " (is netbrokerd running?)" : "");
+    }
+    return fd;
+}
+
+static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
+{
+    char args[64];
+    nb_client_msg_t reply;
+
+    snprintf(args, sizeof(args), "{\"version\":%d}", NB_PROTO_VERSION);
+    int r = nb_client_call(c, "hello", args, NULL, 0, timeout_ms, &reply, err);
+    if (r < 0) {
+        return r;
+    }
+    json_t *msg = json_loads(reply.json, 0, NULL);
+    json_t *result = json_object_get(msg, "result");
+    json_int_t version = json_integer_value(json_object_get(result, "version"));
+    json_t *caps = json_object_get(result, "capabilities");
+    nb_client_msg_clear(&reply);
+    if (version < 1 || version > NB_PROTO_VERSION || !json_is_array(caps)) {
+        json_decref(msg);
+        return nb__client_fail(err, NB_PROTO_ERR_PROTO_VERSION,
+                               "the daemon answered hello with version %lld", (long long)version);
+    }
+    c->version = (int)version;
+    c->capabilities = json_incref(caps);
+    const char *daemon = json_string_value(json_object_get(result, "daemon"));
+    snprintf(c->daemon, sizeof(c->daemon), "%s", daemon != NULL ? daemon : "");
+    json_decref(msg);
+    return 0;
+}
+
+void nb_client_close(nb_client_t *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < c->qlen; i++) {
+        nb_client_msg_clear(&c->queue[(c->qhead + i) % c->qcap]);
+    }
+    free(c->queue);
+    nb_proto_reader_free(c->reader);
+    nb_proto_writer_free(c->writer);
+    json_decref(c->capabilities);
+    if (c->fd >= 0) {
+        close(c->fd);
+    }
+    free(c);
+}
+
+int nb_client_fileno(const nb_client_t *c)
+{
+    return c != NULL ? c->fd : -EINVAL;
+}
+
+bool nb_client_wants_write(const nb_client_t *c)
+{
+    return c != NULL && nb_proto_writer_queued(c->writer) > 0;
+}
+
+int nb_client_protocol_version(const nb_client_t *c)
+{
+    return c != NULL ? c->version : -EINVAL;
+}
+
+const char *nb_client_daemon(const nb_client_t *c)
+{
+    return c != NULL ? c->daemon : "";
+}
+
+bool nb_client_has_capability(const nb_client_t *c, const char *op)
+{
+    size_t i;
+    json_t *v;
+    if (c == NULL || op == NULL) {
+        return false;
+    }
+    json_array_foreach(c->capabilities, i, v)
+    {
+        if (json_is_string(v) && strcmp(json_string_value(v), op) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Checks a request as the daemon will, when this library knows the operation: a bad one
+ * is refused here with the daemon's own words, before it costs a round trip. */
+static int validate_locally(json_t *req, size_t nfds, nb_client_error_t *err)
+{
+    nb_proto_request_t parsed;
+    nb_proto_error_t perr;
+    const nb_proto_op_t *op;
+
+    if (nfds > 0) {
+        json_object_set_new(req, "fds", json_integer((json_int_t)nfds));
+    }
+    int r = nb_proto_request_parse(req, &parsed, &perr);
+    if (r == 0 && nb_proto_op_find(parsed.op) != NULL) {
+        r = nb_proto_request_validate(&parsed, &op, NULL, &perr);
+    }
+    json_object_del(req, "fds");
+    return r < 0 ? nb__client_fail(err, r, "%s", perr.message) : 0;
+}
+
+int nb__client_send_json(nb_client_t *c,
+                         const char *op,
+                         json_t *args,
+                         const int *fds,
+                         size_t nfds,
+                         int64_t *ret_id,
+                         nb_client_error_t *err)
+{
+    json_t *req = NULL;
+
+    if (c == NULL || op == NULL || (nfds > 0 && fds == NULL) || nfds > NB_CLIENT_FDS_MAX) {
+        json_decref(args);
+        return nb__client_fail(err, -EINVAL, "invalid arguments");
+    }
+    if (c->failed < 0) {
+        json_decref(args);
+        return nb__client_fail(err, c->failed, "the connection to the daemon is lost");
+    }
+    int64_t id = c->next_id;
+    int r = nb_proto_request_new(id, op, args, &req);
+    if (r < 0) {
+        return nb__client_fail(err, r, "cannot build the request");
+    }
+    r = validate_locally(req, nfds, err);
+    if (r == 0) {
+        r = nb_proto_writer_push(c->writer, req, fds, nfds);
+        if (r < 0) {
+            nb__client_fail(err, r, "cannot queue the request: %s", nb_proto_strerror(r));
+        }
+    }
+    json_decref(req);
+    if (r < 0) {
+        return r;
+    }
+    c->next_id++;
+    if (ret_id != NULL) {
+        *ret_id = id;
+    }
+    r = nb_client_process(c);
+    return r < 0 ? nb__client_fail(err, r, "the connection to the daemon is lost") : 0;
+}
+
+/* args_json as a JSON object (NULL stays NULL). */
+static int parse_args(const char *args_json, json_t **ret, nb_client_error_t *err)
+{
+    json_error_t jerr;
+    if (args_json == NULL) {
+        *ret = NULL;
+        return 0;
+    }
+    json_t *args = json_loads(args_json, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(args)) {
+        json_decref(args);
+        return nb__client_fail(err, NB_PROTO_ERR_INVALID_ARG_TYPE,
+                               "args must be one JSON object: %s",
+                               args == NULL ? jerr.text : "not an object");
+    }
+    *ret = args;
+    return 0;
+}
+
+int nb_client_send(nb_client_t *c,
+                   const char *op,
+                   const char *args_json,
+                   const int *fds,
+                   size_t nfds,
+                   int64_t *ret_id,
+                   nb_client_error_t *err)
+{
+    json_t *args = NULL;
+    int r = parse_args(args_json, &args, err);
+    if (r < 0) {
+        return r;
+    }
+    return nb__client_send_json(c, op, args, fds, nfds, ret_id, err);
+}
+
+int nb_client_process(nb_client_t *c)
+{
+    if (c == NULL) {
+        return -EINVAL;
+    }
+    if (c->failed < 0) {
+        return c->failed;
+    }
+    int r = nb_proto_writer_flush(c->writer, c->fd);
+    if (r < 0 && r != -EAGAIN) {
+        c->failed = r;
+        return r;
+    }
+    r = receive_all(c);
+    if (r < 0) {
+        c->failed = r;
+    }
+    return r;
+}
+
+/* Reads what the socket has, turning each complete line into a queued message. */
+static int receive_all(nb_client_t *c)
+{
+    for (;;) {
+        nb_proto_msg_t m;
+        nb_proto_error_t perr;
+        int r;
+        while ((r = nb_proto_reader_next(c->reader, &m, &perr)) == 1) {
+            r = queue_push(c, &m);
+            if (r < 0) {
+                return r;
+            }
+        }
+        if (r < 0) {
+            return r; /* a daemon that breaks the protocol cannot be trusted further */
+        }
+        r = nb_proto_reader_read(c->reader, c->fd);
+        if (r == -EAGAIN) {
+            return 0;
+        }
+        if (r == 0) {
+            return -ECONNRESET;
+        }
+        if (r < 0) {
+            return r;
+        }
+    }
+}
+
+static void fill_error(nb_client_msg_t *out, json_t *error)
+{
+    const char *name = json_string_value(json_object_get(error, "code"));
+    const char *message = json_string_value(json_object_get(error, "message"));
+    out->error.code = name != NULL ? nb_proto_err_from_name(name) : NB_PROTO_UNKNOWN;
+    snprintf(out->error.name, sizeof(out->error.name), "%s", name != NULL ? name : "UNKNOWN");
+    snprintf(out->error.message, sizeof(out->error.message), "%s", message != NULL ? message : "");
+}
+
+/* Turns a proto message into a client message; takes its fds. */
+static int convert(nb_proto_msg_t *m, nb_client_msg_t *out)
+{
+    json_t *event = json_object_get(m->json, "event");
+    json_t *id = json_object_get(m->json, "id");
+
+    memset(out, 0, sizeof(*out));
+    if (json_is_string(event)) {
+        out->kind = NB_CLIENT_MSG_EVENT;
+        snprintf(out->event, sizeof(out->event), "%s", json_string_value(event));
+    } else if (json_is_integer(id) || json_is_null(id)) {
+        out->kind = NB_CLIENT_MSG_REPLY;
+        out->id = json_is_integer(id) ? json_integer_value(id) : -1;
+        out->ok = json_is_true(json_object_get(m->json, "ok"));
+        if (!out->ok) {
+            fill_error(out, json_object_get(m->json, "error"));
+        }
+    } else {
+        return NB_PROTO_ERR_PROTO_PARSE;
+    }
+    out->json = json_dumps(m->json, JSON_COMPACT);
+    if (out->json == NULL) {
+        return -ENOMEM;
+    }
+    memcpy(out->fds, m->fds, m->nfds * sizeof(int));
+    out->nfds = m->nfds;
+    m->nfds = 0;
+    return 0;
+}
+
+static int queue_push(nb_client_t *c, nb_proto_msg_t *m)
+{
+    nb_client_msg_t msg;
+    int r = convert(m, &msg);
+    nb_proto_msg_clear(m);
+    if (r < 0) {
+        return r;
+    }
+    if (c->qlen == c->qcap) {
+        size_t cap = c->qcap == 0 ? 8 : c->qcap * 2;
+        nb_client_msg_t *q = cap <= QUEUE_MAX ? malloc(cap * sizeof(*q)) : NULL;
+        if (q == NULL) {
+            nb_client_msg_clear(&msg);
+            return -ENOBUFS;
+        }
+        for (size_t i = 0; i < c->qlen; i++) {
+            q[i] = c->queue[(c->qhead + i) % c->qcap];
+        }
+        free(c->queue);
+        c->queue = q;
+        c->qcap = cap;
+        c->qhead = 0;
+    }
+    c->queue[(c->qhead + c->qlen) % c->qcap] = msg;
+    c->qlen++;
+    return 0;
+}
+
+/* Takes the i-th queued message out of the ring, keeping the others in order. */
+static void queue_take(nb_client_t *c, size_t i, nb_client_msg_t *ret)
+{
+    *ret = c->queue[(c->qhead + i) % c->qcap];
+    for (size_t k = i; k > 0; k--) {
+        c->queue[(c->qhead + k) % c->qcap] = c->queue[(c->qhead + k - 1) % c->qcap];
+    }
+    c->qhead = (c->qhead + 1) % c->qcap;
+    c->qlen--;
+}
+
+int nb_client_next(nb_client_t *c, nb_client_msg_t *ret)
+{
+    if (c == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    if (c->qlen == 0) {
+        return 0;
+    }
+    queue_take(c, 0, ret);
+    return 1;
+}
+
+int nb__client_take(nb_client_t *c,
+                    bool (*match)(const nb_client_msg_t *, const void *),
+                    const void *arg,
+                    nb_client_msg_t *ret)
+{
+    for (size_t i = 0; i < c->qlen; i++) {
+        if (match(&c->queue[(c->qhead + i) % c->qcap], arg)) {
+            queue_take(c, i, ret);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+void nb_client_msg_clear(nb_client_msg_t *msg)
+{
+    if (msg == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < msg->nfds; i++) {
+        if (msg->fds[i] >= 0) {
+            close(msg->fds[i]);
+        }
+    }
+    free(msg->json);
+    memset(msg, 0, sizeof(*msg));
+}
+
+int nb__client_wait(nb_client_t *c,
+                    bool (*match)(const nb_client_msg_t *, const void *),
+                    const void *arg,
+                    int64_t deadline,
+                    nb_client_msg_t *ret)
+{
+    for (;;) {
+        int r = nb_client_process(c);
+        if (nb__client_take(c, match, arg, ret)) {
+            return 0;
+        }
+        if (r < 0) {
+            return r;
+        }
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (nb_client_wants_write(c)) {
+            p.events |= POLLOUT;
+        }
+        int left = remaining_ms(deadline);
+        if (left == 0) {
+            return -ETIMEDOUT;
+        }
+        if (poll(&p, 1, left) < 0 && errno != EINTR) {
+            return -errno;
+        }
+    }
+}
+
+static bool is_reply_to(const nb_client_msg_t *m, const void *arg)
+{
+    return m->kind == NB_CLIENT_MSG_REPLY && m->id == *(const int64_t *)arg;
+}
+
+int nb__client_call_json(nb_client_t *c,
+                         const char *op,
+                         json_t *args,
+                         const int *fds,
+                         size_t nfds,
+                         int timeout_ms,
+                         nb_client_msg_t *ret_reply,
+                         nb_client_error_t *err)
+{
+    int64_t id, deadline = nb__deadline(timeout_ms);
+    nb_client_msg_t reply;
+
+    int r = nb__client_send_json(c, op, args, fds, nfds, &id, err);
+    if (r < 0) {
+        return r;
+    }
+    r = nb__client_wait(c, is_reply_to, &id, deadline, &reply);
+    if (r < 0) {
+        return nb__client_fail(err, r, "%s: %s", op,
+                               r == -ETIMEDOUT ? "no reply from the daemon in time"
+                                               : "the connection to the daemon is lost");
+    }
+    if (!reply.ok) {
+        r = reply.error.code;
+        if (err != NULL) {
+            *err = reply.error;
+        }
+        nb_client_msg_clear(&reply);
+        return r;
+    }
+    if (ret_reply != NULL) {
+        *ret_reply = reply;
+    } else {
+        nb_client_msg_clear(&reply);
+    }
+    return 0;
+}
+
+int nb_client_call(nb_client_t *c,
+                   const char *op,
+                   const char *args_json,
+                   const int *fds,
+                   size_t nfds,
+                   int timeout_ms,
+                   nb_client_msg_t *ret_reply,
+                   nb_client_error_t *err)
+{
+    json_t *args = NULL;
+    int r = parse_args(args_json, &args, err);
+    if (r < 0) {
+        return r;
+    }
+    return nb__client_call_json(c, op, args, fds, nfds, timeout_ms, ret_reply, err);
 }

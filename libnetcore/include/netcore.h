@@ -475,8 +475,10 @@ NC_EXTERN int nc_server_listener_count(nc_server_t *server, nc_server_event_t ev
 
 /* Starts listening. Thrown errors are returned (and described in *ret_err when not NULL):
  * ERR_SERVER_ALREADY_LISTEN, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (host not an IP
- * literal, path too long), ERR_MISSING_ARGS, uv_pipe_chmod's error. Bind and listen
- * failures (EADDRINUSE, EACCES) are emitted as 'error' with Node's message, e.g.
+ * literal, path empty or holding a NUL byte), ERR_MISSING_ARGS, uv_pipe_chmod's error.
+ * A path longer than sun_path is cut to fit, as libuv does for Node; address() still
+ * shows it as given (up to NC_ADDRSTRLEN - 1 bytes). Bind and listen failures
+ * (EADDRINUSE, EACCES) are emitted as 'error' with Node's message, e.g.
  * "listen EADDRINUSE: address already in use :::8080"; the server may listen again. */
 NC_EXTERN int nc_server_listen(nc_server_t *server,
                                const nc_listen_options_t *opts,
@@ -611,7 +613,8 @@ NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t ev
 
 /* Starts connecting; 'connect' or 'error' follows. Errors: ERR_SOCKET_CLOSED (destroyed),
  * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (family,
- * host over 255 bytes, path too long). Failures to resolve or connect are emitted as
+ * host over 255 bytes, path empty or holding a NUL byte; a longer path is cut to fit
+ * sun_path, as libuv does for Node). Failures to resolve or connect are emitted as
  * 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1", "getaddrinfo
  * ENOTFOUND name"). */
 NC_EXTERN int nc_socket_connect(nc_socket_t *socket,

@@ -16,15 +16,16 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
         int r =
             nc__unix_addr(o->path, o->path_len, (struct sockaddr_un *)&s->x->peer, &s->x->peer_len);
         if (r < 0) {
-            return nc__error(err, r, "The argument 'path' must fit in sun_path");
+            return nc__error(err, r,
+                             "The argument 'path' must be a non-empty path without NUL bytes");
         }
         nc__unix_display(o->path, o->path_len, s->x->peer_text, sizeof(s->x->peer_text));
         return 0;
     }
-    if (o->port <= 0 || o->port > 65535) {
-        /* Node: connect validates port with allowZero false. */
+    if (o->port < 0 || o->port > 65535) {
+        /* Node 20: lookupAndConnect's validatePort allows 0 (the kernel then refuses). */
         return nc__error(err, NC_ERR_SOCKET_BAD_PORT,
-                         "Port should be > 0 and < 65536. Received type number (%d).", o->port);
+                         "Port should be >= 0 and < 65536. Received type number (%d).", o->port);
     }
     if (o->family != 0 && o->family != 4 && o->family != 6) {
         return nc__error(err, NC_ERR_INVALID_ARG_VALUE,

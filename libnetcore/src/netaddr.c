@@ -69,7 +69,8 @@ int nc__error_sys(nc_error_t *err, int code, const char *syscall, const char *ad
     if (addr != NULL) {
         snprintf(err->address, sizeof(err->address), "%s", addr);
     }
-    err->port = port;
+    /* Node: `if (port) ex.port = port`: a port 0 error has no port. */
+    err->port = port != 0 ? port : -1;
     return code;
 }
 
@@ -80,9 +81,12 @@ int nc__unix_addr(const char *path, size_t len, struct sockaddr_un *ret, socklen
     un.sun_family = AF_UNIX;
     /* A filesystem path needs its NUL; an abstract name may fill sun_path. */
     bool abstract = len > 0 && path[0] == '\0';
-    if (len == 0 || len > sizeof(un.sun_path) - (abstract ? 0 : 1) ||
-        (!abstract && memchr(path, '\0', len) != NULL)) {
+    if (len == 0 || (!abstract && memchr(path, '\0', len) != NULL)) {
         return NC_ERR_INVALID_ARG_VALUE;
+    }
+    /* Node: libuv's uv_pipe_bind and uv_pipe_connect cut a longer name to fit. */
+    if (len > sizeof(un.sun_path) - (abstract ? 0 : 1)) {
+        len = sizeof(un.sun_path) - (abstract ? 0 : 1);
     }
     memcpy(un.sun_path, path, len);
     *ret = un;

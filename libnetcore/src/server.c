@@ -22,7 +22,10 @@ struct nc_server_s {
     nc_server_options_t opts;
     handle_u *h; /* the listening handle; NULL when not listening */
     bool listening;
-    bool closing; /* close() called: 'close' is due once drained */
+    bool closing;             /* close() called: 'close' is due once drained */
+    int close_more;           /* 'close' emissions due after the queued one */
+    char path[NC_ADDRSTRLEN]; /* a Unix server's path as given (address() shows it) */
+    size_t path_len;
     bool unref;
     int max_connections;
     int connections;
@@ -163,6 +166,10 @@ static void tick_close(nc__tick_t *t)
     nc_server_t *s = nc__container_of(t, nc_server_t, t_close);
     s->closing = false;
     server_emit(s, NC_SERVER_CLOSE, NULL);
+    if (s->close_more > 0) {
+        s->close_more--;
+        nc__tick_push(&s->t_close);
+    }
 }
 
 /* A new handle of the server's, held by the server until its close callback. */
@@ -292,8 +299,7 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
     socklen_t len;
     if (nc__unix_addr(o->path, o->path_len, &un, &len) < 0) {
         return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
-                         "The argument 'path' must fit in sun_path (%zu bytes)",
-                         sizeof(un.sun_path) - 1);
+                         "The argument 'path' must be a non-empty path without NUL bytes");
     }
     char shown[sizeof(un.sun_path) + 1];
     nc__unix_display(o->path, o->path_len, shown, sizeof(shown));
@@ -314,6 +320,11 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
         return 0;
     }
     listen_finish(s, h, backlog, shown, -1);
+    if (s->h == h) {
+        /* Node: address() is the path as given, also when the bound name was cut. */
+        s->path_len = o->path_len < sizeof(s->path) ? o->path_len : sizeof(s->path) - 1;
+        memcpy(s->path, o->path, s->path_len);
+    }
     if (s->h == h && (o->readable_all || o->writable_all)) {
         int mode = (o->readable_all ? UV_READABLE : 0) | (o->writable_all ? UV_WRITABLE : 0);
         r = uv_pipe_chmod(&h->pipe, mode);
@@ -447,9 +458,14 @@ void nc__server_connection_gone(nc_server_t *s)
 
 static void emit_close_if_drained(nc_server_t *s)
 {
-    /* Node: _emitCloseIfDrained, 'close' once no handle and no connection remain. */
+    /* Node: _emitCloseIfDrained, 'close' once no handle and no connection remain. Each
+     * drained call queues its own emitCloseNT: a second close() means a second 'close'. */
     if (s->closing && s->h == NULL && s->connections == 0) {
-        nc__tick_push(&s->t_close);
+        if (s->t_close.queued) {
+            s->close_more++;
+        } else {
+            nc__tick_push(&s->t_close);
+        }
     }
 }
 
@@ -474,6 +490,7 @@ int nc_server_close(nc_server_t *s, nc_server_close_cb cb, void *data)
         handle_close(s, s->h);
         s->h = NULL;
         s->listening = false;
+        s->path_len = 0;
     }
     s->closing = true;
     emit_close_if_drained(s);
@@ -487,6 +504,13 @@ int nc_server_address(const nc_server_t *s, nc_address_t *ret)
     }
     if (s->h == NULL) {
         return -ENOTCONN;
+    }
+    if (s->path_len > 0) {
+        nc_address_t a = { .address_len = s->path_len, .port = -1, .family = NULL };
+        memcpy(a.address, s->path, s->path_len);
+        a.address[s->path_len] = '\0';
+        *ret = a;
+        return 0;
     }
     uv_os_fd_t fd;
     struct sockaddr_storage ss;

@@ -91,6 +91,22 @@ static void test_server_close_not_running(void **state)
     nc_server_release(s);
 }
 
+static void test_server_close_twice(void **state)
+{
+    nh_fixture_t *fx = *state;
+    nc_server_t *s;
+    assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
+    nc_server_on(s, NC_SERVER_CLOSE, log_close, fx);
+    /* Node 20: each close() queues its own emitCloseNT; the first 'close' runs both
+     * once-callbacks: "close closecb:ERR_SERVER_NOT_RUNNING closecb:... close". */
+    assert_int_equal(nc_server_close(s, log_close_cb, fx), 0);
+    assert_int_equal(nc_server_close(s, log_close_cb, fx), 0);
+    nh_run(fx);
+    assert_string_equal(fx->log, "close closecb:ERR_SERVER_NOT_RUNNING "
+                                 "closecb:ERR_SERVER_NOT_RUNNING close");
+    nc_server_release(s);
+}
+
 static void test_server_already_listen(void **state)
 {
     nh_fixture_t *fx = *state;
@@ -230,6 +246,29 @@ static void test_server_unix_path(void **state)
     nc_server_close(s, NULL, NULL);
     nh_run(fx);
     assert_int_equal(stat(path, &st), -1);
+    nc_server_release(s);
+}
+
+static void test_server_unix_path_long(void **state)
+{
+    nh_fixture_t *fx = *state;
+    char name[101], path[128];
+    memset(name, 'x', sizeof(name) - 1);
+    name[sizeof(name) - 1] = '\0';
+    nh_path(fx, name, path, sizeof(path));
+    assert_true(strlen(path) > sizeof(((struct sockaddr_un *)NULL)->sun_path));
+    nc_server_t *s;
+    assert_int_equal(nc_server_new(&fx->loop, NULL, &s), 0);
+    /* Node 20 (libuv cuts the name to fit sun_path): it listens, and address() is the
+     * path as given. */
+    nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
+    assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
+    nc_address_t a;
+    assert_int_equal(nc_server_address(s, &a), 0);
+    assert_string_equal(a.address, path);
+    assert_int_equal(a.address_len, strlen(path));
+    nc_server_close(s, NULL, NULL);
+    nh_run(fx);
     nc_server_release(s);
 }
 
@@ -549,11 +588,13 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_server_listen_is_deferred, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_close_not_running, nh_setup, nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_close_twice, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_already_listen, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_eaddrinuse_ipv4, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_eaddrinuse_default_host, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_ipv6_only, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_path, nh_setup, nh_teardown),
+        cmocka_unit_test_setup_teardown(test_server_unix_path_long, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_path_in_use, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_unix_abstract, nh_setup, nh_teardown),
         cmocka_unit_test_setup_teardown(test_server_max_connections_drop, nh_setup, nh_teardown),

@@ -258,8 +258,10 @@ static void test_socket_connect_arguments(void **state)
     nc_socket_t *s;
     nc_error_t err = { .port = -1 };
     assert_int_equal(nc_socket_new(&fx->loop, NULL, &s), 0);
-    nc_connect_options_t co = { .port = 0, .host = "127.0.0.1" };
+    nc_connect_options_t co = { .port = -1, .host = "127.0.0.1" };
     assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_SOCKET_BAD_PORT);
+    /* Node 20 (validatePort in lookupAndConnect): 0 is allowed, the kernel refuses it. */
+    assert_string_equal(err.message, "Port should be >= 0 and < 65536. Received type number (-1).");
     co.port = 70000;
     assert_int_equal(nc_socket_connect(s, &co, &err), NC_ERR_SOCKET_BAD_PORT);
     co.port = 9;

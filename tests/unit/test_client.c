@@ -39,11 +39,52 @@ static void test_client_path_default(void **state)
     assert_int_equal(nb_client_default_path(NULL, 0), -EINVAL);
 }
 
+static void test_client_open_no_daemon(void **state)
+{
+    (void)state;
+    nb_client_t *c = NULL;
+    nb_client_error_t err;
+    int r = nb_client_open("/nonexistent-netbroker-dir/control.sock", 1000, &c, &err);
+    assert_int_equal(r, -ENOENT);
+    assert_null(c);
+    assert_string_equal(err.name, "ENOENT");
+    assert_non_null(strstr(err.message, "cannot connect to /nonexistent-netbroker-dir/"));
+    assert_non_null(strstr(err.message, "(is netbrokerd running?)"));
+}
+
+static void test_client_open_path_too_long(void **state)
+{
+    (void)state;
+    char path[200];
+    nb_client_t *c = NULL;
+    nb_client_error_t err;
+    memset(path, 'a', sizeof(path) - 1);
+    path[0] = '/';
+    path[sizeof(path) - 1] = '\0';
+    assert_int_equal(nb_client_open(path, 1000, &c, &err), -ENAMETOOLONG);
+    assert_null(c);
+    assert_int_equal(nb_client_open("", 1000, &c, &err), -ENAMETOOLONG);
+    assert_int_equal(nb_client_open(NULL, 1000, NULL, &err), -EINVAL);
+}
+
+static void test_client_null_safe(void **state)
+{
+    (void)state;
+    nb_client_close(NULL);
+    nb_client_msg_clear(NULL);
+    assert_int_equal(nb_client_fileno(NULL), -EINVAL);
+    assert_false(nb_client_wants_write(NULL));
+    assert_false(nb_client_has_capability(NULL, "hello"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_client_path_env_override),
         cmocka_unit_test(test_client_path_default),
+        cmocka_unit_test(test_client_open_no_daemon),
+        cmocka_unit_test(test_client_open_path_too_long),
+        cmocka_unit_test(test_client_null_safe),
     };
     return cmocka_run_group_tests_name("client", tests, NULL, NULL);
 }

@@ -1,0 +1,19 @@
+// max_connections_drop: maxConnections 1; a second client is accepted by the kernel,
+// then dropped by the server ('drop' with both ends' addresses), and sees a plain end.
+// The first connection is served afterwards.
+module.exports = (t) => {
+  const s = t.server('server');
+  s.maxConnections = 1;
+  s.on('listening', () => t.connect(t.socket('client1'), s));
+  s.on('connection', () => {
+    // Started only now, so that client1 is surely the accepted one.
+    const c2 = t.socket('client2');
+    c2.on('close', () => t.object('client1').end('one'));
+    t.connect(c2, s);
+  });
+  s.on('drop', () => {
+    t.log(s, `maxConnections=${s.maxConnections}`);
+    s.close();
+  });
+  t.listen(s, '127.0.0.1', 0);
+};
