@@ -2,7 +2,7 @@
  *   loadgen echo PORT CONNS SIZE SECONDS
  *     CONNS connections to 127.0.0.1:PORT; each sends SIZE bytes, waits for the whole
  *     echo (checked byte for byte), and sends again. The first half second is warm-up;
- *     the next SECONDS are counted.
+ *     the next SECONDS are counted (total= counts the warm-up's too).
  *   loadgen churn PORT CONNS SIZE SECONDS
  *     CONNS slots; each connects, exchanges one SIZE-byte message, half-closes, waits
  *     for the server's FIN, closes, and starts over. One request = one whole connection.
@@ -217,7 +217,7 @@ static int run_load(load_mode_t mode, int nconns, double seconds)
         conn_open(&conns[i]);
     }
     double start = now() + WARMUP_SECONDS, end = start + seconds, t;
-    uint64_t done = 0;
+    uint64_t done = 0, all = 0; /* counted; and with the warm-up's */
     bool counting = false;
     while ((t = now()) < end) {
         if (!counting && t >= start) {
@@ -230,12 +230,14 @@ static int run_load(load_mode_t mode, int nconns, double seconds)
             die("epoll_wait");
         }
         for (int i = 0; i < n; i++) {
-            done += (uint64_t)conn_event(evs[i].data.ptr, evs[i].events, mode);
+            int k = conn_event(evs[i].data.ptr, evs[i].events, mode);
+            done += (uint64_t)k;
+            all += (uint64_t)k;
         }
     }
     double dt = now() - start;
-    printf("requests=%" PRIu64 " seconds=%.3f rps=%.0f mbps=%.1f\n", done, dt, (double)done / dt,
-           (double)done * (double)msg_size * 2 / dt / 1e6);
+    printf("requests=%" PRIu64 " seconds=%.3f rps=%.0f mbps=%.1f total=%" PRIu64 "\n", done, dt,
+           (double)done / dt, (double)done * (double)msg_size * 2 / dt / 1e6, all);
     for (int i = 0; i < nconns; i++) {
         close(conns[i].fd);
     }
