@@ -28,6 +28,11 @@ bin="$build/tests/bench"
 runs=${ECHO_RUNS:-3}
 secs=${ECHO_SECONDS:-2}
 idle=${IDLE_CONNS:-10000}
+# Each side holds one fd per connection: stay under the hard limit both raise theirs to.
+hard=$(ulimit -Hn)
+if [ "$hard" != unlimited ] && [ "$idle" -gt $((hard - 64)) ]; then
+    idle=$((hard - 64))
+fi
 for b in loadgen echo_libuv echo_libnetcore; do
     [ -x "$bin/$b" ] || { echo "echo.sh: $bin/$b not built (cmake --build $build)" >&2; exit 1; }
 done
@@ -165,5 +170,6 @@ for s in libuv libnetcore; do
     printf '  %-12s %8s  (%s)\n' "$s" "$per" "$res"
 done
 # Issue 3's targets, stated, not enforced: on a shared machine requests/s can miss by noise.
-printf 'targets: libnetcore >= 1.00x libuv on every load; <= 512 heap bytes per idle connection (%s)\n' \
+printf 'targets: libnetcore >= 1.00x libuv on every load; %s (%s)\n' \
+    "<= 512 heap bytes per idle connection" \
     "$(awk -v p="$per" 'BEGIN { print (p <= 512) ? "memory met" : "memory MISSED" }')"
