@@ -1,63 +1,37 @@
-/* netbrokerd: the broker daemon. This is its lifecycle shell: options, the embedded
- * default configuration, logging with sd-daemon priorities, readiness and a clean exit
- * on SIGTERM/SIGINT. Named servers and the control socket arrive with issue 5. */
-#include "nbproto.h"
-#include "netcore.h"
+/* netbrokerd: the broker daemon. main.c composes the modules: options, the
+ * configuration, the control socket, signals (SIGTERM/SIGINT stop, SIGHUP reloads),
+ * readiness for systemd, and a clean exit. */
+#include "daemon.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
-#include <jansson.h>
-#include <systemd/sd-daemon.h>
-#include <uv.h>
+/* How long a stopping daemon waits for clients to take what was sent to them. */
+#define DRAIN_DEADLINE_MS 5000
 
-/* What netbrokerd runs on when given no --config: no servers, root-only access. */
-static const char default_config[] = "{\n"
-                                     "  \"servers\": {},\n"
-                                     "  \"access\": [ { \"uid\": 0, \"allow\": [\"*\"] } ]\n"
-                                     "}\n";
-
-static int arg_log_level = LOG_INFO;
 static const char *arg_config = NULL;
+static const char *arg_control = NULL;
 
-static void log_at(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void log_at(int level, const char *fmt, ...)
-{
-    if (level > arg_log_level) {
-        return;
-    }
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "<%d>", level);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-static int parse_log_level(const char *s)
-{
-    static const char *const names[] = { "emerg",   "alert",  "crit", "err",
-                                         "warning", "notice", "info", "debug" };
-    for (int i = 0; i < (int)(sizeof(names) / sizeof(names[0])); i++) {
-        if (strcmp(s, names[i]) == 0) {
-            return i;
-        }
-    }
-    return -EINVAL;
-}
+typedef struct {
+    nb_daemon_t d;
+    uv_signal_t sigterm, sigint, sighup;
+} app_t;
 
 static void usage(FILE *out)
 {
-    fputs("Usage: netbrokerd [--config FILE] [--log-level LEVEL] [--help] [--version]\n"
+    fputs("Usage: netbrokerd [--config FILE] [--control PATH] [--log-level LEVEL]\n"
+          "                  [--help] [--version]\n"
           "\n"
           "  --config FILE      JSON configuration (default: the embedded one)\n"
+          "  --control PATH     control socket (default: $NETBROKER_SOCKET, else\n"
+          "                     /run/netbroker/control.sock for root,\n"
+          "                     $XDG_RUNTIME_DIR/netbroker/control.sock otherwise)\n"
           "  --log-level LEVEL  emerg..debug (default: info)\n",
           out);
 }
@@ -65,24 +39,25 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },
-        { "log-level", required_argument, NULL, 'l' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' },    { "control", required_argument, NULL, 's' },
+        { "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
     };
-    int c;
-    while ((c = getopt_long(argc, argv, "c:l:hV", options, NULL)) != -1) {
+    int c, level;
+    while ((c = getopt_long(argc, argv, "c:s:l:hV", options, NULL)) != -1) {
         switch (c) {
         case 'c':
             arg_config = optarg;
             break;
+        case 's':
+            arg_control = optarg;
+            break;
         case 'l':
-            arg_log_level = parse_log_level(optarg);
-            if (arg_log_level < 0) {
+            if ((level = nb_log_level_parse(optarg)) < 0) {
                 fprintf(stderr, "netbrokerd: unknown log level '%s'\n", optarg);
                 return -EINVAL;
             }
+            nb_log_set_level(level);
             break;
         case 'h':
             usage(stdout);
@@ -99,30 +74,120 @@ static int parse_args(int argc, char **argv)
     return 1;
 }
 
-static json_t *load_config(void)
+/* DESIGN.md "proto": --control, then NETBROKER_SOCKET, then the per-user default. */
+static int control_path(char *buf, size_t size)
 {
-    json_error_t jerr;
-    json_t *config = arg_config != NULL ? json_load_file(arg_config, 0, &jerr)
-                                        : json_loads(default_config, 0, &jerr);
+    const char *env = getenv("NETBROKER_SOCKET");
+    const char *rt = getenv("XDG_RUNTIME_DIR");
+    if (arg_control != NULL || (env != NULL && env[0] != '\0')) {
+        snprintf(buf, size, "%s", arg_control != NULL ? arg_control : env);
+    } else if (geteuid() == 0) {
+        snprintf(buf, size, "%s/%s", NB_PROTO_SYSTEM_RUNDIR, NB_PROTO_SOCKET_NAME);
+    } else if (rt != NULL && rt[0] == '/') {
+        snprintf(buf, size, "%s/netbroker/%s", rt, NB_PROTO_SOCKET_NAME);
+    } else {
+        nb_log(LOG_ERR, "no control path: XDG_RUNTIME_DIR is unset; use --control");
+        return -EINVAL;
+    }
+    return 0;
+}
+
+int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
+{
+    json_t *config = nb_config_load(d->config_path, msg, size);
     if (config == NULL) {
-        log_at(LOG_ERR, "%s:%d:%d: %s", arg_config != NULL ? arg_config : "<embedded>", jerr.line,
-               jerr.column, jerr.text);
-        return NULL;
+        nb_log(LOG_ERR, "reload refused, running state unchanged: %s", msg);
+        return NB_PROTO_ERR_CONFIG;
     }
-    if (!json_is_object(config)) {
-        log_at(LOG_ERR, "%s: the configuration must be a JSON object",
-               arg_config != NULL ? arg_config : "<embedded>");
+    int r = nb_config_apply(d, config, ret_diff, msg, size);
+    if (r < 0) {
         json_decref(config);
-        return NULL;
+        return r;
     }
-    return config;
+    json_decref(d->config);
+    d->config = config;
+    nb_log(LOG_NOTICE, "configuration reloaded from %s",
+           d->config_path != NULL ? d->config_path : "the embedded default");
+    return 0;
 }
 
 static void on_stop_signal(uv_signal_t *handle, int signum)
 {
-    log_at(LOG_NOTICE, "received %s, stopping", strsignal(signum));
-    sd_notify(0, "STOPPING=1");
-    uv_stop(handle->loop);
+    char why[64];
+    snprintf(why, sizeof(why), "received %s", strsignal(signum));
+    nb_daemon_stop(handle->data, why);
+}
+
+static void on_hup(uv_signal_t *handle, int signum)
+{
+    (void)signum;
+    char msg[NB_PROTO_ERROR_MESSAGE_MAX];
+    nb_notify_reloading(handle->data);
+    nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
+    nb_notify_ready(handle->data);
+}
+
+void nb_daemon_stop(nb_daemon_t *d, const char *why)
+{
+    if (d->stopping) {
+        return;
+    }
+    d->stopping = true;
+    nb_log(LOG_NOTICE, "%s, stopping", why);
+    nb_notify_stopping(d);
+    app_t *app = (app_t *)d;
+    nb_control_stop(d);
+    /* Listeners close and each queued connection gets its drop; what was already handed
+     * to a client (a connection in its output) still reaches it before it is closed. */
+    while (d->servers != NULL) {
+        nb_srv_close(d->servers);
+    }
+    nb_fdstore_clear(d);
+    nb_outbound_cancel_all(d);
+    nb_resolve_cancel_all(d);
+    nb_notify_watchdog_stop(d);
+    nb_control_drain(d, DRAIN_DEADLINE_MS);
+    uv_close((uv_handle_t *)&app->sigterm, NULL);
+    uv_close((uv_handle_t *)&app->sigint, NULL);
+    uv_close((uv_handle_t *)&app->sighup, NULL);
+    /* Stopping already: another SIGTERM must not cut the handoffs still in flight. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+}
+
+static int start(app_t *app)
+{
+    nb_daemon_t *d = &app->d;
+    char path[NB_PROTO_PATH_MAX + 1], msg[512];
+    nb_notify_adopt(d); /* first: the fds systemd kept for us sit at 3 and up */
+    d->config = nb_config_load(arg_config, msg, sizeof(msg));
+    if (d->config == NULL) {
+        nb_log(LOG_ERR, "%s", msg);
+        return -EINVAL;
+    }
+    int r = control_path(path, sizeof(path));
+    if (r < 0 || (r = nb_control_start(d, path)) < 0) {
+        return r;
+    }
+    if ((r = nb_config_apply(d, d->config, NULL, msg, sizeof(msg))) < 0) {
+        nb_log(LOG_ERR, "%s", msg);
+        return r;
+    }
+    uv_signal_t *sigs[] = { &app->sigterm, &app->sigint, &app->sighup };
+    for (int i = 0; i < 3; i++) {
+        uv_signal_init(d->loop, sigs[i]);
+        sigs[i]->data = d;
+    }
+    uv_signal_start(&app->sigterm, on_stop_signal, SIGTERM);
+    uv_signal_start(&app->sigint, on_stop_signal, SIGINT);
+    uv_signal_start(&app->sighup, on_hup, SIGHUP);
+    nb_log(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers), control '%s'",
+           nc_version_string(), arg_config != NULL ? arg_config : "the embedded", d->nservers,
+           path);
+    nb_notify_ready(d);
+    nb_notify_watchdog_start(d);
+    return 0;
 }
 
 static void close_walk(uv_handle_t *handle, void *arg)
@@ -135,33 +200,38 @@ static void close_walk(uv_handle_t *handle, void *arg)
 
 int main(int argc, char **argv)
 {
+    static app_t app;
     uv_loop_t loop;
-    uv_signal_t sigterm, sigint;
-
     int r = parse_args(argc, argv);
     if (r <= 0) {
         return r == 0 ? EXIT_SUCCESS : 2;
     }
-    json_t *config = load_config();
-    if (config == NULL) {
+    signal(SIGPIPE, SIG_IGN);
+    uv_loop_init(&loop);
+    nb_daemon_t *d = &app.d;
+    d->loop = &loop;
+    d->self_uid = geteuid();
+    d->config_path = arg_config;
+    d->started_ms = uv_now(&loop);
+    r = start(&app);
+    if (r < 0) {
+        d->stopping = true;
+        nb_fdstore_clear(d);
+        nb_control_stop(d);
+        while (d->servers != NULL) {
+            nb_srv_close(d->servers);
+        }
+        uv_walk(&loop, close_walk, NULL);
+    }
+    uv_run(&loop, UV_RUN_DEFAULT);
+    int lr = uv_loop_close(&loop);
+    nb_acl_clear(&d->acl);
+    nc_blocklist_unref(d->global_bl);
+    json_decref(d->global_rules);
+    json_decref(d->config);
+    if (r < 0) {
         return EXIT_FAILURE;
     }
-    uv_loop_init(&loop);
-    uv_signal_init(&loop, &sigterm);
-    uv_signal_init(&loop, &sigint);
-    uv_signal_start(&sigterm, on_stop_signal, SIGTERM);
-    uv_signal_start(&sigint, on_stop_signal, SIGINT);
-
-    log_at(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers)", nc_version_string(),
-           arg_config != NULL ? arg_config : "the embedded",
-           json_object_size(json_object_get(config, "servers")));
-    sd_notify(0, "READY=1");
-    uv_run(&loop, UV_RUN_DEFAULT);
-
-    uv_walk(&loop, close_walk, NULL);
-    uv_run(&loop, UV_RUN_DEFAULT);
-    r = uv_loop_close(&loop);
-    json_decref(config);
-    log_at(LOG_INFO, "stopped");
-    return r == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    nb_log(LOG_INFO, "stopped");
+    return lr == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

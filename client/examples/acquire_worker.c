@@ -24,6 +24,9 @@ static void on_connection(nc_server_t *server, const void *arg, void *data)
     const nc_server_connection_t *conn = arg;
     worker_t *w = data;
     nc_socket_end(conn->socket, w->greeting, strlen(w->greeting));
+    /* Read (and drop) what the peer sends, so that its end is seen and the socket closes:
+     * as in Node, a socket nobody reads from never sees 'end'. */
+    nc_socket_resume(conn->socket);
     if (--w->left == 0) {
         nc_server_close(server, NULL, NULL);
     }
@@ -62,5 +65,9 @@ int main(int argc, char **argv)
     uv_run(loop, UV_RUN_DEFAULT);
     nc_server_release(server);
     uv_run(loop, UV_RUN_DEFAULT);
-    return uv_loop_close(loop) == 0 ? 0 : 1;
+    if (uv_loop_close(loop) != 0) {
+        uv_print_all_handles(loop, stderr);
+        return 1;
+    }
+    return 0;
 }

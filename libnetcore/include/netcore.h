@@ -42,6 +42,8 @@ typedef struct nc_listen_options_s nc_listen_options_t;
 typedef struct nc_socket_s nc_socket_t;
 typedef struct nc_socket_options_s nc_socket_options_t;
 typedef struct nc_connect_options_s nc_connect_options_t;
+typedef struct nc_abort_controller_s nc_abort_controller_t;
+typedef struct nc_abort_signal_s nc_abort_signal_t;
 
 #define NC_VERSION_MAJOR 0
 #define NC_VERSION_MINOR 1
@@ -108,7 +110,8 @@ struct nc_error_s {
 NC_EXTERN const char *nc_err_name(int code);
 /* A human message for a status (strerror for errno values, Node's text for ERR_*). */
 NC_EXTERN const char *nc_strerror(int code);
-/* Node's err.errno: the status for system errors, 0 for Node-only ERR_* codes. */
+/* Node's err.errno: the status for system errors, 0 for Node-only ERR_* codes and for an
+ * aggregate (nerrors > 0), which has a code but no errno in Node. */
 NC_EXTERN int nc_error_errno(const nc_error_t *err);
 /* Frees what an error owns (the aggregate's members) and resets it to "no error". Safe on
  * a zeroed or already-cleared error and on NULL. */
@@ -362,6 +365,38 @@ NC_EXTERN int nc_string_decoder_end(nc_string_decoder_t *dec,
                                     char *buf,
                                     size_t size,
                                     size_t *ret_len);
+/* ---- AbortController, AbortSignal ------------------------------------------------- */
+
+/* Node: globals.md "Class: AbortController", the `signal` option of server.listen() and
+ * new net.Socket() / net.connect(). No loop is involved: abort() calls the signal's
+ * listeners at once, in the order they were added, each once. A listener added after the
+ * abort is never called (as addEventListener on an aborted signal). The reason is a status
+ * code; 0 stands for Node's default reason, a DOMException AbortError (ABORT_ERR). */
+typedef void (*nc_abort_cb)(nc_abort_signal_t *signal, void *data);
+
+/* A controller with a fresh signal; the controller holds one reference to the signal.
+ * Errors: -EINVAL, -ENOMEM. */
+NC_EXTERN int nc_abort_controller_new(nc_abort_controller_t **ret);
+/* controller.signal, borrowed (nc_abort_signal_ref to keep it past the controller). */
+NC_EXTERN nc_abort_signal_t *nc_abort_controller_signal(nc_abort_controller_t *controller);
+/* controller.abort(reason): a no-op when already aborted. */
+NC_EXTERN void nc_abort_controller_abort(nc_abort_controller_t *controller, int reason);
+/* Frees the controller and lets go of its signal reference. NULL is a no-op. */
+NC_EXTERN void nc_abort_controller_free(nc_abort_controller_t *controller);
+/* AbortSignal.abort(reason): a signal aborted from birth, with one reference. */
+NC_EXTERN int nc_abort_signal_new_aborted(int reason, nc_abort_signal_t **ret);
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_ref(nc_abort_signal_t *signal);
+/* Returns NULL; unref(NULL) does nothing. */
+NC_EXTERN nc_abort_signal_t *nc_abort_signal_unref(nc_abort_signal_t *signal);
+NC_EXTERN bool nc_abort_signal_aborted(const nc_abort_signal_t *signal);
+/* signal.reason: NC_ABORT_ERR for the default reason, or the code given to abort(); 0
+ * while not aborted. */
+NC_EXTERN int nc_abort_signal_reason(const nc_abort_signal_t *signal);
+/* addEventListener('abort', cb, { once: true }): 0, -EINVAL or -ENOMEM. */
+NC_EXTERN int nc_abort_signal_add(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+/* removeEventListener: the first listener with cb and data; 0 or -ENOENT. */
+NC_EXTERN int nc_abort_signal_remove(nc_abort_signal_t *signal, nc_abort_cb cb, void *data);
+
 /* ---- Events ------------------------------------------------------------------------ */
 
 /* Node: events.md "Class: EventEmitter", shared by Server and Socket.
@@ -439,7 +474,11 @@ struct nc_server_options_s {
 /* Node: node-net.md "server.listen(options[, callback])". With `path` set it is an IPC
  * server on that path (path_len bytes; a leading NUL byte names an abstract socket),
  * else a TCP server on host:port. host NULL listens on '::' (dual stack), or '0.0.0.0'
- * where IPv6 cannot be bound. host must be an IP literal. backlog 0 means 511. */
+ * where IPv6 cannot be bound. A host that is not an IP literal is looked up first
+ * (getaddrinfo off the loop thread, as Node's dns.lookup) and the server listens on the
+ * first address; a failed lookup is emitted as 'error' ("getaddrinfo ENOTFOUND name").
+ * backlog 0 means 511; any other value goes to listen(2) as Node 20 passes it (a negative
+ * one means the system's maximum). */
 struct nc_listen_options_s {
     int port;
     const char *host;
@@ -450,6 +489,11 @@ struct nc_listen_options_s {
     bool ipv6_only;
     bool readable_all;
     bool writable_all;
+    /* Node: "server.listen(options)" `signal`: abort() closes the server, as close()
+     * does; an already-aborted signal closes it on the next turn, before 'listening'
+     * (which then never comes). Borrowed during the call; the server keeps a reference
+     * until its 'close'. */
+    nc_abort_signal_t *signal;
 };
 
 /* A new server with one reference, owned by the caller. It is freed once the caller
@@ -473,7 +517,8 @@ NC_EXTERN int nc_server_off(nc_server_t *server,
                             void *data);
 NC_EXTERN int nc_server_listener_count(nc_server_t *server, nc_server_event_t event);
 
-/* Starts listening. Thrown errors are returned (and described in *ret_err when not NULL):
+/* Starts listening; opts NULL is Node's listen() with no arguments (port 0, default host).
+ * Thrown errors are returned (and described in *ret_err when not NULL):
  * ERR_SERVER_ALREADY_LISTEN, ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (host not an IP
  * literal, path empty or holding a NUL byte), ERR_MISSING_ARGS, uv_pipe_chmod's error.
  * A path longer than sun_path is cut to fit, as libuv does for Node; address() still
@@ -485,7 +530,8 @@ NC_EXTERN int nc_server_listen(nc_server_t *server,
                                nc_error_t *ret_err);
 /* Node: "server.listen(handle[, backlog][, callback])" with { fd }. fd must be a bound TCP
  * or Unix stream socket (ERR_INVALID_FD_TYPE otherwise); on success the server owns it
- * and closes it on close. backlog 0 means 511. */
+ * and closes it on close. backlog 0 means 511. A net.Socket as the handle: pass a dup of
+ * nc_socket_fileno(), as an fd has one owner here. */
 NC_EXTERN int nc_server_listen_fd(nc_server_t *server, int fd, int backlog, nc_error_t *ret_err);
 
 /* Node: "server.close([callback])". Stops accepting; 'close' follows once every
@@ -507,13 +553,29 @@ NC_EXTERN int nc_server_fileno(const nc_server_t *server);
 /* Loop liveness only; memory is nc_server_release's business. */
 NC_EXTERN void nc_server_ref(nc_server_t *server);
 NC_EXTERN void nc_server_unref(nc_server_t *server);
+/* Node: "server.listen(handle[, backlog])" where handle is another net.Server (its
+ * _handle): this server listens on a duplicate of other's listening fd, so both accept
+ * from the same kernel socket and each closes its own fd. ERR_SERVER_ALREADY_LISTEN,
+ * ERR_INVALID_ARG_VALUE when other is not listening, -EINVAL, the dup error. */
+NC_EXTERN int nc_server_listen_server(nc_server_t *server,
+                                      nc_server_t *other,
+                                      int backlog,
+                                      nc_error_t *ret_err);
+
+/* Node: the handle cluster's primary creates for a shared server (lib/net.js
+ * _createServerHandle, then listen): binds and listens as nc_server_listen would, same
+ * options and errors (returned, not emitted), but hands back the listening fd (CLOEXEC,
+ * non-blocking) instead of accepting on it, so that other processes can accept (with
+ * nc_server_listen_fd). The caller owns the fd and, for a Unix path, the file. */
+NC_EXTERN int nc_listen_socket(const nc_listen_options_t *opts, int *ret_fd, nc_error_t *ret_err);
 
 /* ---- Socket ------------------------------------------------------------------------ */
 
 /* Node: node-net.md "Class: net.Socket". Events and their `arg`:
  *   NC_SOCKET_CONNECT, NC_SOCKET_READY  NULL, once connected ('ready' right after)
  *   NC_SOCKET_DATA     nc_socket_data_t: bytes valid only during the call (they live
- *                      in a buffer shared by the loop); adding a listener starts the flow
+ *                      in a buffer shared by the loop), or NUL-terminated UTF-8 text
+ *                      after nc_socket_set_encoding; adding a listener starts the flow
  *                      unless pause() was called. While not flowing nothing is read:
  *                      the bytes wait in the kernel, not in memory of ours
  *   NC_SOCKET_END      NULL, the peer ended its side
@@ -522,7 +584,13 @@ NC_EXTERN void nc_server_unref(nc_server_t *server);
  *   NC_SOCKET_ERROR    nc_error_t; 'close' follows
  *   NC_SOCKET_CLOSE    nc_socket_close_t, always last
  *   NC_SOCKET_TIMEOUT  NULL, idle for the setTimeout delay; nothing is closed
- *   NC_SOCKET_LOOKUP   nc_socket_lookup_t, after resolving a host name, before connecting */
+ *   NC_SOCKET_LOOKUP   nc_socket_lookup_t, after resolving a host name, before connecting
+ *   NC_SOCKET_CONNECTION_ATTEMPT          nc_socket_attempt_t (error NULL), a TCP connect
+ *                                         attempt starts
+ *   NC_SOCKET_CONNECTION_ATTEMPT_FAILED   nc_socket_attempt_t, it failed (ECANCELED when
+ *                                         destroyed during it, before 'close')
+ *   NC_SOCKET_CONNECTION_ATTEMPT_TIMEOUT  nc_socket_attempt_t (error NULL), autoSelectFamily
+ *                                         gave up on it after the attempt timeout */
 typedef enum {
     NC_SOCKET_CONNECT,
     NC_SOCKET_READY,
@@ -534,6 +602,9 @@ typedef enum {
     NC_SOCKET_CLOSE,
     NC_SOCKET_TIMEOUT,
     NC_SOCKET_LOOKUP,
+    NC_SOCKET_CONNECTION_ATTEMPT,
+    NC_SOCKET_CONNECTION_ATTEMPT_FAILED,
+    NC_SOCKET_CONNECTION_ATTEMPT_TIMEOUT,
     NC_SOCKET_EVENT_COUNT
 } nc_socket_event_t;
 
@@ -546,19 +617,38 @@ typedef struct {
     bool had_error;
 } nc_socket_close_t;
 
-/* Node's 'lookup' (err, address, family, host): error NULL on success. Unlike Node, no
- * 'lookup' comes after a destroy() that happened during the lookup: 'close' is last. */
+/* Node's 'lookup' (err, address, family, host): error NULL on success. One per address
+ * (autoSelectFamily asks for all of them), with what the lookup answered, before it is
+ * checked: a custom lookup's bad answer is shown as given. Unlike Node, no 'lookup' comes
+ * after a destroy() that happened during the lookup: 'close' is last. */
 typedef struct {
     const nc_error_t *error;
-    const char *address;
-    int family; /* 4 or 6; 0 with an error */
+    const char *address; /* NULL with an error */
+    int family;          /* 4 or 6 from getaddrinfo; as answered by a custom lookup; 0 with
+                            an error */
     const char *host;
 } nc_socket_lookup_t;
 
+/* 'connectionAttempt' (ip, port, family), 'connectionAttemptFailed' (ip, port, family,
+ * error), 'connectionAttemptTimeout' (ip, port, family). As in Node an IPC connect has
+ * its attempt events too: ip is then the path ('@' for an abstract name's NUL), port -1
+ * and family 0 (Node's undefined). */
+typedef struct {
+    const char *ip;
+    int port;
+    int family; /* 4 or 6; 0 for a path */
+    const nc_error_t *error;
+} nc_socket_attempt_t;
+
 typedef void (*nc_socket_event_cb)(nc_socket_t *socket, const void *arg, void *data);
-/* A write's completion: 0, or the error (-ECANCELED when destroyed first,
- * ERR_STREAM_WRITE_AFTER_END, ERR_SOCKET_CLOSED, a write error). */
+/* A write's completion, called once: 0, or the error (ERR_STREAM_WRITE_AFTER_END,
+ * ERR_SOCKET_CLOSED, a write error). destroy() before the connection was made gives a
+ * write made meanwhile ERR_SOCKET_CLOSED_BEFORE_CONNECTION, as Node; a write the kernel
+ * had not taken in full gets -ECANCELED where Node passes null (its onWriteComplete on a
+ * destroyed stream), so that C can tell the bytes were not all sent. */
 typedef void (*nc_socket_write_cb)(nc_socket_t *socket, int status, void *data);
+/* onread's callback(nread, buf): buf is the onread_buffer; false stops reading. */
+typedef bool (*nc_socket_onread_cb)(nc_socket_t *socket, size_t nread, void *buf, void *data);
 
 /* Node: "new net.Socket([options])". has_fd wraps an existing TCP or Unix stream socket
  * (the socket owns it on success); readable/writable only matter with an fd, as in Node.
@@ -570,22 +660,77 @@ struct nc_socket_options_s {
     bool readable;
     bool writable;
     size_t high_water_mark;
+    /* Node: `signal`: abort() destroys the socket with an AbortError (ABORT_ERR, "The
+     * operation was aborted"); an already-aborted signal destroys it on the next turn.
+     * Borrowed during the call; the socket keeps a reference until it is freed. */
+    nc_abort_signal_t *signal;
+    /* Node: `onread` { buffer, callback }: reads land in onread_buffer (onread_len
+     * bytes, the caller's, valid until the socket is freed) and go to onread instead of
+     * 'data'; reading starts once connected unless pause() was called. onread returning
+     * false stops reading until resume(). Node's net.createServer() has no such option:
+     * accepted sockets always emit 'data'. */
+    void *onread_buffer;
+    size_t onread_len;
+    nc_socket_onread_cb onread;
+    void *onread_data;
 };
+
+/* Node: "socket.connect(options[, connectListener])" with a custom `lookup` function.
+ * Node's contract: lookup(hostname, { family, hints, all }, callback). libnetcore calls fn
+ * on a later turn than the connect call; fn answers with nc_lookup_done(req, ...) exactly
+ * once, inside fn or later (req stays valid until then, even if the socket was destroyed
+ * meanwhile, in which case the answer is dropped). */
+typedef struct nc_lookup_req_s nc_lookup_req_t;
+typedef struct {
+    int family; /* options.family as given: not validated, as Node passes it on */
+    int hints;  /* options.hints, or AI_ADDRCONFIG when family is not 4/6 and hints is 0 */
+    bool all;   /* true: answer every address (autoSelectFamily); false: one */
+} nc_lookup_options_t;
+typedef struct {
+    const char *address; /* checked by the socket as Node checks it: must be an IP literal */
+    int family;          /* must be 4 or 6 */
+} nc_lookup_address_t;
+typedef void (*nc_lookup_fn)(nc_lookup_req_t *req,
+                             const char *hostname,
+                             const nc_lookup_options_t *opts,
+                             void *data);
+/* The lookup's answer: err (NULL, or err->code 0, for success; else copied, message and
+ * all, and the socket is destroyed with it after a 'lookup' event carrying it), or n
+ * addresses (copied). With all false only addrs[0] is read. n 0 with all true is an
+ * error (ERR_INVALID_IP_ADDRESS "Invalid IP address: undefined"; Node 20 throws a
+ * TypeError there). Returns 0, or -EINVAL for a NULL req or addrs with n > 0. */
+NC_EXTERN int nc_lookup_done(nc_lookup_req_t *req,
+                             const nc_error_t *err,
+                             const nc_lookup_address_t *addrs,
+                             size_t n);
 
 /* Node: "socket.connect(options[, connectListener])". `path` (path_len bytes, a leading
  * NUL for an abstract name) makes an IPC connection; else host and port. host is an IP
- * literal, or a name resolved with getaddrinfo off the loop thread ('lookup' follows),
- * restricted to `family` (0, 4 or 6); the first address is used. NULL means 127.0.0.1.
- * Delays in ms. */
+ * literal (connected on the next turn) or a name, looked up first ('lookup' follows) by
+ * `lookup` or, when NULL, by getaddrinfo off the loop thread; NULL or "" means
+ * "localhost", as in Node. Zeroed fields are Node's defaults. Delays in ms. */
 struct nc_connect_options_s {
-    int port;
+    int port; /* 0..65535, else ERR_SOCKET_BAD_PORT (Node accepts 0 too) */
     const char *host;
-    int family;
+    int family; /* 0, 4 or 6; checked only when getaddrinfo resolves a name, as Node's
+                   dns.lookup checks it */
     const char *path;
     size_t path_len;
     bool no_delay;
     bool keep_alive;
     unsigned keep_alive_initial_delay;
+    /* Appended for connect in full. */
+    const char *local_address; /* an IP literal, else ERR_INVALID_IP_ADDRESS */
+    int local_port;            /* bound before connecting; a port the kernel does not give
+                                  (outside 1..65535) is EADDRINUSE on 'bind', as Node */
+    int hints;                 /* getaddrinfo ai_flags: AI_ADDRCONFIG, AI_V4MAPPED, AI_ALL
+                                  only (ERR_INVALID_ARG_VALUE), checked for getaddrinfo */
+    nc_lookup_fn lookup;       /* NULL: getaddrinfo */
+    void *lookup_data;
+    int auto_select_family; /* 0: nc_get_default_auto_select_family(), > 0 on, < 0 off */
+    int64_t auto_select_family_attempt_timeout; /* 0: the default; 1..2**31-1 (below 10
+                                                   means 10), else ERR_OUT_OF_RANGE */
+    uint64_t timeout; /* nc_create_connection only, as net.createConnection: setTimeout */
 };
 
 /* A new socket with one reference, owned by the caller; it is freed once 'close' was
@@ -611,15 +756,45 @@ NC_EXTERN int nc_socket_off(nc_socket_t *socket,
                             void *data);
 NC_EXTERN int nc_socket_listener_count(nc_socket_t *socket, nc_socket_event_t event);
 
-/* Starts connecting; 'connect' or 'error' follows. Errors: ERR_SOCKET_CLOSED (destroyed),
- * -EALREADY (connecting or connected), ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE (family,
- * host over 255 bytes, path empty or holding a NUL byte; a longer path is cut to fit
- * sun_path, as libuv does for Node). Failures to resolve or connect are emitted as
- * 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1", "getaddrinfo
- * ENOTFOUND name"). */
+/* Starts connecting; 'connect' or 'error' follows. After 'close' the socket connects
+ * again, as Node's connect() after _undestroy(): a new handle, byte counters from zero,
+ * listeners, encoding and onread kept, the timeout cleared. Thrown errors, in Node's
+ * order: ERR_SOCKET_CLOSED (destroyed and 'close' not emitted yet, where Node 20 fails
+ * later with EALREADY), -EALREADY (connecting or connected), ERR_INVALID_IP_ADDRESS
+ * (local_address), ERR_SOCKET_BAD_PORT, ERR_OUT_OF_RANGE (attempt timeout), then for a
+ * name resolved by getaddrinfo ERR_INVALID_ARG_VALUE (family, hints, a host over 255
+ * bytes), and ERR_INVALID_ARG_VALUE for a path empty or holding a NUL byte (a longer path
+ * is cut to fit sun_path, as libuv does for Node). Failures to resolve or connect are
+ * emitted as 'error' with Node's message ("connect ECONNREFUSED 127.0.0.1:1",
+ * "getaddrinfo ENOTFOUND name"; with autoSelectFamily and several addresses, one
+ * aggregate error: code the first attempt's, message "", no errno, errors[] holding each
+ * attempt's error). With autoSelectFamily (and family 0, no local_address) every address
+ * is asked for, the families interleaved from the first one's, tried one at a time, each
+ * but the last given the attempt timeout. */
 NC_EXTERN int nc_socket_connect(nc_socket_t *socket,
                                 const nc_connect_options_t *opts,
                                 nc_error_t *ret_err);
+
+/* Node: "net.createConnection(options[, connectListener])": a new socket (as nc_socket_new
+ * with NULL options), setTimeout(opts->timeout) when not 0, then connect. On failure no
+ * socket is left over. Errors as nc_socket_new and nc_socket_connect. */
+NC_EXTERN int nc_create_connection(uv_loop_t *loop,
+                                   const nc_connect_options_t *opts,
+                                   nc_socket_t **ret,
+                                   nc_error_t *ret_err);
+
+/* Node: "net.getDefaultAutoSelectFamily()" (true in Node 20) and its setter, process-wide.
+ * "net.getDefaultAutoSelectFamilyAttemptTimeout()" (250 ms) and its setter: 1..2**31-1,
+ * below 10 means 10, else ERR_OUT_OF_RANGE with Node's message. Atomic: any thread. */
+NC_EXTERN bool nc_get_default_auto_select_family(void);
+NC_EXTERN void nc_set_default_auto_select_family(bool value);
+NC_EXTERN int64_t nc_get_default_auto_select_family_attempt_timeout(void);
+NC_EXTERN int nc_set_default_auto_select_family_attempt_timeout(int64_t value, nc_error_t *ret_err);
+/* socket.autoSelectFamilyAttemptedAddresses: the count (0 where Node has no such
+ * property: the family autoselection did not run) and entry i ("ip:port", borrowed until
+ * the socket is freed), NULL past the end. */
+NC_EXTERN size_t nc_socket_attempted_address_count(const nc_socket_t *socket);
+NC_EXTERN const char *nc_socket_attempted_address(const nc_socket_t *socket, size_t i);
 
 /* Node: "socket.write(data[, encoding][, callback])". Tries to write at once; what the
  * kernel does not take is copied and queued. Returns 1 when writableLength stays below
@@ -668,6 +843,37 @@ NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
 /* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. */
 NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
 NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
+
+/* Node: "socket.setEncoding([encoding])": from now on 'data' gives NUL-terminated UTF-8
+ * text (nc_socket_data_t.base[len] is NUL), decoded as Node's StringDecoder decodes: a
+ * character split across reads is held back, and what is still held at the end is
+ * flushed as a last 'data' before 'end'. NULL or "" means utf8. Errors (thrown in Node,
+ * nothing changes): ERR_UNKNOWN_ENCODING "Unknown encoding: <name>", -EINVAL. */
+NC_EXTERN int nc_socket_set_encoding(nc_socket_t *socket,
+                                     const char *encoding,
+                                     nc_error_t *ret_err);
+/* Node: readable.isPaused(): pause() was called and resume() not since. */
+NC_EXTERN bool nc_socket_is_paused(const nc_socket_t *socket);
+/* socket.readableEncoding: "utf8", "hex"... or NULL (Node's null) before setEncoding. */
+NC_EXTERN const char *nc_socket_readable_encoding(const nc_socket_t *socket);
+/* Node: "socket.write(data, encoding[, callback])" with a string: str[0..len) is UTF-8
+ * text, turned into bytes as Buffer.from(string, encoding) (NULL or "" is utf8), then
+ * written as nc_socket_write. Thrown errors come first, with nothing written and no
+ * callback: ERR_UNKNOWN_ENCODING, ERR_INVALID_ARG_TYPE for a NULL str (Node's undefined
+ * chunk), -ENOMEM. Otherwise as nc_socket_write. */
+NC_EXTERN int nc_socket_write_string(nc_socket_t *socket,
+                                     const char *str,
+                                     size_t len,
+                                     const char *encoding,
+                                     nc_socket_write_cb cb,
+                                     void *data,
+                                     nc_error_t *ret_err);
+/* Node: "socket.end(data, encoding)": write_string then end. */
+NC_EXTERN int nc_socket_end_string(nc_socket_t *socket,
+                                   const char *str,
+                                   size_t len,
+                                   const char *encoding,
+                                   nc_error_t *ret_err);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,8 @@
-/* connect.c: socket.connect(): the target (IP literal, host name, Unix path or abstract
- * name), the name lookup off the loop thread with its 'lookup' event, and 'connect'. */
-#include "socket_internal.h"
+/* connect.c: socket.connect() and net.createConnection(): the options and their checks,
+ * the target (IP literal, host name, Unix path or abstract name), the connect state's
+ * life, one connect attempt on the socket's own handle (Node's internalConnect) with its
+ * local bind, and 'connect'. The lookup is lookup.c's, autoSelectFamily autoselect.c's. */
+#include "connect_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -8,8 +10,87 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <netdb.h>
+static void on_connect(uv_connect_t *req, int status);
 
+static int check_options(const nc_connect_options_t *o, nc_error_t *err)
+{
+    /* Node: lookupAndConnect checks localAddress, the port, then the attempt timeout. */
+    if (o->local_address != NULL && nc__ip_family(o->local_address) == 0) {
+        return nc__error(err, NC_ERR_INVALID_IP_ADDRESS, "Invalid IP address: %s",
+                         o->local_address);
+    }
+    if (o->port < 0 || o->port > 65535) {
+        return nc__error(err, NC_ERR_SOCKET_BAD_PORT,
+                         "Port should be >= 0 and < 65536. Received type number (%d).", o->port);
+    }
+    int64_t t = o->auto_select_family_attempt_timeout;
+    if (t < 0 || t > INT32_MAX) {
+        return nc__error_out_of_range(err, "options.autoSelectFamilyAttemptTimeout",
+                                      ">= 1 && <= 2147483647", t);
+    }
+    return 0;
+}
+
+static nc__conn_t *conn_new(nc_socket_t *s, const nc_connect_options_t *o)
+{
+    nc__conn_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return NULL;
+    }
+    c->s = s;
+    c->refs = 1;
+    c->port = o->port;
+    c->family = o->family;
+    c->hints = o->hints;
+    c->auto_select = o->auto_select_family != 0 ? o->auto_select_family > 0
+                                                : nc_get_default_auto_select_family();
+    int64_t t = o->auto_select_family_attempt_timeout;
+    t = t == 0 ? nc_get_default_auto_select_family_attempt_timeout() : t;
+    /* Node: "a positive integer less than 10 ... the value 10 will be used instead". */
+    c->attempt_timeout = (uint64_t)(t < 10 ? 10 : t);
+    c->local_port = o->local_port;
+    c->has_local = o->local_address != NULL || o->local_port != 0;
+    if (o->local_address != NULL) {
+        snprintf(c->local_ip, sizeof(c->local_ip), "%s", o->local_address);
+    }
+    c->lookup = o->lookup;
+    c->lookup_data = o->lookup_data;
+    c->req.conn = c;
+    nc__obj_retain(&s->obj);
+    return c;
+}
+
+void nc__conn_retain(nc__conn_t *c)
+{
+    c->refs++;
+}
+
+void nc__conn_release(nc__conn_t *c)
+{
+    if (--c->refs > 0) {
+        return;
+    }
+    for (size_t i = 0; i < c->nerrors; i++) {
+        nc_error_clear(&c->errors[i]);
+    }
+    free(c->errors);
+    free(c->dests);
+    nc__obj_release(&c->s->obj);
+    free(c);
+}
+
+void nc__socket_connect_stop(nc_socket_t *s)
+{
+    nc__conn_t *c = s->conn;
+    if (c == NULL) {
+        return;
+    }
+    s->conn = NULL;
+    nc__autoselect_abort(c);
+    nc__conn_release(c);
+}
+
+/* A host name is kept in the connect state for the lookup; a literal becomes the peer. */
 static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t *err)
 {
     if (o->path != NULL) {
@@ -22,34 +103,31 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
         nc__unix_display(o->path, o->path_len, s->x->peer_text, sizeof(s->x->peer_text));
         return 0;
     }
-    if (o->port < 0 || o->port > 65535) {
-        /* Node 20: lookupAndConnect's validatePort allows 0 (the kernel then refuses). */
-        return nc__error(err, NC_ERR_SOCKET_BAD_PORT,
-                         "Port should be >= 0 and < 65536. Received type number (%d).", o->port);
-    }
-    if (o->family != 0 && o->family != 4 && o->family != 6) {
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
-                         "The property 'options.family' must be one of: 0, 4, 6. Received %d",
-                         o->family);
-    }
-    const char *host = o->host != NULL ? o->host : "127.0.0.1";
-    int family = nc__ip_family(host);
-    if (family == 0) {
-        /* A name: resolved later, off the loop thread (Node: lookupAndConnect). */
-        size_t n = strlen(host);
-        if (n == 0 || n >= sizeof(s->x->host)) {
-            return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
-        }
-        memcpy(s->x->host, host, n + 1);
-        s->x->peer.ss_family = AF_UNSPEC;
-        return 0;
-    }
-    int r = family == 6 ? uv_ip6_addr(host, o->port, (struct sockaddr_in6 *)&s->x->peer)
-                        : uv_ip4_addr(host, o->port, (struct sockaddr_in *)&s->x->peer);
+    int r = check_options(o, err);
     if (r < 0) {
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "bad address %s", host);
+        return r;
     }
-    snprintf(s->x->peer_text, sizeof(s->x->peer_text), "%s", host);
+    /* Node: `options.host || 'localhost'`. */
+    const char *host = o->host != NULL && o->host[0] != '\0' ? o->host : "localhost";
+    nc__conn_t *c = conn_new(s, o);
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    int family = nc__ip_family(host);
+    if (family != 0) {
+        r = nc__dest_init(&c->target, host, family, o->port) < 0 ? -EINVAL : 0;
+        memcpy(&s->x->peer, &c->target.sa, sizeof(s->x->peer));
+    } else if (strlen(host) >= sizeof(c->host)) {
+        r = nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
+    } else {
+        snprintf(c->host, sizeof(c->host), "%s", host);
+        r = nc__lookup_check(c, err);
+    }
+    if (r < 0) {
+        nc__conn_release(c);
+        return r;
+    }
+    s->conn = c;
     return 0;
 }
 
@@ -58,41 +136,182 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
     if (s == NULL || o == NULL) {
         return -EINVAL;
     }
-    if (s->destroyed) {
+    if (s->destroyed && !s->close_emitted) {
+        /* Node 20 undestroys here too, then fails with EALREADY from the old handle:
+         * libnetcore refuses until 'close'. */
         return nc__error(err, NC_ERR_SOCKET_CLOSED, "%s", nc_strerror(NC_ERR_SOCKET_CLOSED));
+    }
+    if (nc__socket_ext(s) == NULL) { /* an accepted socket may have none yet */
+        return nc__error(err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+    }
+    if (s->destroyed) {
+        nc__socket_undestroy(s); /* Node: node-net.md "socket.connect()" after 'close' */
     }
     if (s->connecting || s->has_handle) {
         return nc__error(err, -EALREADY, "%s", nc_strerror(-EALREADY));
-    }
-    if (nc__socket_ext(s) == NULL) {
-        return nc__error(err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
     }
     int r = connect_target(s, o, err);
     if (r < 0) {
         return r;
     }
     bool tcp = o->path == NULL;
-    /* With a name to resolve the family is not known yet: libuv then makes the socket
-     * at connect time. */
-    r = nc__socket_handle_init(s, tcp, tcp ? s->x->peer.ss_family : AF_UNSPEC);
+    /* A name's family is not known yet: libuv then makes the socket at bind or connect. */
+    int family = tcp && s->conn->host[0] == '\0' ? s->x->peer.ss_family : AF_UNSPEC;
+    r = nc__socket_handle_init(s, tcp, family);
     if (r < 0) {
+        nc__socket_connect_stop(s);
         return nc__error(err, r, "%s", nc_strerror(r));
     }
     s->x->copts = *o;
     s->x->copts.host = NULL;
     s->x->copts.path = NULL;
+    s->x->copts.local_address = NULL;
     s->connecting = true;
-    /* Node: lookupAndConnect connects an IP literal on process.nextTick, and starts
-     * dns.lookup for a name; both happen here on the next tick. */
+    /* Node: lookupAndConnect connects an IP literal on process.nextTick, and starts the
+     * lookup of a name at once; both start on the next tick here, so that no event is
+     * emitted inside this call. */
     nc__tick_push(&s->x->t_connect);
     return 0;
 }
 
-static void connect_done(nc_socket_t *s, int status)
+int nc_create_connection(uv_loop_t *loop,
+                         const nc_connect_options_t *opts,
+                         nc_socket_t **ret,
+                         nc_error_t *err)
 {
+    if (loop == NULL || opts == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    nc_socket_t *s;
+    int r = nc_socket_new(loop, NULL, &s);
+    if (r < 0) {
+        return r;
+    }
+    /* Node: net.createConnection() calls setTimeout(options.timeout) before connect. */
+    if (opts->timeout != 0) {
+        nc_socket_set_timeout(s, opts->timeout);
+    }
+    r = nc_socket_connect(s, opts, err);
+    if (r < 0) {
+        nc_socket_destroy(s, 0);
+        nc_socket_release(s);
+        return r;
+    }
+    *ret = s;
+    return 0;
+}
+
+int nc__dest_init(nc__dest_t *d, const char *ip, int family, int port)
+{
+    memset(d, 0, sizeof(*d));
+    int r = family == 6 ? uv_ip6_addr(ip, port, (struct sockaddr_in6 *)&d->sa)
+                        : uv_ip4_addr(ip, port, (struct sockaddr_in *)&d->sa);
+    if (r < 0) {
+        /* An address not of its family ('::1' as 4): connecting fails with EINVAL, as
+         * Node's handle.connect does, never to a half-filled address. */
+        memset(&d->sa, 0, sizeof(d->sa));
+    }
+    snprintf(d->ip, sizeof(d->ip), "%s", ip);
+    d->family = family;
+    return r;
+}
+
+void nc__emit_attempt(nc_socket_t *s,
+                      nc_socket_event_t ev,
+                      const nc__dest_t *d,
+                      int port,
+                      const nc_error_t *err)
+{
+    nc_socket_attempt_t a = { .ip = d->ip, .port = port, .family = d->family, .error = err };
+    nc__socket_emit(s, ev, &a);
+}
+
+int nc__connect_bind(nc__conn_t *c, uv_tcp_t *tcp, int family, nc_error_t *err)
+{
+    /* Node: internalConnect binds localAddress, or the family's any address for a bare
+     * localPort; checkBindError calls a port the kernel did not give EADDRINUSE. */
+    const char *ip = c->local_ip[0] != '\0' ? c->local_ip : family == 6 ? "::" : "0.0.0.0";
+    nc__dest_t local;
+    int r = nc__dest_init(&local, ip, family, c->local_port);
+    if (r == 0) {
+        r = uv_tcp_bind(tcp, (struct sockaddr *)&local.sa, 0);
+    }
+    if (r == 0 && c->local_port > 0) {
+        struct sockaddr_storage ss;
+        int len = sizeof(ss);
+        r = uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len);
+        nc_address_t a;
+        if (r == 0 && nc__address_from((struct sockaddr *)&ss, (socklen_t)len, &a) == 0 &&
+            a.port != c->local_port) {
+            r = UV_EADDRINUSE;
+        }
+    }
+    if (r < 0) {
+        nc__error_sys(err, r, "bind", ip, c->local_port);
+    }
+    return r;
+}
+
+void nc__connect_error(nc__conn_t *c, nc_error_t *err, int status, const nc__dest_t *d)
+{
+    nc__error_sys(err, status, "connect", d->ip, c->port);
+    /* Node: createConnectionError adds " - Local (address:port)" when both are known. */
+    if (c->has_local && c->local_port != 0) {
+        const char *ip = c->local_ip[0] != '\0' ? c->local_ip : d->family == 6 ? "::" : "0.0.0.0";
+        size_t n = strlen(err->message);
+        snprintf(err->message + n, sizeof(err->message) - n, " - Local (%s:%d)", ip, c->local_port);
+    }
+}
+
+void nc__connect_error_sync(uv_tcp_t *tcp,
+                            nc_error_t *err,
+                            int status,
+                            const nc__dest_t *d,
+                            int port)
+{
+    nc__error_sys(err, status, "connect", d->ip, port);
+    /* Node: a connect that fails at once names the socket's own address, whatever
+     * getsockname gives: an unbound socket reads as "undefined:undefined". */
+    struct sockaddr_storage ss;
+    int len = sizeof(ss);
+    nc_address_t a;
+    char local[NC_ADDRSTRLEN + 16] = "undefined:undefined";
+    if (uv_tcp_getsockname(tcp, (struct sockaddr *)&ss, &len) == 0 &&
+        nc__address_from((struct sockaddr *)&ss, (socklen_t)len, &a) == 0) {
+        snprintf(local, sizeof(local), "%s:%d", a.address, a.port);
+    }
+    size_t n = strlen(err->message);
+    snprintf(err->message + n, sizeof(err->message) - n, " - Local (%s)", local);
+}
+
+/* Node: internalConnect: bind if asked, 'connectionAttempt', then connect. */
+void nc__connect_single(nc_socket_t *s, const nc__dest_t *d)
+{
+    nc__conn_t *c = s->conn;
+    memcpy(&s->x->peer, &d->sa, sizeof(d->sa));
+    snprintf(s->x->peer_text, sizeof(s->x->peer_text), "%s", d->ip);
+    if (c->has_local && nc__connect_bind(c, &s->u.tcp, d->family, &s->x->err) < 0) {
+        nc__socket_destroy(s, true);
+        return;
+    }
+    nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT, d, c->port, NULL);
+    if (s->destroyed) {
+        return;
+    }
+    s->x->creq.data = s;
+    int r = uv_tcp_connect(&s->x->creq, &s->u.tcp, (struct sockaddr *)&s->x->peer, on_connect);
+    if (r < 0) {
+        nc__connect_error_sync(&s->u.tcp, &s->x->err, r, d, c->port);
+        nc__socket_destroy(s, true);
+        return;
+    }
+    nc__obj_retain(&s->obj); /* for the request */
+}
+
+void nc__connect_done(nc_socket_t *s, int status)
+{
+    nc__socket_connect_stop(s);
     if (status < 0) {
-        nc__error_sys(&s->x->err, status, "connect", s->x->peer_text,
-                      s->is_tcp ? s->x->copts.port : -1);
         nc__socket_destroy(s, true);
         return;
     }
@@ -110,22 +329,43 @@ static void connect_done(nc_socket_t *s, int status)
         return;
     }
     nc__socket_timer_refresh(s);
+    /* Node: what was written while connecting goes first (its once('connect') listener
+     * was added by that write), so bytes written in 'connect' follow it. */
+    nc__socket_flush_pending(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
      * destroyed the socket), then starts reading. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
     nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
-        nc__socket_flush_pending(s);
         nc__socket_maybe_shutdown(s);
         nc__socket_update_reading(s);
     }
 }
 
+/* Node: afterConnect emits 'connectionAttemptFailed' before destroying, for a path too
+ * (address the path, port and family undefined: -1 and 0 here). */
+static void connect_failed(nc_socket_t *s, int status)
+{
+    nc__dest_t d = { .family = 0 };
+    snprintf(d.ip, sizeof(d.ip), "%s", s->x->peer_text);
+    if (s->is_tcp) {
+        d.family = s->x->peer.ss_family == AF_INET6 ? 6 : 4;
+        nc__connect_error(s->conn, &s->x->err, status, &d);
+    } else {
+        nc__error_sys(&s->x->err, status, "connect", s->x->peer_text, -1);
+    }
+    nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT_FAILED, &d, s->is_tcp ? s->conn->port : -1,
+                     &s->x->err);
+}
+
 static void on_connect(uv_connect_t *req, int status)
 {
     nc_socket_t *s = req->data;
+    if (!s->destroyed && status < 0) {
+        connect_failed(s, status);
+    }
     if (!s->destroyed) {
-        connect_done(s, status);
+        nc__connect_done(s, status);
     }
     nc__loop_drain(s->obj.lp);
     nc__obj_release(&s->obj);
@@ -149,85 +389,40 @@ static int connect_abstract(nc_socket_t *s)
     return r;
 }
 
-static void on_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res);
-static void lookup_failed(nc_socket_t *s, int status);
-
 void nc__socket_tick_connect(nc__tick_t *t)
 {
     nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (s->destroyed || !s->connecting) {
         return;
     }
-    const struct sockaddr_un *un = (const struct sockaddr_un *)&s->x->peer;
-    int r = 0;
-    s->x->creq.data = s;
-    if (s->is_tcp && s->x->host[0] != '\0') {
-        struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-        hints.ai_family = s->x->copts.family == 4   ? AF_INET
-                          : s->x->copts.family == 6 ? AF_INET6
-                                                    : AF_UNSPEC;
-        s->x->greq.data = s;
-        r = uv_getaddrinfo(s->obj.loop, &s->x->greq, on_lookup, s->x->host, NULL, &hints);
-        if (r < 0) {
-            lookup_failed(s, r);
+    if (s->is_tcp) {
+        nc__conn_t *c = s->conn;
+        if (c->host[0] != '\0') {
+            nc__lookup_start(c);
             return;
         }
-    } else if (s->is_tcp) {
-        r = uv_tcp_connect(&s->x->creq, &s->u.tcp, (struct sockaddr *)&s->x->peer, on_connect);
-    } else if (un->sun_path[0] == '\0') {
-        connect_done(s, connect_abstract(s));
-        return;
-    } else {
-        uv_pipe_connect(&s->x->creq, &s->u.pipe, un->sun_path, on_connect);
-    }
-    if (r < 0) {
-        connect_done(s, r);
+        nc__connect_single(s, &c->target);
         return;
     }
-    nc__obj_retain(&s->obj); /* for the request */
-}
-
-/* Node: 'lookup' (err, address, family, host), then connect to the address, or destroy
- * with "getaddrinfo ENOTFOUND host" (EAI_NONAME and EAI_NODATA become ENOTFOUND). */
-static void lookup_failed(nc_socket_t *s, int status)
-{
-    int code = status == UV_EAI_NONAME || status == UV_EAI_NODATA ? NC_ENOTFOUND : status;
-    nc__error(&s->x->err, code, "getaddrinfo %s %s", nc_err_name(code), s->x->host);
-    s->x->err.syscall = "getaddrinfo";
-    snprintf(s->x->err.address, sizeof(s->x->err.address), "%.*s",
-             (int)sizeof(s->x->err.address) - 1, s->x->host);
-    nc_socket_lookup_t ev = { .error = &s->x->err, .host = s->x->host };
-    nc__socket_emit(s, NC_SOCKET_LOOKUP, &ev);
-    nc__socket_destroy(s, true);
-}
-
-static void on_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-    nc_socket_t *s = req->data;
+    /* Node: internalConnect emits 'connectionAttempt' for a path as well. */
+    nc__dest_t d = { .family = 0 };
+    snprintf(d.ip, sizeof(d.ip), "%s", s->x->peer_text);
+    nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT, &d, -1, NULL);
     if (s->destroyed) {
-        /* destroy() during the lookup: nothing to report. */
-    } else if (status < 0 || res == NULL) {
-        lookup_failed(s, status < 0 ? status : UV_EAI_NONAME);
-    } else {
-        memcpy(&s->x->peer, res->ai_addr, res->ai_addrlen);
-        /* Resolved without a service: the port is ours to set. */
-        uint16_t port = htons((uint16_t)s->x->copts.port);
-        if (res->ai_family == AF_INET6) {
-            ((struct sockaddr_in6 *)&s->x->peer)->sin6_port = port;
-        } else {
-            ((struct sockaddr_in *)&s->x->peer)->sin_port = port;
-        }
-        uv_ip_name(res->ai_addr, s->x->peer_text, sizeof(s->x->peer_text));
-        nc_socket_lookup_t ev = { .address = s->x->peer_text,
-                                  .family = res->ai_family == AF_INET6 ? 6 : 4,
-                                  .host = s->x->host };
-        nc__socket_emit(s, NC_SOCKET_LOOKUP, &ev);
-        s->x->host[0] = '\0';
-        if (!s->destroyed && s->connecting) {
-            nc__socket_tick_connect(&s->x->t_connect);
-        }
+        return;
     }
-    uv_freeaddrinfo(res);
-    nc__loop_drain(s->obj.lp);
-    nc__obj_release(&s->obj);
+    const struct sockaddr_un *un = (const struct sockaddr_un *)&s->x->peer;
+    if (un->sun_path[0] == '\0') {
+        int r = connect_abstract(s);
+        if (r < 0) {
+            connect_failed(s, r);
+        }
+        if (!s->destroyed) {
+            nc__connect_done(s, r);
+        }
+        return;
+    }
+    s->x->creq.data = s;
+    uv_pipe_connect(&s->x->creq, &s->u.pipe, un->sun_path, on_connect);
+    nc__obj_retain(&s->obj); /* for the request */
 }

@@ -13,7 +13,7 @@ void nc__emitter_init(nc__emitter_t *em, int nevents)
     em->tailp = &em->head;
     em->gen = 0;
     em->depth = 0;
-    em->nevents = nevents;
+    em->nevents = (uint16_t)nevents; /* a handful: uint16_t keeps the struct small */
     em->dirty = false;
 }
 

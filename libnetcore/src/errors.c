@@ -75,7 +75,8 @@ const char *nc_strerror(int code)
 
 int nc_error_errno(const nc_error_t *err)
 {
-    if (err == NULL || err->code >= 0 || node_error_index(err->code) >= 0) {
+    /* Node's AggregateError (autoSelectFamily) takes its code from an attempt, no errno. */
+    if (err == NULL || err->code >= 0 || node_error_index(err->code) >= 0 || err->nerrors > 0) {
         return 0;
     }
     return err->code;

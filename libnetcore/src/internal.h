@@ -102,7 +102,7 @@ typedef struct {
     nc__listener_t **tailp;
     uint64_t gen;
     unsigned depth; /* emits in progress: removed nodes are freed when it is back to 0 */
-    int nevents;
+    uint16_t nevents;
     bool dirty; /* some node is marked removed: the next sweep has work */
 } nc__emitter_t;
 
@@ -174,6 +174,10 @@ int nc__ip_family(const char *host);
 void nc__unix_display(const char *path, size_t len, char *buf, size_t size);
 /* Sets SO_KEEPALIVE and, when enabling with a delay, TCP_KEEPIDLE (s), KEEPCNT, KEEPINTVL. */
 int nc__tcp_keepalive(int fd, bool enable, unsigned delay_ms);
+
+/* Node's DNSException for getaddrinfo's status: "getaddrinfo ENOTFOUND host" (EAI_NONAME
+ * and EAI_NODATA read as ENOTFOUND), syscall and hostname. Returns the code (lookup.c). */
+int nc__lookup_error(nc_error_t *err, int status, const char *host);
 
 /* Server <-> Socket. */
 int nc__socket_accepted(nc_server_t *server,

@@ -3,6 +3,7 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +30,13 @@ struct nc_server_s {
     bool unref;
     int max_connections;
     int connections;
+    nc_abort_signal_t *signal; /* listen's `signal`, held until 'close' */
+    unsigned listen_id;        /* Node's _listeningId: a listen or close drops a pending lookup */
     nc_error_t err;
     nc__tick_t t_listening;
     nc__tick_t t_error;
     nc__tick_t t_close;
+    nc__tick_t t_abort;
 };
 
 typedef struct {
@@ -56,6 +60,9 @@ static void tick_close(nc__tick_t *t);
 static void on_connection(uv_stream_t *h, int status);
 static void handle_closed(uv_handle_t *h);
 static void emit_close_if_drained(nc_server_t *s);
+static void tick_abort(nc__tick_t *t);
+static void signal_drop(nc_server_t *s);
+static int signal_attach(nc_server_t *s, nc_abort_signal_t *sig);
 
 int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t **ret)
 {
@@ -79,6 +86,7 @@ int nc_server_new(uv_loop_t *loop, const nc_server_options_t *opts, nc_server_t 
     nc__tick_init(&s->t_listening, &s->obj, tick_listening);
     nc__tick_init(&s->t_error, &s->obj, tick_error);
     nc__tick_init(&s->t_close, &s->obj, tick_close);
+    nc__tick_init(&s->t_abort, &s->obj, tick_abort);
     *ret = s;
     return 0;
 }
@@ -107,6 +115,7 @@ static void server_finalize(nc__obj_t *obj)
             free(l->data);
         }
     }
+    signal_drop(s);
     nc__emitter_clear(&obj->em);
     nc_error_clear(&s->err);
     free(s);
@@ -165,6 +174,7 @@ static void tick_close(nc__tick_t *t)
 {
     nc_server_t *s = nc__container_of(t, nc_server_t, t_close);
     s->closing = false;
+    signal_drop(s);
     server_emit(s, NC_SERVER_CLOSE, NULL);
     if (s->close_more > 0) {
         s->close_more--;
@@ -237,6 +247,94 @@ static int tcp_bind(nc_server_t *s, handle_u *h, const char *host, int port, boo
     return r;
 }
 
+/* Binds host (an IP literal; NULL for Node's default) and listens, or reports the bind
+ * error on a later turn. */
+static int listen_ip(nc_server_t *s, const char *host, int port, int backlog, bool v6only)
+{
+    const char *ip = host != NULL ? host : "::";
+    handle_u *h = handle_new(s);
+    if (h == NULL) {
+        return -ENOMEM;
+    }
+    int r = tcp_bind(s, h, ip, port, v6only);
+    if (r < 0 && host == NULL) {
+        /* Node: no host means '::', or '0.0.0.0' when IPv6 cannot be bound. */
+        ip = "0.0.0.0";
+        if ((h = handle_new(s)) == NULL) {
+            return -ENOMEM;
+        }
+        r = tcp_bind(s, h, ip, port, false);
+    }
+    if (r < 0) {
+        nc__error_sys(&s->err, r, "listen", ip, port);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    listen_finish(s, h, backlog, ip, port);
+    return 0;
+}
+
+typedef struct {
+    uv_getaddrinfo_t req;
+    nc_server_t *s;
+    unsigned id;
+    int port, backlog;
+    bool v6only;
+    char host[256];
+} listen_lookup_t;
+
+/* Node: lookupAndListen: once the name is resolved, listen on its first address, unless
+ * listen() or close() was called meanwhile; a failed lookup is emitted as 'error'. */
+static void on_listen_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    listen_lookup_t *ll = nc__container_of(req, listen_lookup_t, req);
+    nc_server_t *s = ll->s;
+    if (ll->id == s->listen_id && s->h == NULL) {
+        if (status < 0 || res == NULL) {
+            nc__lookup_error(&s->err, status < 0 ? status : UV_EAI_NONAME, ll->host);
+            server_emit(s, NC_SERVER_ERROR, &s->err);
+        } else {
+            char ip[NC_ADDRSTRLEN];
+            uv_ip_name(res->ai_addr, ip, sizeof(ip));
+            if (listen_ip(s, ip, ll->port, ll->backlog, ll->v6only) < 0) {
+                nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+                server_emit(s, NC_SERVER_ERROR, &s->err);
+            }
+        }
+    }
+    uv_freeaddrinfo(res);
+    free(ll);
+    nc__loop_drain(s->obj.lp);
+    nc__obj_release(&s->obj);
+}
+
+static int listen_lookup(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
+{
+    if (strlen(o->host) >= sizeof(((listen_lookup_t *)NULL)->host)) {
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
+    }
+    listen_lookup_t *ll = calloc(1, sizeof(*ll));
+    if (ll == NULL) {
+        return -ENOMEM;
+    }
+    *ll = (listen_lookup_t){
+        .s = s, .id = s->listen_id, .port = o->port, .backlog = backlog, .v6only = o->ipv6_only
+    };
+    snprintf(ll->host, sizeof(ll->host), "%s", o->host);
+    /* Node: dns.lookup(address, cb): family 0 and hints 0. */
+    struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+    int r = uv_getaddrinfo(s->obj.loop, &ll->req, on_listen_lookup, ll->host, NULL, &hints);
+    if (r < 0) {
+        /* Node: dns.lookup reports it on the next tick; here through 'error'. */
+        nc__lookup_error(&s->err, r, ll->host);
+        free(ll);
+        nc__tick_push(&s->t_error);
+        return 0;
+    }
+    nc__obj_retain(&s->obj); /* for the request */
+    return 0;
+}
+
 static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
 {
     if (o->port < 0 || o->port > 65535) {
@@ -245,32 +343,9 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
                          o->port);
     }
     if (o->host != NULL && nc__ip_family(o->host) == 0) {
-        char shown[NC_ADDRSTRLEN];
-        nc__inspect_string(shown, sizeof(shown), o->host, strlen(o->host));
-        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
-                         "The argument 'host' must be an IP address. Received %s", shown);
+        return listen_lookup(s, o, backlog, err);
     }
-    const char *host = o->host != NULL ? o->host : "::";
-    handle_u *h = handle_new(s);
-    if (h == NULL) {
-        return -ENOMEM;
-    }
-    int r = tcp_bind(s, h, host, o->port, o->ipv6_only);
-    if (r < 0 && o->host == NULL) {
-        /* Node: no host means '::', or '0.0.0.0' when IPv6 cannot be bound. */
-        host = "0.0.0.0";
-        if ((h = handle_new(s)) == NULL) {
-            return -ENOMEM;
-        }
-        r = tcp_bind(s, h, host, o->port, false);
-    }
-    if (r < 0) {
-        nc__error_sys(&s->err, r, "listen", host, o->port);
-        nc__tick_push(&s->t_error);
-        return 0;
-    }
-    listen_finish(s, h, backlog, host, o->port);
-    return 0;
+    return listen_ip(s, o->host, o->port, backlog, o->ipv6_only);
 }
 
 /* libuv 1.44's uv_pipe_bind takes a C string: an abstract name is bound by hand. */
@@ -341,26 +416,39 @@ static int listen_pipe(nc_server_t *s, const nc_listen_options_t *o, int backlog
 
 int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t *err)
 {
-    if (s == NULL || opts == NULL) {
+    static const nc_listen_options_t no_args = { .port = 0 };
+    if (s == NULL) {
         return -EINVAL;
+    }
+    /* Node: listen() with no arguments is port 0 on the default host. */
+    if (opts == NULL) {
+        opts = &no_args;
     }
     if (s->h != NULL) {
         return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
                          nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
     }
-    if (opts->backlog < 0) {
-        return nc__error(err, NC_ERR_OUT_OF_RANGE, "backlog must be >= 0");
+    /* Node 20 validates no backlog: a negative one reaches listen(2), which takes the
+     * system maximum (somaxconn) for it. 0 is the zeroed options' default. */
+    int backlog = opts->backlog != 0 ? opts->backlog : NC_DEFAULT_BACKLOG;
+    if (opts->signal != NULL) {
+        int r = signal_attach(s, opts->signal);
+        if (r < 0) {
+            return r;
+        }
     }
-    int backlog = opts->backlog > 0 ? opts->backlog : NC_DEFAULT_BACKLOG;
-    if (opts->path != NULL) {
-        return listen_pipe(s, opts, backlog, err);
+    s->listen_id++;
+    int r =
+        opts->path != NULL ? listen_pipe(s, opts, backlog, err) : listen_tcp(s, opts, backlog, err);
+    if (r < 0) {
+        signal_drop(s); /* thrown: the call did nothing */
     }
-    return listen_tcp(s, opts, backlog, err);
+    return r;
 }
 
 int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
 {
-    if (s == NULL || fd < 0 || backlog < 0) {
+    if (s == NULL || fd < 0) {
         return -EINVAL;
     }
     if (s->h != NULL) {
@@ -387,8 +475,77 @@ int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)
         handle_close(s, h);
         return nc__error_sys(err, r, "listen", NULL, -1);
     }
-    listen_finish(s, h, backlog > 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
+    listen_finish(s, h, backlog != 0 ? backlog : NC_DEFAULT_BACKLOG, NULL, -1);
     return 0;
+}
+
+int nc_server_listen_server(nc_server_t *s, nc_server_t *other, int backlog, nc_error_t *err)
+{
+    if (s == NULL || other == NULL) {
+        return -EINVAL;
+    }
+    if (s->h != NULL) {
+        return nc__error(err, NC_ERR_SERVER_ALREADY_LISTEN, "%s",
+                         nc_strerror(NC_ERR_SERVER_ALREADY_LISTEN));
+    }
+    int fd = nc_server_fileno(other);
+    if (fd < 0) {
+        return nc__error(err, NC_ERR_INVALID_ARG_VALUE,
+                         "The argument 'handle' is not a listening server");
+    }
+    /* Node shares the very handle object; a C handle has one owner, so this server gets
+     * its own fd for the same kernel socket. */
+    int dup = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (dup < 0) {
+        return nc__error_sys(err, -errno, "dup", NULL, -1);
+    }
+    int r = nc_server_listen_fd(s, dup, backlog, err);
+    if (r < 0) {
+        close(dup);
+    }
+    return r;
+}
+
+static void on_abort(nc_abort_signal_t *sig, void *data)
+{
+    (void)sig;
+    nc_server_t *s = data;
+    nc__obj_retain(&s->obj);
+    nc_server_close(s, NULL, NULL);
+    nc__obj_release(&s->obj);
+}
+
+static void tick_abort(nc__tick_t *t)
+{
+    nc_server_t *s = nc__container_of(t, nc_server_t, t_abort);
+    if (s->signal != NULL) {
+        nc_server_close(s, NULL, NULL);
+    }
+}
+
+/* Node: addServerAbortSignalOption: an aborted signal closes on the next tick (before
+ * emitListeningNT, queued after it), else abort() closes at once; 'close' lets go. */
+static int signal_attach(nc_server_t *s, nc_abort_signal_t *sig)
+{
+    signal_drop(s);
+    if (nc_abort_signal_aborted(sig)) {
+        nc__tick_push(&s->t_abort);
+    } else {
+        int r = nc_abort_signal_add(sig, on_abort, s);
+        if (r < 0) {
+            return r;
+        }
+    }
+    s->signal = nc_abort_signal_ref(sig);
+    return 0;
+}
+
+static void signal_drop(nc_server_t *s)
+{
+    if (s->signal != NULL) {
+        nc_abort_signal_remove(s->signal, on_abort, s);
+        s->signal = nc_abort_signal_unref(s->signal);
+    }
 }
 
 static void drop_closed(uv_handle_t *h)
@@ -474,6 +631,7 @@ int nc_server_close(nc_server_t *s, nc_server_close_cb cb, void *data)
     if (s == NULL) {
         return -EINVAL;
     }
+    s->listen_id++;
     if (cb != NULL) {
         close_req_t *req = malloc(sizeof(*req));
         if (req == NULL) {

@@ -14,6 +14,25 @@ static void tick_autoend(nc__tick_t *t);
 static void tick_error(nc__tick_t *t);
 static void tick_close(nc__tick_t *t);
 static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
+static void tick_abort(nc__tick_t *t);
+static void on_abort(nc_abort_signal_t *sig, void *data);
+
+static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
+{
+    nc_socket_t *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return NULL;
+    }
+    if (nc__obj_init(&s->obj, loop, NC_SOCKET_EVENT_COUNT, socket_finalize) < 0) {
+        free(s);
+        return NULL;
+    }
+    s->hwm = hwm != 0 ? hwm : NC_DEFAULT_HIGH_WATER_MARK;
+    s->flowing = -1;
+    s->r_enabled = true;
+    s->w_enabled = true;
+    return s;
+}
 
 nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
 {
@@ -33,6 +52,7 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
     nc__tick_init(&x->t_close, &s->obj, tick_close);
     nc__tick_init(&x->t_drain, &s->obj, nc__socket_tick_drain);
     nc__tick_init(&x->t_finish, &s->obj, nc__socket_tick_finish);
+    nc__tick_init(&x->t_abort, &s->obj, tick_abort);
     s->x = x;
     return x;
 }
@@ -41,23 +61,6 @@ nc_error_t *nc__socket_err(nc_socket_t *s)
 {
     nc__socket_ext_t *x = nc__socket_ext(s);
     return x != NULL ? &x->err : NULL;
-}
-
-static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
-{
-    nc_socket_t *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        return NULL;
-    }
-    if (nc__obj_init(&s->obj, loop, NC_SOCKET_EVENT_COUNT, socket_finalize) < 0) {
-        free(s);
-        return NULL;
-    }
-    s->hwm = hwm != 0 ? hwm : NC_DEFAULT_HIGH_WATER_MARK;
-    s->flowing = -1;
-    s->r_enabled = true;
-    s->w_enabled = true;
-    return s;
 }
 
 /* Initialises the handle (TCP for tcp, else a pipe); it holds a reference until closed. */
@@ -95,7 +98,9 @@ static void handle_closed(uv_handle_t *h)
 
 static void timer_closed(uv_handle_t *h)
 {
-    nc__obj_release(h->data);
+    nc_socket_t *s = nc__container_of(h->data, nc_socket_t, obj);
+    s->timer_inited = false; /* a reconnected socket may set a timeout again */
+    nc__obj_release(&s->obj);
 }
 
 static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
@@ -120,9 +125,59 @@ static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
     return 0;
 }
 
+static bool options_valid(const nc_socket_options_t *o)
+{
+    if (o == NULL) {
+        return true;
+    }
+    if (o->has_fd && o->fd < 0) {
+        return false;
+    }
+    return o->onread == NULL ||
+           (o->onread_buffer != NULL && o->onread_len > 0 && o->onread_len <= UINT32_MAX);
+}
+
+/* Node: addClientAbortSignalOption: an aborted signal destroys on the next tick, else
+ * abort() destroys at once. */
+static int add_signal(nc_socket_t *s, nc_abort_signal_t *sig)
+{
+    if (nc_abort_signal_aborted(sig)) {
+        nc__tick_push(&s->x->t_abort);
+    } else {
+        int r = nc_abort_signal_add(sig, on_abort, s);
+        if (r < 0) {
+            return r;
+        }
+    }
+    s->x->signal = nc_abort_signal_ref(sig);
+    return 0;
+}
+
+static void abort_socket(nc_socket_t *s)
+{
+    if (!s->destroyed) {
+        nc__error(&s->x->err, NC_ABORT_ERR, "%s", nc_strerror(NC_ABORT_ERR));
+        nc__socket_destroy(s, true);
+    }
+}
+
+static void tick_abort(nc__tick_t *t)
+{
+    abort_socket(nc__container_of(t->obj, nc_socket_t, obj));
+}
+
+static void on_abort(nc_abort_signal_t *sig, void *data)
+{
+    (void)sig;
+    nc_socket_t *s = data;
+    nc__obj_retain(&s->obj);
+    abort_socket(s);
+    nc__obj_release(&s->obj);
+}
+
 int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t **ret)
 {
-    if (loop == NULL || ret == NULL || (opts != NULL && opts->has_fd && opts->fd < 0)) {
+    if (loop == NULL || ret == NULL || !options_valid(opts)) {
         return -EINVAL;
     }
     nc_socket_t *s = socket_alloc(loop, opts != NULL ? opts->high_water_mark : 0);
@@ -135,6 +190,14 @@ int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t 
     }
     if (opts != NULL) {
         s->allow_half_open = opts->allow_half_open;
+        s->onread = opts->onread;
+        s->x->onread_buf = opts->onread_buffer;
+        s->x->onread_len = opts->onread_len;
+        s->x->onread_data = opts->onread_data;
+        if (opts->signal != NULL && add_signal(s, opts->signal) < 0) {
+            nc__obj_release(&s->obj);
+            return -ENOMEM;
+        }
         if (opts->has_fd) {
             int r = open_fd(s, opts);
             if (r < 0) {
@@ -217,9 +280,19 @@ static void socket_finalize(nc__obj_t *obj)
         nc__obj_release((nc__obj_t *)s->server);
     }
     nc__emitter_clear(&obj->em);
-    if (s->x != NULL) {
-        nc_error_clear(&s->x->err);
-        free(s->x);
+    nc__socket_ext_t *x = s->x;
+    if (x != NULL) {
+        if (x->signal != NULL) {
+            nc_abort_signal_remove(x->signal, on_abort, s);
+            nc_abort_signal_unref(x->signal);
+        }
+        free(x->text);
+        nc_error_clear(&x->err);
+        for (size_t i = 0; i < x->nattempted; i++) {
+            free(x->attempted[i]);
+        }
+        free(x->attempted);
+        free(x);
     }
     free(s);
 }
@@ -275,10 +348,12 @@ int nc_socket_listener_count(nc_socket_t *s, nc_socket_event_t event)
 
 void nc__socket_update_reading(nc_socket_t *s)
 {
-    bool want = s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled &&
-                s->flowing == 1;
+    /* Node: with onread, afterConnect's read(0) starts reading unless paused. */
+    bool flow = s->onread != NULL ? s->flowing != 0 && !s->onread_stopped : s->flowing == 1;
+    bool want = s->has_handle && s->connected && !s->destroyed && !s->eof && s->r_enabled && flow;
     if (want && !s->reading) {
-        if (uv_read_start(&s->u.s, nc__read_alloc, on_read) == 0) {
+        uv_alloc_cb alloc = s->onread != NULL ? nc__socket_onread_alloc : nc__read_alloc;
+        if (uv_read_start(&s->u.s, alloc, on_read) == 0) {
             s->reading = true;
         }
     } else if (!want && s->reading) {
@@ -294,14 +369,15 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
     if (nread > 0) {
         s->bytes_read += (uint64_t)nread;
         nc__socket_timer_refresh(s);
-        nc_socket_data_t ev = { .base = buf->base, .len = (size_t)nread };
-        nc__socket_emit(s, NC_SOCKET_DATA, &ev);
+        nc__socket_deliver(s, buf->base, (size_t)nread);
     } else if (nread == UV_EOF && nc__socket_ext(s) != NULL) {
         s->eof = true;
         nc__socket_update_reading(s);
+        nc__socket_flush_text(s);
         /* Node: push(null) emits 'end' on a later tick (endReadableNT). */
         nc__tick_push(&s->x->t_end);
     } else if (nread < 0) {
+        /* An EOF lands here only when the ext for 'end' could not be made. */
         nc__error_sys(nc__socket_err(s), nread == UV_EOF ? -ENOMEM : (int)nread, "read", NULL, -1);
         nc__socket_destroy(s, true);
     }
@@ -364,7 +440,7 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
     s->destroyed = true;
     s->connecting = false;
     s->had_error = had_error;
-    if (s->timer_inited) {
+    if (s->timer_inited && !uv_is_closing((uv_handle_t *)&s->x->timer)) {
         /* The reference set_timeout took goes in timer_closed. */
         uv_close((uv_handle_t *)&s->x->timer, timer_closed);
     }
@@ -376,18 +452,21 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
         nc__tick_push(&s->x->t_error);
     }
     if (!s->has_handle) {
-        /* Only nc_socket_new's sockets lack a handle, and they have their ext. */
+        /* Only sockets of nc_socket_new and connect() lack a handle: both made the ext. */
         nc__tick_push(&s->x->t_close);
-        return;
+    } else {
+        uv_os_fd_t fd;
+        if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
+            /* RST instead of FIN: SO_LINGER with a zero timeout, then close. */
+            struct linger l = { .l_onoff = 1, .l_linger = 0 };
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+        }
+        s->reading = false;
+        uv_close(&s->u.h, handle_closed);
     }
-    uv_os_fd_t fd;
-    if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
-        /* RST instead of FIN: SO_LINGER with a zero timeout, then close. */
-        struct linger l = { .l_onoff = 1, .l_linger = 0 };
-        setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-    }
-    s->reading = false;
-    uv_close(&s->u.h, handle_closed);
+    /* After the socket's own uv_close: libuv finishes closes newest first, so an attempt
+     * cancelled here reports ECANCELED before 'close', as in Node. */
+    nc__socket_connect_stop(s);
 }
 
 void nc_socket_destroy(nc_socket_t *s, int error)
@@ -452,6 +531,36 @@ void nc_socket_resume(nc_socket_t *s)
 {
     if (s != NULL) {
         s->flowing = 1;
+        s->onread_stopped = false;
         nc__socket_update_reading(s);
+    }
+}
+
+void nc__socket_undestroy(nc_socket_t *s)
+{
+    /* Node: connect() on a destroyed socket calls _undestroy(): a new handle, the
+     * stream states of a new socket, byte counters from zero. Listeners, the encoding,
+     * onread, the signal and ref/unref stay; destroy cleared the timeout, as Node's
+     * _destroy clears its timer. */
+    if (s->server != NULL) {
+        nc__obj_release((nc__obj_t *)s->server);
+        s->server = NULL;
+    }
+    s->has_handle = false;
+    s->connecting = s->connected = s->destroyed = s->had_error = s->close_emitted = false;
+    s->eof = s->end_emitted = false;
+    s->ending = s->shutdown_sent = s->finished = s->destroy_soon = false;
+    s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
+    s->onread_stopped = false;
+    s->bytes_read = s->bytes_written = 0;
+    if (s->x == NULL) {
+        return;
+    }
+    s->x->peer_len = 0;
+    nc_error_clear(&s->x->err);
+    s->x->err.port = -1;
+    s->x->timeout_ms = 0;
+    if (s->decoding) {
+        nc_string_decoder_init(&s->x->dec, s->x->dec.encoding);
     }
 }

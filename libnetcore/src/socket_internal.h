@@ -8,15 +8,14 @@
 #define NC_DEFAULT_HIGH_WATER_MARK 16384 /* Node 20's writable highWaterMark */
 
 typedef struct nc__wreq_s nc__wreq_t;
+typedef struct nc__conn_s nc__conn_t;
 
-/* What a socket needs only to connect, to report an error, to time out or to end:
- * made on first need (nc__socket_ext), so that an idle accepted connection holds none
- * of it (issue 3: at most 512 bytes of heap per idle connection). Sockets made by
- * nc_socket_new have it from the start. */
+/* What a socket needs only to connect, to report an error, to time out, to end, to
+ * decode text or to read into the caller's buffer: made on first need (nc__socket_ext),
+ * so that an idle accepted connection holds none of it (issue 3: at most 512 bytes of
+ * heap per idle connection). Sockets made by nc_socket_new have it from the start. */
 typedef struct {
     uv_connect_t creq;
-    uv_getaddrinfo_t greq;
-    char host[256]; /* a name to resolve, "" for an IP literal */
     uv_shutdown_t sreq;
     uv_timer_t timer;
     uint64_t timeout_ms;
@@ -27,7 +26,20 @@ typedef struct {
     socklen_t peer_len;
     char peer_text[NC_ADDRSTRLEN];
     nc_error_t err;
+    char **attempted; /* autoSelectFamilyAttemptedAddresses */
+    size_t nattempted;
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+    /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
+    nc_string_decoder_t dec;
+    char *text;
+    size_t text_size;
+    /* onread (socket_read.c): the caller's buffer. */
+    void *onread_buf;
+    size_t onread_len;
+    void *onread_data;
+    /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
+    nc_abort_signal_t *signal;
+    nc__tick_t t_abort;
 } nc__socket_ext_t;
 
 struct nc_socket_s {
@@ -38,8 +50,10 @@ struct nc_socket_s {
         uv_tcp_t tcp;
         uv_pipe_t pipe;
     } u;
-    nc__socket_ext_t *x; /* NULL until first needed (accepted sockets) */
-    nc_server_t *server; /* accepted by it; held until finalize */
+    nc__socket_ext_t *x;        /* NULL until first needed (accepted sockets) */
+    nc__conn_t *conn;           /* a TCP connect in progress (connect_internal.h) */
+    nc_server_t *server;        /* accepted by it; held until finalize */
+    nc_socket_onread_cb onread; /* read into x->onread_buf instead of 'data' */
     /* Flags are bits: every byte counts against the idle-connection budget. */
     bool lib_owned : 1; /* accepted: the library lets go after 'close' */
     bool has_handle : 1, is_tcp : 1, timer_inited : 1;
@@ -50,7 +64,9 @@ struct nc_socket_s {
     bool reading : 1, unref : 1, reset : 1, reset_on_connect : 1;
     bool allow_half_open : 1;
     bool need_drain : 1;
-    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
+    bool decoding : 1;       /* setEncoding was called: x->dec decodes */
+    bool onread_stopped : 1; /* the onread callback returned false */
+    signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
     size_t hwm, wlen;
     uint64_t bytes_read, bytes_written;
@@ -61,6 +77,7 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s);
 /* Where to describe the socket's error before nc__socket_destroy(s, true): the ext's
  * err, or NULL when it cannot be made (the nc__error* helpers accept NULL). */
 nc_error_t *nc__socket_err(nc_socket_t *s);
+
 int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
 void nc__socket_update_reading(nc_socket_t *s);
 void nc__socket_tick_connect(nc__tick_t *t);
@@ -76,5 +93,14 @@ void nc__socket_maybe_shutdown(nc_socket_t *s);
 void nc__socket_cancel_pending(nc_socket_t *s);
 void nc__socket_tick_finish(nc__tick_t *t);
 void nc__socket_tick_drain(nc__tick_t *t);
+/* socket_read.c: hands n read bytes to onread or 'data' (decoded when setEncoding was
+ * called); at EOF, flushes what the decoder still holds as a last 'data'. */
+void nc__socket_deliver(nc_socket_t *s, char *base, size_t n);
+void nc__socket_flush_text(nc_socket_t *s);
+void nc__socket_onread_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+/* Node's _undestroy() for connect() after 'close': the state of a new socket. */
+void nc__socket_undestroy(nc_socket_t *s);
+/* Stops a TCP connect in progress (its lookup, attempts and timer); no-op without one. */
+void nc__socket_connect_stop(nc_socket_t *s);
 
 #endif

@@ -67,7 +67,7 @@ int nc_socket_set_no_delay(nc_socket_t *s, bool no_delay)
         return -EINVAL;
     }
     if (s->connecting) {
-        s->x->copts.no_delay = no_delay; /* connecting: nc_socket_new's, with its ext */
+        s->x->copts.no_delay = no_delay; /* connecting: connect() made the ext */
         return 0;
     }
     uv_os_fd_t fd;

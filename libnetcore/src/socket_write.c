@@ -201,7 +201,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
             s->wlen -= len;
             return -ENOMEM;
         }
-        *s->x->pending_tail = w; /* connecting: a socket of nc_socket_new, with its ext */
+        *s->x->pending_tail = w; /* connecting: connect() made the ext */
         s->x->pending_tail = &w->next;
     } else {
         nc__socket_timer_refresh(s);
@@ -244,7 +244,9 @@ void nc__socket_cancel_pending(nc_socket_t *s)
         x->pending = w->next;
         s->wlen -= w->nbuf;
         if (w->cb != NULL && s->obj.refs > 0 && !s->close_emitted) {
-            w->status = -ECANCELED;
+            /* Only writes made while connecting wait here (Node: the pending write's
+             * callback gets ERR_SOCKET_CLOSED_BEFORE_CONNECTION). */
+            w->status = NC_ERR_SOCKET_CLOSED_BEFORE_CONNECTION;
             nc__tick_push(&w->tick);
         } else {
             free(w);
@@ -329,4 +331,76 @@ int nc_socket_end(nc_socket_t *s, const void *buf, size_t len)
     s->ending = true;
     nc__socket_maybe_shutdown(s);
     return 0;
+}
+
+/* Node: Writable.write checks the encoding first (ERR_UNKNOWN_ENCODING), then the chunk
+ * (ERR_INVALID_ARG_TYPE), both thrown; then Buffer.from(chunk, encoding). */
+static int encode_string(const char *str,
+                         size_t len,
+                         const char *encoding,
+                         char **ret,
+                         size_t *ret_len,
+                         nc_error_t *err)
+{
+    int enc = nc_encoding_parse(encoding, encoding != NULL ? strlen(encoding) : 0, err);
+    if (enc < 0) {
+        return enc;
+    }
+    if (str == NULL) {
+        return nc__error(err, NC_ERR_INVALID_ARG_TYPE,
+                         "The \"chunk\" argument must be of type string or an instance of "
+                         "Buffer, TypedArray, or DataView. Received undefined");
+    }
+    size_t n;
+    nc_encoding_encode((nc_encoding_t)enc, str, len, NULL, 0, &n);
+    char *buf = malloc(n > 0 ? n : 1);
+    if (buf == NULL) {
+        return nc__error(err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+    }
+    nc_encoding_encode((nc_encoding_t)enc, str, len, buf, n, &n);
+    *ret = buf;
+    *ret_len = n;
+    return 0;
+}
+
+int nc_socket_write_string(nc_socket_t *s,
+                           const char *str,
+                           size_t len,
+                           const char *encoding,
+                           nc_socket_write_cb cb,
+                           void *data,
+                           nc_error_t *err)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    char *buf;
+    size_t n;
+    int r = encode_string(str, len, encoding, &buf, &n, err);
+    if (r < 0) {
+        return r;
+    }
+    r = nc_socket_write(s, buf, n, cb, data);
+    free(buf); /* what the kernel did not take was copied */
+    return r;
+}
+
+int nc_socket_end_string(nc_socket_t *s,
+                         const char *str,
+                         size_t len,
+                         const char *encoding,
+                         nc_error_t *err)
+{
+    if (s == NULL) {
+        return -EINVAL;
+    }
+    char *buf;
+    size_t n;
+    int r = encode_string(str, len, encoding, &buf, &n, err);
+    if (r < 0) {
+        return r;
+    }
+    r = nc_socket_end(s, buf, n);
+    free(buf);
+    return r;
 }

@@ -56,4 +56,8 @@ done
 loadout=$($pin "$bench" --load 1000000)
 echo "load 1,000,000 mixed rules + first check (index build): $(field load_ms "$loadout") ms" \
     "(adds $(field add_ms "$loadout") ms, first check $(field first_check_ms "$loadout") ms)"
+
+# netbrokerd end to end (it starts its own daemon in a temp dir).
+echo
+"$build/tests/bench/bench_daemon" 20000 || status=1
 exit $status

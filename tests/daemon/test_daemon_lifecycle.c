@@ -6,12 +6,14 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -27,6 +29,7 @@ typedef struct {
     char log_path[128];
     int notify_fd;
     pid_t pid;
+    bool watchdog;
 } fixture_t;
 
 static int fixture_setup(void **state)
@@ -72,6 +75,9 @@ static int fixture_teardown(void **state)
     close(f->notify_fd);
     unlink(f->notify_path);
     unlink(f->log_path);
+    char path[160];
+    snprintf(path, sizeof(path), "%s/run", f->dir);
+    rmdir(path);
     rmdir(f->dir);
     free(f);
     return 0;
@@ -84,7 +90,16 @@ static void start_daemon(fixture_t *f, const char *config)
     if (f->pid == 0) {
         int log = open(f->log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(log, STDERR_FILENO);
+        char control[160];
+        snprintf(control, sizeof(control), "%s/run/control.sock", f->dir);
         setenv("NOTIFY_SOCKET", f->notify_path, 1);
+        setenv("NETBROKER_SOCKET", control, 1); /* never the system path from a test */
+        if (f->watchdog) {
+            char pid[32];
+            snprintf(pid, sizeof(pid), "%d", (int)getpid());
+            setenv("WATCHDOG_PID", pid, 1);
+            setenv("WATCHDOG_USEC", "20000", 1);
+        }
         if (config != NULL) {
             execl(NETBROKERD_PATH, "netbrokerd", "--config", config, (char *)NULL);
         } else {
@@ -177,12 +192,87 @@ static void test_daemon_bad_config_refused_with_location(void **state)
     unlink(path);
 }
 
+/* Under a watchdog, the daemon pings from its loop. */
+static void test_daemon_watchdog_pings(void **state)
+{
+    fixture_t *f = *state;
+    f->watchdog = true;
+    start_daemon(f, NULL);
+    wait_notify(f, "READY=1");
+    wait_notify(f, "WATCHDOG=1");
+    wait_notify(f, "WATCHDOG=1");
+    assert_int_equal(kill(f->pid, SIGTERM), 0);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A configuration that parses but is wrong is refused naming the file, the key and the
+ * reason. */
+static void test_daemon_invalid_config_names_key(void **state)
+{
+    fixture_t *f = *state;
+    char path[160], log[4096];
+    snprintf(path, sizeof(path), "%s/bad.json", f->dir);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fputs("{ \"servers\": { \"web\": { \"port\": 70000 } } }\n", out);
+    fclose(out);
+    start_daemon(f, path);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    read_log(f, log, sizeof(log));
+    assert_non_null(strstr(log, path));
+    assert_non_null(strstr(log, "servers.web"));
+    assert_non_null(strstr(log, "servers.web: port should be >= 0 and < 65536"));
+    unlink(path);
+}
+
+/* A symlink planted at the socket path, or as its directory, is never followed: the
+ * daemon refuses to start and creates nothing where the link points. */
+static void test_daemon_refuses_planted_symlinks(void **state)
+{
+    fixture_t *f = *state;
+    char run[160], sock[192], target[160], log[4096];
+    snprintf(run, sizeof(run), "%s/run", f->dir);
+    snprintf(sock, sizeof(sock), "%s/control.sock", run);
+    snprintf(target, sizeof(target), "%s/elsewhere", f->dir);
+    assert_int_equal(mkdir(run, 0755), 0);
+    assert_int_equal(symlink(target, sock), 0);
+    start_daemon(f, NULL);
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 1);
+    read_log(f, log, sizeof(log));
+    assert_non_null(strstr(log, "is not a socket"));
+    assert_int_equal(access(target, F_OK), -1);
+    unlink(sock);
+    rmdir(run);
+
+    assert_int_equal(mkdir(target, 0755), 0);
+    assert_int_equal(symlink(target, run), 0);
+    start_daemon(f, NULL);
+    status = wait_exit(f);
+    assert_int_equal(WEXITSTATUS(status), 1);
+    snprintf(sock, sizeof(sock), "%s/control.sock", target);
+    assert_int_equal(access(sock, F_OK), -1);
+    unlink(run);
+    rmdir(target);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_daemon_ready_then_sigterm_exits_zero, fixture_setup,
                                         fixture_teardown),
         cmocka_unit_test_setup_teardown(test_daemon_bad_config_refused_with_location, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_watchdog_pings, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_invalid_config_names_key, fixture_setup,
+                                        fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_refuses_planted_symlinks, fixture_setup,
                                         fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_lifecycle", tests, NULL, NULL);

@@ -128,6 +128,13 @@ class Tracer {
       const f = family === undefined ? 'undefined' : family;
       this.put(o, `lookup ${err ? err.code : 'null'} ${address} ${f} ${host}`);
     });
+    for (const ev of ['connectionAttempt', 'connectionAttemptFailed', 'connectionAttemptTimeout']) {
+      s.on(ev, (ip, port, family, e) => {
+        const err = e ? ` ${this.error(e)}` : '';
+        const p = port === undefined ? 'undefined' : this.port(port);
+        this.put(o, `${ev} ${ip} ${p} ${family}${err}`);
+      });
+    }
     return s;
   }
 

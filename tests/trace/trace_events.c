@@ -102,6 +102,38 @@ static void on_lookup(nc_socket_t *s, const void *a, void *d)
             l->address != NULL ? l->address : "undefined", l->family, l->host);
 }
 
+/* 'connectionAttempt', 'connectionAttemptFailed' (with its error), 'connectionAttemptTimeout'. */
+static void put_attempt(tr_t *t, nc_socket_t *s, const char *ev, const nc_socket_attempt_t *a)
+{
+    char err[TR_LINE_MAX - 128] = "";
+    if (a->error != NULL) {
+        err[0] = ' ';
+        fmt_error(t, a->error, err + 1, sizeof(err) - 1);
+    }
+    /* A path's attempt has no port or family: Node's undefined, -1 and 0 here. */
+    char family[16] = "undefined";
+    if (a->family != 0) {
+        snprintf(family, sizeof(family), "%d", a->family);
+    }
+    tr__put(t, tr__find(t, s), "%s %s %s %s%s", ev, a->ip,
+            a->port >= 0 ? tr_port(t, a->port) : "undefined", family, err);
+}
+
+static void on_attempt(nc_socket_t *s, const void *a, void *d)
+{
+    put_attempt(d, s, "connectionAttempt", a);
+}
+
+static void on_attempt_failed(nc_socket_t *s, const void *a, void *d)
+{
+    put_attempt(d, s, "connectionAttemptFailed", a);
+}
+
+static void on_attempt_timeout(nc_socket_t *s, const void *a, void *d)
+{
+    put_attempt(d, s, "connectionAttemptTimeout", a);
+}
+
 static void track_socket(tr_t *t, nc_socket_t *s)
 {
     nc_socket_on(s, NC_SOCKET_CONNECT, on_connect, t);
@@ -114,6 +146,9 @@ static void track_socket(tr_t *t, nc_socket_t *s)
     nc_socket_on(s, NC_SOCKET_CLOSE, on_close, t);
     nc_socket_on(s, NC_SOCKET_TIMEOUT, on_timeout, t);
     nc_socket_on(s, NC_SOCKET_LOOKUP, on_lookup, t);
+    nc_socket_on(s, NC_SOCKET_CONNECTION_ATTEMPT, on_attempt, t);
+    nc_socket_on(s, NC_SOCKET_CONNECTION_ATTEMPT_FAILED, on_attempt_failed, t);
+    nc_socket_on(s, NC_SOCKET_CONNECTION_ATTEMPT_TIMEOUT, on_attempt_timeout, t);
 }
 
 nc_socket_t *tr_socket(tr_t *t, const char *name, const nc_socket_options_t *opts)

@@ -1,0 +1,477 @@
+/* control.c: the control socket (a libnetcore server on a Unix path) and each client's
+ * connection: peer credentials, the proto reader and writer with their limits, hello
+ * first, and cutting off one client without touching the others. */
+#include "daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <syslog.h>
+#include <unistd.h>
+
+/* Reads per readiness callback: a client that floods cannot starve the others. */
+#define READS_PER_TURN 16
+/* Replies held for one sendmsg at most: far below the writer's limit, which a client that
+ * pipelines and reads must never reach. */
+#define BATCH_BYTES (64 * 1024)
+
+static void on_control_connection(nc_server_t *server, const void *arg, void *data);
+static void on_control_error(nc_server_t *server, const void *arg, void *data);
+static void on_poll(uv_poll_t *handle, int status, int events);
+static void client_closed(uv_handle_t *handle);
+static void drain_done_if_empty(nb_daemon_t *d);
+static int client_flush(nb_client_t *c);
+static void client_read_some(nb_client_t *c);
+
+/* The directory of the socket: created 0755 if absent; it must be a real directory (no
+ * symlink followed), owned by us, writable by nobody else. */
+static int safe_dir(const char *path)
+{
+    char dir[NB_PROTO_PATH_MAX + 1];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir) {
+        return 0;
+    }
+    *slash = '\0';
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+        nb_log(LOG_ERR, "cannot create '%s': %s", dir, strerror(errno));
+        return -errno;
+    }
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int r = -errno;
+        nb_log(LOG_ERR, "control directory '%s' is not a directory: %s", dir, strerror(-r));
+        if (fd >= 0) {
+            close(fd);
+        }
+        return r;
+    }
+    close(fd);
+    if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+        nb_log(LOG_ERR, "control directory '%s' is not ours alone (uid %u, mode %04o)", dir,
+               (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777));
+        return -EPERM;
+    }
+    return 0;
+}
+
+/* A socket file left by a daemon that died is removed; a live daemon's, or anything
+ * that is not a socket (a planted symlink included), is refused. */
+static int clear_stale(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0) {
+        return errno == ENOENT ? 0 : -errno;
+    }
+    if (!S_ISSOCK(st.st_mode)) {
+        nb_log(LOG_ERR, "'%s' exists and is not a socket, refusing it", path);
+        return -EEXIST;
+    }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+    int live = fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) == 0;
+    if (fd >= 0) {
+        close(fd);
+    }
+    if (live) {
+        nb_log(LOG_ERR, "another daemon answers on '%s'", path);
+        return -EADDRINUSE;
+    }
+    return unlink(path) < 0 ? -errno : 0;
+}
+
+int nb_control_start(nb_daemon_t *d, const char *path)
+{
+    if (strlen(path) > NB_PROTO_PATH_MAX || path[0] != '/') {
+        nb_log(LOG_ERR, "control path '%s' must be absolute and at most %d bytes", path,
+               NB_PROTO_PATH_MAX);
+        return -EINVAL;
+    }
+    snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    int r = safe_dir(path);
+    if (r < 0 || (r = clear_stale(path)) < 0) {
+        return r;
+    }
+    nc_server_options_t so = { .pause_on_connect = true };
+    if ((r = nc_server_new(d->loop, &so, &d->control)) < 0) {
+        return r;
+    }
+    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
+    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
+    nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
+    nc_error_t err = { 0 };
+    /* The socket is born 0660: no moment where others could connect. */
+    mode_t old = umask(0117);
+    r = nc_server_listen(d->control, &lo, &err);
+    umask(old);
+    if (r < 0) {
+        nb_log(LOG_ERR, "control socket '%s': %s", path, err.message);
+        return r;
+    }
+    return 0;
+}
+
+void nb_control_stop(nb_daemon_t *d)
+{
+    if (d->control != NULL) {
+        nc_server_close(d->control, NULL, NULL);
+        nc_server_release(d->control);
+        d->control = NULL;
+    }
+}
+
+static void on_control_error(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    const nc_error_t *err = arg;
+    nb_log(LOG_ERR, "control socket: %s", err->message);
+    nb_daemon_stop(data, "control socket failed");
+}
+
+static void client_credentials(nb_client_t *c)
+{
+    struct ucred cr;
+    socklen_t len = sizeof(cr);
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERCRED, &cr, &len) == 0) {
+        c->pid = cr.pid;
+        c->uid = cr.uid;
+        c->gid = cr.gid;
+    }
+    c->groups[0] = c->gid;
+    c->ngroups = 1;
+    /* The groups of the peer's uid, as PROTOCOL.md 9.1.6 says rules match them. */
+    struct passwd pw, *res = NULL;
+    char buf[2048];
+    if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+        int n = NB_GROUPS_MAX;
+        if (getgrouplist(pw.pw_name, c->gid, c->groups, &n) >= 0) {
+            c->ngroups = n;
+        }
+    }
+}
+
+static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
+{
+    nb_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return -ENOMEM;
+    }
+    c->d = d;
+    c->fd = fd;
+    c->id = ++d->next_client_id;
+    int r = nb_proto_reader_new(NULL, &c->reader);
+    if (r == 0) {
+        r = nb_proto_writer_new(NULL, &c->writer);
+    }
+    if (r == 0) {
+        r = uv_poll_init(d->loop, &c->poll, fd);
+    }
+    if (r < 0) {
+        nb_proto_reader_free(c->reader);
+        nb_proto_writer_free(c->writer);
+        free(c);
+        return r;
+    }
+    c->poll.data = c;
+    client_credentials(c);
+    c->next = d->clients;
+    if (d->clients != NULL) {
+        d->clients->prev = c;
+    }
+    d->clients = c;
+    d->nclients++;
+    *ret = c;
+    return 0;
+}
+
+/* The connection is taken out of libnetcore: the daemon reads it with recvmsg (fds) and
+ * writes with sendmsg, so it keeps its own duplicate and lets the socket go unread. */
+static void on_control_connection(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    nb_daemon_t *d = data;
+    nc_socket_t *sock = ((const nc_server_connection_t *)arg)->socket;
+    int fd = nc_socket_fileno(sock);
+    int dup = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
+    nc_socket_destroy(sock, 0);
+    if (dup < 0) {
+        nb_log(LOG_WARNING, "control connection: %s, ignoring", strerror(errno));
+        return;
+    }
+    nb_client_t *c;
+    if (d->stopping || d->nclients >= NB_CLIENTS_MAX || client_new(d, dup, &c) < 0) {
+        nb_log(LOG_WARNING, "control connection refused (%zu clients), ignoring", d->nclients);
+        close(dup);
+        return;
+    }
+    c->poll_events = UV_READABLE | UV_DISCONNECT;
+    uv_poll_start(&c->poll, c->poll_events, on_poll);
+    nb_log(LOG_DEBUG, "client %llu connected (pid %d, uid %u)", (unsigned long long)c->id,
+           (int)c->pid, (unsigned)c->uid);
+}
+
+nb_client_t *nb_client_find(nb_daemon_t *d, uint64_t id)
+{
+    for (nb_client_t *c = d->clients; c != NULL; c = c->next) {
+        if (c->id == id) {
+            return c;
+        }
+    }
+    return NULL;
+}
+
+void nb_client_kill(nb_client_t *c, const char *why)
+{
+    if (c->dead) {
+        return;
+    }
+    c->dead = true;
+    nb_log(LOG_DEBUG, "client %llu gone: %s", (unsigned long long)c->id, why);
+    nb_daemon_t *d = c->d;
+    if (c->prev != NULL) {
+        c->prev->next = c->next;
+    } else {
+        d->clients = c->next;
+    }
+    if (c->next != NULL) {
+        c->next->prev = c->prev;
+    }
+    d->nclients--;
+    /* A last try at what is queued (a stream error's reply), then the fd goes. */
+    nb_proto_writer_flush(c->writer, c->fd);
+    nb_dispatch_sent(c);
+    nb_dispatch_client_gone(c);
+    nb_events_client_gone(c);
+    nb_outbound_client_gone(c);
+    uv_poll_stop(&c->poll);
+    uv_close((uv_handle_t *)&c->poll, client_closed);
+    drain_done_if_empty(d);
+}
+
+static void drain_timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void drain_done_if_empty(nb_daemon_t *d)
+{
+    if (d->drain_timer != NULL && d->nclients == 0) {
+        uv_close((uv_handle_t *)d->drain_timer, drain_timer_closed);
+        d->drain_timer = NULL;
+    }
+}
+
+static void on_drain_deadline(uv_timer_t *t)
+{
+    nb_daemon_t *d = t->data;
+    nb_log(LOG_WARNING, "%zu clients did not take their output in time, closing them", d->nclients);
+    while (d->clients != NULL) {
+        nb_client_kill(d->clients, "stop deadline");
+    }
+}
+
+void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms)
+{
+    nb_client_t *next;
+    for (nb_client_t *c = d->clients; c != NULL; c = next) {
+        next = c->next;
+        c->draining = true;
+        if (nb_proto_writer_queued(c->writer) == 0) {
+            nb_client_kill(c, "daemon stopping");
+        } else {
+            c->poll_events = UV_WRITABLE | UV_DISCONNECT;
+            uv_poll_start(&c->poll, c->poll_events, on_poll);
+        }
+    }
+    if (d->clients != NULL && (d->drain_timer = malloc(sizeof(*d->drain_timer))) != NULL) {
+        uv_timer_init(d->loop, d->drain_timer);
+        d->drain_timer->data = d;
+        uv_timer_start(d->drain_timer, on_drain_deadline, deadline_ms, 0);
+    }
+}
+
+static void client_closed(uv_handle_t *handle)
+{
+    nb_client_t *c = handle->data;
+    close(c->fd);
+    nb_proto_reader_free(c->reader);
+    nb_proto_writer_free(c->writer);
+    free(c);
+}
+
+uint64_t nb_client_sent(const nb_client_t *c)
+{
+    return c->pushed - nb_proto_writer_queued(c->writer);
+}
+
+static int client_flush(nb_client_t *c)
+{
+    int r = nb_proto_writer_flush(c->writer, c->fd);
+    nb_dispatch_sent(c);
+    if (r < 0 && r != -EAGAIN) {
+        nb_client_kill(c, strerror(-r));
+        return r;
+    }
+    if (c->draining && r == 0) {
+        nb_client_kill(c, "daemon stopping, output delivered");
+        return 0;
+    }
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
+    if (want != c->poll_events && !c->dead) {
+        c->poll_events = want;
+        uv_poll_start(&c->poll, want, on_poll);
+    }
+    return 0;
+}
+
+int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start)
+{
+    if (c->dead) {
+        return -EPIPE;
+    }
+    json_object_del(msg, "fds");
+    if (nfds > 0) {
+        json_object_set_new(msg, "fds", json_integer((json_int_t)nfds));
+    }
+    char *text = json_dumps(msg, JSON_COMPACT);
+    if (text == NULL) {
+        return -ENOMEM;
+    }
+    size_t len = strlen(text);
+    text[len] = '\n'; /* jansson's NUL becomes the line's end; the length says where */
+    int r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    free(text);
+    if (r < 0) {
+        /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
+        nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));
+        return r;
+    }
+    if (ret_start != NULL) {
+        *ret_start = c->pushed;
+    }
+    c->pushed += len + 1;
+    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
+     * line carrying fds goes at once (a dispatch must not wait for a batch). */
+    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
+    return hold ? 0 : client_flush(c);
+}
+
+static void client_request(nb_client_t *c, nb_proto_msg_t *msg)
+{
+    nb_proto_request_t req;
+    nb_proto_error_t err;
+    const nb_proto_op_t *op;
+    nb_proto_args_t args;
+    int r = nb_proto_request_parse(msg->json, &req, &err);
+    if (r == 0 && !c->hello && strcmp(req.op, "hello") != 0) {
+        /* PROTOCOL.md 6.5: nothing before hello; the connection waits for it. */
+        err = (nb_proto_error_t){ .code = NB_PROTO_ERR_PROTO_HELLO, .id = req.id };
+        snprintf(err.message, sizeof(err.message), "The first request must be hello");
+        r = err.code;
+    }
+    if (r == 0) {
+        r = nb_proto_request_validate(&req, &op, &args, &err);
+    }
+    if (r < 0) {
+        json_t *reply;
+        if (nb_proto_reply_from_error(&err, &reply) == 0) {
+            nb_client_send(c, reply, NULL, 0, NULL);
+            json_decref(reply);
+        }
+        nb_proto_msg_clear(msg);
+        return;
+    }
+    nb_request_run(c, op, &req, &args, msg->fds, msg->nfds);
+    msg->nfds = 0; /* the handler took them */
+    nb_proto_msg_clear(msg);
+}
+
+/* Takes every complete line; a stream error is answered, then the client is cut off. */
+static void client_drain(nb_client_t *c)
+{
+    for (;;) {
+        nb_proto_msg_t msg;
+        nb_proto_error_t err;
+        int r = nb_proto_reader_next(c->reader, &msg, &err);
+        if (r == 0 || c->dead) {
+            if (r == 1) {
+                nb_proto_msg_clear(&msg);
+            }
+            return;
+        }
+        if (r < 0) {
+            json_t *reply;
+            if (nb_proto_reply_from_error(&err, &reply) == 0) {
+                nb_client_send(c, reply, NULL, 0, NULL);
+                json_decref(reply);
+            }
+            if (err.fatal) {
+                nb_client_kill(c, err.message);
+                return;
+            }
+            continue;
+        }
+        client_request(c, &msg);
+    }
+}
+
+static void client_readable(nb_client_t *c)
+{
+    c->batching = true;
+    client_read_some(c);
+    c->batching = false;
+    if (!c->dead) {
+        client_flush(c);
+    }
+}
+
+static void client_read_some(nb_client_t *c)
+{
+    for (int i = 0; i < READS_PER_TURN && !c->dead; i++) {
+        int r = nb_proto_reader_read(c->reader, c->fd);
+        if (r == -EAGAIN) {
+            return;
+        }
+        if (r == 0) {
+            nb_client_kill(c, "end of stream");
+            return;
+        }
+        if (r < 0 && r != -EBUSY) {
+            client_drain(c); /* a fatal framing error is answered before the cut */
+            nb_client_kill(c, nb_proto_strerror(r));
+            return;
+        }
+        client_drain(c);
+    }
+}
+
+static void on_poll(uv_poll_t *handle, int status, int events)
+{
+    nb_client_t *c = handle->data;
+    if (c->dead) {
+        return;
+    }
+    if (status < 0) {
+        nb_client_kill(c, uv_strerror(status));
+        return;
+    }
+    if (events & UV_WRITABLE) {
+        if (client_flush(c) < 0) {
+            return;
+        }
+    }
+    if ((events & (UV_READABLE | UV_DISCONNECT)) && !c->draining) {
+        client_readable(c);
+    } else if ((events & UV_DISCONNECT) && !c->dead) {
+        nb_client_kill(c, "gone while draining");
+    }
+}

@@ -1,0 +1,325 @@
+/* daemon.h: the state netbrokerd's modules share: the daemon, its control clients, its
+ * named servers and the connections it holds, and each module's entry points. */
+#ifndef NB_DAEMON_H
+#define NB_DAEMON_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <uv.h>
+
+#include "nbproto.h"
+#include "nbproto_ops.h"
+#include "netcore.h"
+
+typedef struct nb_daemon_s nb_daemon_t;
+typedef struct nb_client_s nb_client_t;
+typedef struct nb_srv_s nb_srv_t;
+typedef struct nb_conn_s nb_conn_t;
+typedef struct nb_sub_s nb_sub_t;
+typedef struct nb_evsub_s nb_evsub_t;
+typedef struct nb_stored_s nb_stored_t;
+typedef struct nb_acl_rule_s nb_acl_rule_t;
+typedef struct nb_resolve_s nb_resolve_t;
+
+/* Limits of what a peer can make the daemon hold. */
+#define NB_CLIENTS_MAX      1024
+#define NB_STORED_FDS_MAX   1024
+#define NB_SERVERS_MAX      1024
+#define NB_GROUPS_MAX       64
+#define NB_ACCESS_RULES_MAX 64
+
+/* ---- log.c --------------------------------------------------------------------------- */
+void nb_log_set_level(int level);
+int nb_log_level_parse(const char *s);
+void nb_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* ---- acl.c: who may do what ---------------------------------------------------------- */
+/* A configuration rule: peers (uid or gid), rights (mask of 1u << nb_proto_right_t), and
+ * the server or fd names it covers (fnmatch patterns; none: every name). */
+struct nb_acl_rule_s {
+    int64_t uid; /* NB_PROTO_UNSET when gid is given */
+    int64_t gid;
+    uint32_t rights;
+    char **names;
+    size_t nnames;
+};
+
+typedef struct {
+    nb_acl_rule_t *rules;
+    size_t nrules;
+} nb_acl_t;
+
+/* Parses the "access" array of a configuration; on error fills msg (key and reason). */
+int nb_acl_parse(const json_t *arr, nb_acl_t *ret, char *msg, size_t size);
+void nb_acl_clear(nb_acl_t *acl);
+/* True when the client holds `right` on the object called name (NULL: the daemon), from
+ * the daemon's rules, the server's own access rules (srv may be NULL), and the defaults
+ * (root and the daemon's own uid hold everything). manage implies read, acquire and
+ * subscribe. */
+bool nb_acl_allows(const nb_daemon_t *d,
+                   const nb_client_t *c,
+                   nb_proto_right_t right,
+                   const char *name,
+                   const nb_srv_t *srv);
+
+/* ---- control.c: the control socket and its clients ----------------------------------- */
+struct nb_client_s {
+    nb_daemon_t *d;
+    nb_client_t *next, *prev;
+    uint64_t id;
+    int fd;
+    uv_poll_t poll;
+    int poll_events;
+    nb_proto_reader_t *reader;
+    nb_proto_writer_t *writer;
+    pid_t pid;
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[NB_GROUPS_MAX];
+    int ngroups;
+    bool hello;
+    bool dead;       /* cut off: unlinked, its memory goes on a later turn */
+    bool draining;   /* the daemon stops: no more input, closed once its output left */
+    bool batching;   /* replies to a read's requests are flushed together after it */
+    uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
+    size_t nsubs;    /* dispatch subscriptions */
+    nb_evsub_t *evsubs;
+};
+
+/* Opens the control socket at path (its directory created with safe modes). */
+int nb_control_start(nb_daemon_t *d, const char *path);
+/* Stops accepting control connections (the path is removed). */
+void nb_control_stop(nb_daemon_t *d);
+/* Shutdown: every client stops being read and is closed once what was queued for it
+ * (replies, handed-over connections) has left, or at the deadline. */
+void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
+/* Queues msg (a reference is taken) with fds (duplicated) for the client and flushes.
+ * *ret_start, when not NULL, is the offset of the line's first byte in the client's
+ * stream. Returns 0, or a negative code after which the client has been cut off. */
+int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
+/* Bytes of the client's stream the kernel took: lines starting below this were sent,
+ * fds and all. */
+uint64_t nb_client_sent(const nb_client_t *c);
+/* Cuts a client off: its subscriptions end and pending dispatches go back to their
+ * queues; the memory goes on a later turn. */
+void nb_client_kill(nb_client_t *c, const char *why);
+nb_client_t *nb_client_find(nb_daemon_t *d, uint64_t id);
+
+/* ---- requests.c, requests_srv.c: one handler per operation --------------------------- */
+/* Runs one validated request; the reply is sent before it returns or, for server.create,
+ * when the listener is up. fds are the request's (the handler owns them). */
+void nb_request_run(nb_client_t *c,
+                    const nb_proto_op_t *op,
+                    const nb_proto_request_t *req,
+                    const nb_proto_args_t *args,
+                    int *fds,
+                    size_t nfds);
+/* Reply helpers: each consumes result. */
+void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
+void nb_reply_err(nb_client_t *c, int64_t id, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* The same with the wire name of the code ("ERR_IP_BLOCKED", a libnetcore name). */
+void nb_reply_err_named(nb_client_t *c, int64_t id, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- registry.c: named servers ---------------------------------------------------------- */
+struct nb_conn_s {
+    nb_conn_t *next;
+    nb_srv_t *srv;
+    nc_socket_t *sock; /* libnetcore's, never read; destroyed once handed over */
+    uint64_t queued_at;
+    uint64_t start; /* pending: offset of its event line in the subscriber's stream */
+    json_t *fields; /* the event's address members */
+};
+
+struct nb_sub_s {
+    nb_sub_t *next;
+    nb_client_t *client;
+    int64_t max_pending;
+    nb_conn_t *pending; /* pushed to the client's writer, not yet sent */
+    size_t npending;
+};
+
+struct nb_srv_s {
+    nb_srv_t *next;
+    nb_daemon_t *d;
+    char name[NB_PROTO_SERVER_NAME_MAX + 1];
+    json_t *spec; /* the listen options as given: compared on reload */
+    bool from_config;
+    int mode; /* nb_proto_mode_t */
+    nc_listen_options_t lo;
+    char host[NC_ADDRSTRLEN];
+    char path[NB_PROTO_PATH_MAX + 2];
+    bool listening;
+    bool closing;
+    int fd;              /* acquire mode: the listening fd the daemon holds */
+    nc_server_t *server; /* dispatch mode */
+    uint64_t owner;      /* exclusive acquire: the client holding it, 0 none */
+    nc_address_t address;
+    int64_t max_connections; /* < 0: no limit */
+    int64_t queue_limit;
+    int64_t queue_timeout;
+    json_t *blocklist_rules; /* array of rules, as listed */
+    nc_blocklist_t *blocklist;
+    nb_acl_rule_t access[NB_ACCESS_RULES_MAX];
+    size_t naccess;
+    json_t *access_json;
+    nb_conn_t *queue, *queue_tail;
+    size_t nqueued;
+    size_t held; /* queued + pending: what maxConnections counts */
+    nb_sub_t *subs;
+    size_t nsubs;
+    size_t rr;
+    bool running; /* nb_dispatch_run is on the stack */
+    uv_timer_t *timer;
+    uint64_t accepted, dispatched, dropped, blocked;
+    /* server.create waiting for 'listening' or 'error' */
+    uint64_t create_client;
+    int64_t create_id;
+};
+
+/* Creates and starts a server from validated arguments. On success the server is in the
+ * registry and 'listening' or 'error' completes it: done(srv, status) is called then
+ * (status 0 or an error code with err). Returns 0 or a code with msg filled. */
+typedef void (*nb_srv_done_cb)(nb_srv_t *srv, int status, const nc_error_t *err);
+int nb_srv_create(nb_daemon_t *d,
+                  const nb_proto_server_create_args_t *a,
+                  const json_t *spec,
+                  nb_srv_done_cb done,
+                  nb_srv_t **ret,
+                  char *msg,
+                  size_t size);
+nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name);
+/* Closes the server: queued connections dropped (reason close), subscribers told. */
+void nb_srv_close(nb_srv_t *srv);
+/* schema `server`. */
+json_t *nb_srv_describe(const nb_srv_t *srv);
+/* Applies policy: maxConnections, queueLimit, queueTimeout, blocklist, access. */
+int nb_srv_set_blocklist(nb_srv_t *srv, const json_t *rules, char *msg, size_t size);
+int nb_srv_set_access(nb_srv_t *srv, const json_t *rules, char *msg, size_t size);
+/* A BlockList from validated rules (schema `rule`), and the rules as listed (with type). */
+int nb_blocklist_build(const json_t *rules,
+                       nc_blocklist_t **ret_bl,
+                       json_t **ret_listed,
+                       char *msg,
+                       size_t size);
+
+/* ---- dispatch.c: accepted connections to subscribers ------------------------------- */
+void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock);
+void nb_dispatch_run(nb_srv_t *srv);
+int nb_dispatch_subscribe(nb_srv_t *srv, nb_client_t *c, int64_t max_pending);
+void nb_dispatch_unsubscribe(nb_srv_t *srv, nb_client_t *c);
+/* The client's stream advanced: connections it was sent are handed over. */
+void nb_dispatch_sent(nb_client_t *c);
+/* Every subscription of the client ends; its pending connections are queued again. */
+void nb_dispatch_client_gone(nb_client_t *c);
+/* Drops every queued connection with reason; for close and shutdown. */
+void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason);
+void nb_conn_drop(nb_conn_t *conn, const char *reason);
+
+/* ---- events.c ------------------------------------------------------------------------- */
+/* Sends {"event":name,"server":srv,...fields} to every client subscribed to it that may
+ * read the server. Consumes fields (may be NULL). */
+void nb_events_emit(nb_daemon_t *d, nb_proto_event_id_t ev, const nb_srv_t *srv, json_t *fields);
+int nb_events_subscribe(nb_client_t *c, const char *server, uint32_t mask);
+void nb_events_unsubscribe(nb_client_t *c, const char *server);
+void nb_events_client_gone(nb_client_t *c);
+
+/* ---- fdstore.c ------------------------------------------------------------------------ */
+struct nb_stored_s {
+    nb_stored_t *next;
+    nb_daemon_t *d;
+    char name[NB_PROTO_FD_NAME_MAX + 1];
+    int fd;
+    uid_t uid;
+    int64_t stored_at;
+    int64_t expires_at; /* -1: never */
+    uv_timer_t *timer;
+};
+
+int nb_fdstore_put(nb_daemon_t *d,
+                   const nb_proto_fd_store_args_t *a,
+                   uid_t uid,
+                   int fd,
+                   nb_stored_t **ret);
+nb_stored_t *nb_fdstore_find(nb_daemon_t *d, const char *name);
+/* Forgets and closes a stored fd; `forget` also drops systemd's mirror of it (not at
+ * shutdown: the mirror is what survives the restart). */
+void nb_fdstore_remove(nb_stored_t *s);
+void nb_fdstore_forget(nb_stored_t *s);
+/* An fd inherited from systemd's fd store, stored under its name (CLOEXEC set). */
+int nb_fdstore_adopt(nb_daemon_t *d, const char *name, int fd);
+json_t *nb_fdstore_describe(const nb_stored_t *s);
+void nb_fdstore_clear(nb_daemon_t *d);
+
+/* ---- config.c ----------------------------------------------------------------------- */
+/* Reads and checks the configuration (path NULL: the embedded one). Returns a new
+ * reference or NULL with msg naming the file, the key and the reason. */
+json_t *nb_config_load(const char *path, char *msg, size_t size);
+/* Applies a checked configuration: rules, then servers added, changed, removed.
+ * ret_diff (may be NULL) receives {"added":[],"changed":[],"removed":[]}. */
+int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg, size_t size);
+
+/* ---- outbound.c: socket.connect ----------------------------------------------------- */
+/* Ends every connect in flight (the daemon stops): each is answered ABORT_ERR. */
+void nb_outbound_cancel_all(nb_daemon_t *d);
+/* Ends the connects the client asked for (it went away). */
+void nb_outbound_client_gone(nb_client_t *c);
+
+/* ---- resolve.c: server.create with a host name ---------------------------------------- */
+/* Cancels the lookups not yet started (the daemon stops). */
+void nb_resolve_cancel_all(nb_daemon_t *d);
+
+/* ---- notify.c: systemd's readiness protocol ----------------------------------------- */
+void nb_notify_ready(const nb_daemon_t *d);
+void nb_notify_reloading(const nb_daemon_t *d);
+void nb_notify_stopping(const nb_daemon_t *d);
+/* Mirrors a stored fd into systemd's fd store (FDSTORE=1, FDNAME=name), or drops it
+ * there; nothing without NOTIFY_SOCKET. */
+void nb_notify_fdstore(const char *name, int fd);
+void nb_notify_fdstore_remove(const char *name);
+/* Takes back the fds systemd passed (LISTEN_FDS, LISTEN_FDNAMES) into the fd store: a
+ * restart keeps what clients parked. Returns how many came. */
+int nb_notify_adopt(nb_daemon_t *d);
+/* WATCHDOG=1 at half the interval systemd asks for (WATCHDOG_USEC), from the loop: a
+ * loop that hangs stops the pings. */
+void nb_notify_watchdog_start(nb_daemon_t *d);
+void nb_notify_watchdog_stop(nb_daemon_t *d);
+
+/* ---- the daemon ----------------------------------------------------------------------- */
+struct nb_daemon_s {
+    uv_loop_t *loop;
+    nc_server_t *control;
+    char control_path[NB_PROTO_PATH_MAX + 1];
+    nb_client_t *clients;
+    size_t nclients;
+    uint64_t next_client_id;
+    nb_srv_t *servers;
+    size_t nservers;
+    nb_stored_t *stored;
+    size_t nstored;
+    nb_acl_t acl;
+    uid_t self_uid;
+    uint64_t started_ms;
+    bool stopping;
+    const char *config_path;
+    json_t *config;
+    nc_blocklist_t *global_bl;
+    json_t *global_rules;
+    uv_timer_t *drain_timer;
+    struct outbound_s *outbound; /* socket.connect in flight */
+    size_t nevsubs;              /* event subscriptions of all clients */
+    uv_timer_t *watchdog;
+    nb_resolve_t *resolving; /* server.create waiting for a host name */
+};
+
+/* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */
+void nb_daemon_stop(nb_daemon_t *d, const char *why);
+/* daemon.reload and SIGHUP. */
+int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
+int64_t nb_now_ms(void);
+
+#endif

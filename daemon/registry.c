@@ -1,0 +1,429 @@
+/* registry.c: the named servers. An acquire server is a listening fd the daemon holds and
+ * never accepts on (nc_listen_socket); a dispatch server is a libnetcore server with
+ * pauseOnConnect whose connections dispatch.c hands out. Policy lives here too. */
+#include "daemon.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+static void on_listening(nc_server_t *server, const void *arg, void *data);
+static void on_error(nc_server_t *server, const void *arg, void *data);
+static void on_connection(nc_server_t *server, const void *arg, void *data);
+static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
+
+typedef struct {
+    nb_srv_t *srv;
+    nb_srv_done_cb done;
+} pending_t;
+
+nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name)
+{
+    for (nb_srv_t *s = d->servers; s != NULL; s = s->next) {
+        if (strcmp(s->name, name) == 0) {
+            return s;
+        }
+    }
+    return NULL;
+}
+
+static void srv_unlink(nb_srv_t *srv)
+{
+    nb_srv_t **pp = &srv->d->servers;
+    while (*pp != NULL && *pp != srv) {
+        pp = &(*pp)->next;
+    }
+    if (*pp == srv) {
+        *pp = srv->next;
+        srv->d->nservers--;
+    }
+}
+
+static void timer_closed(uv_handle_t *h)
+{
+    free(h);
+}
+
+static void srv_free(nb_srv_t *srv)
+{
+    if (srv->timer != NULL) {
+        uv_close((uv_handle_t *)srv->timer, timer_closed);
+    }
+    if (srv->server != NULL) {
+        nc_server_close(srv->server, NULL, NULL);
+        nc_server_release(srv->server);
+    }
+    if (srv->fd >= 0) {
+        close(srv->fd);
+        if (srv->path[0] == '/') {
+            unlink(srv->path); /* Node unlinks the path of a server it closes */
+        }
+    }
+    json_decref(srv->spec);
+    json_decref(srv->blocklist_rules);
+    json_decref(srv->access_json);
+    nc_blocklist_unref(srv->blocklist);
+    free(srv);
+}
+
+/* The address of a listening fd, as Node's server.address() gives it. */
+static void fd_address(int fd, nb_srv_t *srv)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    nc_address_t *a = &srv->address;
+    memset(a, 0, sizeof(*a));
+    a->port = -1;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        return;
+    }
+    if (ss.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&ss;
+        inet_ntop(AF_INET, &in->sin_addr, a->address, sizeof(a->address));
+        a->port = ntohs(in->sin_port);
+        a->family = "IPv4";
+    } else if (ss.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&ss;
+        inet_ntop(AF_INET6, &in6->sin6_addr, a->address, sizeof(a->address));
+        a->port = ntohs(in6->sin6_port);
+        a->family = "IPv6";
+    }
+    a->address_len = strlen(a->address);
+}
+
+static int srv_options(nb_srv_t *srv,
+                       const nb_proto_server_create_args_t *a,
+                       char *msg,
+                       size_t size)
+{
+    nc_listen_options_t *lo = &srv->lo;
+    lo->backlog = (int)a->backlog;
+    lo->exclusive = a->exclusive;
+    if (a->path != NULL) {
+        snprintf(srv->path, sizeof(srv->path), "%s", a->path);
+        lo->path = srv->path;
+        lo->path_len = strlen(srv->path);
+        if (srv->path[0] == '@') {
+            srv->path[0] = '\0'; /* PROTOCOL.md 9.1.1: "@name" is the abstract "\0name" */
+        }
+        lo->readable_all = a->readable_all;
+        lo->writable_all = a->writable_all;
+        return 0;
+    }
+    lo->port = (int)a->port;
+    lo->ipv6_only = a->ipv6_only;
+    if (a->host != NULL) {
+        if (nc_is_ip(a->host, strlen(a->host)) == 0 && strcmp(a->host, "localhost") != 0) {
+            snprintf(msg, size, "getaddrinfo ENOTFOUND %s", a->host);
+            return NC_ENOTFOUND;
+        }
+        snprintf(srv->host, sizeof(srv->host), "%s",
+                 strcmp(a->host, "localhost") == 0 ? "127.0.0.1" : a->host);
+        lo->host = srv->host;
+    }
+    return 0;
+}
+
+static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, size_t size)
+{
+    nc_server_options_t so = { .pause_on_connect = true };
+    int r = nc_server_new(srv->d->loop, &so, &srv->server);
+    pending_t *p = malloc(sizeof(*p));
+    srv->timer = malloc(sizeof(*srv->timer));
+    if (r < 0 || p == NULL || srv->timer == NULL) {
+        free(p);
+        snprintf(msg, size, "out of memory");
+        return r < 0 ? r : -ENOMEM;
+    }
+    uv_timer_init(srv->d->loop, srv->timer);
+    srv->timer->data = srv;
+    *p = (pending_t){ srv, done };
+    nc_server_once(srv->server, NC_SERVER_LISTENING, on_listening, p);
+    nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
+    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
+    nc_error_t err = { 0 };
+    r = nc_server_listen(srv->server, &srv->lo, &err);
+    if (r < 0) {
+        snprintf(msg, size, "%s", err.message);
+        nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
+        nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
+        free(p);
+    }
+    return r;
+}
+
+static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
+{
+    nc_error_t err = { 0 };
+    int r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    if (r < 0) {
+        snprintf(msg, size, "%s", err.message);
+        return r;
+    }
+    fd_address(srv->fd, srv);
+    srv->listening = true;
+    return 0;
+}
+
+static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, char *msg, size_t size)
+{
+    srv->mode = a->mode;
+    srv->max_connections = a->max_connections == NB_PROTO_NULL ? -1 : a->max_connections;
+    srv->queue_limit = a->queue_limit;
+    srv->queue_timeout = a->queue_timeout;
+    int r = nb_srv_set_blocklist(srv, a->blocklist, msg, size);
+    if (r == 0) {
+        r = nb_srv_set_access(srv, a->access, msg, size);
+    }
+    return r;
+}
+
+int nb_srv_create(nb_daemon_t *d,
+                  const nb_proto_server_create_args_t *a,
+                  const json_t *spec,
+                  nb_srv_done_cb done,
+                  nb_srv_t **ret,
+                  char *msg,
+                  size_t size)
+{
+    if (nb_srv_find(d, a->name) != NULL) {
+        snprintf(msg, size, "A server named '%s' exists", a->name);
+        return NC_ERR_SERVER_ALREADY_LISTEN;
+    }
+    if (d->nservers >= NB_SERVERS_MAX) {
+        snprintf(msg, size, "The daemon holds %d servers already", NB_SERVERS_MAX);
+        return -EMFILE;
+    }
+    nb_srv_t *srv = calloc(1, sizeof(*srv));
+    if (srv == NULL) {
+        return -ENOMEM;
+    }
+    srv->d = d;
+    srv->fd = -1;
+    snprintf(srv->name, sizeof(srv->name), "%s", a->name);
+    srv->spec = json_deep_copy(spec);
+    int r = srv_options(srv, a, msg, size);
+    if (r == 0) {
+        r = srv_policy(srv, a, msg, size);
+    }
+    if (r == 0) {
+        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, done, msg, size)
+                                              : srv_listen_acquire(srv, msg, size);
+    }
+    if (r < 0) {
+        srv_free(srv);
+        return r;
+    }
+    srv->next = d->servers;
+    d->servers = srv;
+    d->nservers++;
+    *ret = srv;
+    return 0;
+}
+
+static void on_listening(nc_server_t *server, const void *arg, void *data)
+{
+    (void)arg;
+    pending_t *p = data;
+    nb_srv_t *srv = p->srv;
+    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
+    nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
+    nc_server_address(server, &srv->address);
+    srv->listening = true;
+    nb_srv_done_cb done = p->done;
+    free(p);
+    done(srv, 0, NULL);
+}
+
+static void on_error(nc_server_t *server, const void *arg, void *data)
+{
+    pending_t *p = data;
+    nb_srv_t *srv = p->srv;
+    nc_server_off(server, NC_SERVER_LISTENING, on_listening, p);
+    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
+    nb_srv_done_cb done = p->done;
+    free(p);
+    srv_unlink(srv);
+    done(srv, ((const nc_error_t *)arg)->code, arg);
+    srv_free(srv);
+}
+
+/* An accept that failed (EMFILE...): the server goes on; subscribers hear of it. */
+static void on_runtime_error(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    nb_srv_t *srv = data;
+    const nc_error_t *err = arg;
+    nb_log(LOG_WARNING, "server '%s': %s, ignoring", srv->name, err->message);
+    nb_events_emit(srv->d, NB_PROTO_EVENT_ERROR, srv,
+                   json_pack("{s:s,s:s}", "code", nc_err_name(err->code), "message", err->message));
+}
+
+static void on_connection(nc_server_t *server, const void *arg, void *data)
+{
+    (void)server;
+    nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
+}
+
+void nb_srv_close(nb_srv_t *srv)
+{
+    srv_unlink(srv);
+    nb_dispatch_drop_all(srv, "close");
+    json_t *close_ev = json_pack("{s:s,s:s}", "event", "close", "server", srv->name);
+    while (srv->subs != NULL) {
+        nb_client_t *c = srv->subs->client;
+        nb_dispatch_unsubscribe(srv, c);
+        nb_client_send(c, close_ev, NULL, 0, NULL);
+    }
+    json_decref(close_ev);
+    nb_events_emit(srv->d, NB_PROTO_EVENT_CLOSE, srv, NULL);
+    nb_log(LOG_INFO, "server '%s' closed", srv->name);
+    srv_free(srv);
+}
+
+static void describe_address(const nb_srv_t *srv, json_t *o)
+{
+    if (srv->lo.path != NULL) {
+        char shown[NB_PROTO_PATH_MAX + 4];
+        snprintf(shown, sizeof(shown), "%s%s", srv->path[0] == '\0' ? "@" : "",
+                 srv->path[0] == '\0' ? srv->path + 1 : srv->path);
+        json_object_set_new(o, "path", json_string(shown));
+    } else if (srv->listening && srv->address.family != NULL) {
+        json_object_set_new(o, "address", json_string(srv->address.address));
+        json_object_set_new(o, "port", json_integer(srv->address.port));
+        json_object_set_new(o, "family", json_string(srv->address.family));
+    }
+}
+
+json_t *nb_srv_describe(const nb_srv_t *srv)
+{
+    bool dispatch = srv->mode == NB_PROTO_MODE_DISPATCH;
+    json_t *o = json_pack("{s:s,s:s,s:b}", "name", srv->name, "mode",
+                          dispatch ? "dispatch" : "acquire", "listening", srv->listening);
+    describe_address(srv, o);
+    json_object_set_new(o, "backlog", json_integer(srv->lo.backlog));
+    json_object_set_new(o, "exclusive", json_boolean(srv->lo.exclusive));
+    if (dispatch) {
+        json_object_set_new(o, "maxConnections",
+                            srv->max_connections < 0 ? json_null()
+                                                     : json_integer(srv->max_connections));
+        json_object_set_new(o, "queueLimit", json_integer(srv->queue_limit));
+        json_object_set_new(o, "queueTimeout", json_integer(srv->queue_timeout));
+        json_object_set_new(o, "connections", json_integer((json_int_t)srv->held));
+        json_object_set_new(o, "queued", json_integer((json_int_t)srv->nqueued));
+        json_object_set_new(o, "subscribers", json_integer((json_int_t)srv->nsubs));
+    }
+    json_object_set(o, "blocklist", srv->blocklist_rules);
+    json_object_set(o, "access", srv->access_json);
+    return o;
+}
+
+/* One validated rule into the list and into its listed form (type always present). */
+static int add_rule(nc_blocklist_t *bl, const nb_proto_rule_t *r, json_t *listed)
+{
+    const char *first = r->kind == NB_PROTO_RULE_ADDRESS ? r->address
+                        : r->kind == NB_PROTO_RULE_RANGE ? r->start
+                                                         : r->net;
+    const char *type = r->type == NB_PROTO_IPV6           ? "ipv6"
+                       : r->type == NB_PROTO_IPV4         ? "ipv4"
+                       : nc_is_ipv6(first, strlen(first)) ? "ipv6"
+                                                          : "ipv4";
+    json_t *o = NULL;
+    int rc;
+    if (r->kind == NB_PROTO_RULE_ADDRESS) {
+        rc = nc_blocklist_add_address(bl, r->address, strlen(r->address), type, NULL);
+        o = json_pack("{s:s,s:s,s:s}", "kind", "address", "address", r->address, "type", type);
+    } else if (r->kind == NB_PROTO_RULE_RANGE) {
+        rc = nc_blocklist_add_range(bl, r->start, strlen(r->start), r->end, strlen(r->end), type,
+                                    NULL);
+        o = json_pack("{s:s,s:s,s:s,s:s}", "kind", "range", "start", r->start, "end", r->end,
+                      "type", type);
+    } else {
+        rc = nc_blocklist_add_subnet(bl, r->net, strlen(r->net), r->prefix, type, NULL);
+        o = json_pack("{s:s,s:s,s:I,s:s}", "kind", "subnet", "net", r->net, "prefix",
+                      (json_int_t)r->prefix, "type", type);
+    }
+    json_array_append_new(listed, o);
+    return rc;
+}
+
+int nb_blocklist_build(const json_t *rules,
+                       nc_blocklist_t **ret_bl,
+                       json_t **ret_listed,
+                       char *msg,
+                       size_t size)
+{
+    nc_blocklist_t *bl = NULL;
+    json_t *listed = json_array();
+    int r = nc_blocklist_new(&bl);
+    size_t i;
+    const json_t *v;
+    json_array_foreach(rules, i, v)
+    {
+        nb_proto_rule_t rule;
+        nb_proto_error_t err;
+        if (r < 0) {
+            break;
+        }
+        r = nb_proto_decode(&nb_proto_schema_rule, v, "blocklist", &rule, &err);
+        if (r < 0) {
+            snprintf(msg, size, "%s", err.message);
+        } else if ((r = add_rule(bl, &rule, listed)) < 0) {
+            snprintf(msg, size, "blocklist[%zu]: %s", i, nc_strerror(r));
+        }
+    }
+    if (r < 0) {
+        nc_blocklist_unref(bl);
+        json_decref(listed);
+        return r;
+    }
+    *ret_bl = bl;
+    *ret_listed = listed;
+    return 0;
+}
+
+int nb_srv_set_blocklist(nb_srv_t *srv, const json_t *rules, char *msg, size_t size)
+{
+    nc_blocklist_t *bl;
+    json_t *listed;
+    int r = nb_blocklist_build(rules, &bl, &listed, msg, size);
+    if (r < 0) {
+        return r;
+    }
+    nc_blocklist_unref(srv->blocklist);
+    json_decref(srv->blocklist_rules);
+    srv->blocklist = bl;
+    srv->blocklist_rules = listed;
+    return 0;
+}
+
+int nb_srv_set_access(nb_srv_t *srv, const json_t *rules, char *msg, size_t size)
+{
+    nb_acl_rule_t tmp[NB_ACCESS_RULES_MAX];
+    size_t n = 0, i;
+    const json_t *v;
+    json_array_foreach(rules, i, v)
+    {
+        nb_proto_access_t a;
+        nb_proto_error_t err;
+        if (n >= NB_ACCESS_RULES_MAX) {
+            snprintf(msg, size, "more than %d access rules", NB_ACCESS_RULES_MAX);
+            return NB_PROTO_ERR_OUT_OF_RANGE;
+        }
+        int r = nb_proto_decode(&nb_proto_schema_access, v, "access", &a, &err);
+        if (r < 0) {
+            snprintf(msg, size, "%s", err.message);
+            return r;
+        }
+        tmp[n++] = (nb_acl_rule_t){ .uid = a.uid, .gid = a.gid, .rights = a.allow };
+    }
+    memcpy(srv->access, tmp, n * sizeof(tmp[0]));
+    srv->naccess = n;
+    json_decref(srv->access_json);
+    srv->access_json = rules != NULL ? json_deep_copy(rules) : json_array();
+    return 0;
+}

@@ -1,0 +1,475 @@
+/* dhelp.c: the real-daemon fixture and the protocol client of the daemon tests. */
+#include "dhelp.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+void dh_daemon_write_config(dh_daemon_t *d, const char *config)
+{
+    char tmp[160];
+    snprintf(tmp, sizeof(tmp), "%s.new", d->config);
+    FILE *out = fopen(tmp, "w");
+    assert_non_null(out);
+    fputs(config, out);
+    fclose(out);
+    assert_int_equal(rename(tmp, d->config), 0); /* whole or not at all */
+}
+
+void dh_daemon_init(dh_daemon_t *d, const char *config)
+{
+    memset(d, 0, sizeof(*d));
+    strcpy(d->dir, "/tmp/nb-daemon-XXXXXX");
+    assert_non_null(mkdtemp(d->dir));
+    chmod(d->dir, 0711); /* other uids reach the control dir (access tests) */
+    snprintf(d->control, sizeof(d->control), "%s/run/control.sock", d->dir);
+    snprintf(d->notify_path, sizeof(d->notify_path), "%s/notify", d->dir);
+    snprintf(d->log_path, sizeof(d->log_path), "%s/stderr", d->dir);
+    if (config != NULL) {
+        snprintf(d->config, sizeof(d->config), "%s/config.json", d->dir);
+        dh_daemon_write_config(d, config);
+    }
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    strcpy(sun.sun_path, d->notify_path);
+    d->notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(d->notify_fd >= 0);
+    assert_int_equal(bind(d->notify_fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    d->pid = -1;
+    d->listen_fd = -1;
+}
+
+void dh_daemon_dump_log(const dh_daemon_t *d)
+{
+    char buf[16384];
+    FILE *in = fopen(d->log_path, "r");
+    if (in == NULL) {
+        return;
+    }
+    size_t n = fread(buf, 1, sizeof(buf) - 1, in);
+    buf[n] = '\0';
+    fclose(in);
+    fprintf(stderr, "--- netbrokerd stderr ---\n%s--- end ---\n", buf);
+}
+
+int dh_notify_take(dh_daemon_t *d, const char *want)
+{
+    char buf[1024];
+    struct pollfd p = { .fd = d->notify_fd, .events = POLLIN };
+    for (;;) {
+        if (poll(&p, 1, DH_DEADLINE_MS) <= 0) {
+            dh_daemon_dump_log(d);
+            fail_msg("no '%s' from netbrokerd within %d ms", want, DH_DEADLINE_MS);
+        }
+        struct iovec iov = { buf, sizeof(buf) - 1 };
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 4)];
+            struct cmsghdr align;
+        } u;
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+        };
+        ssize_t n = recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC);
+        assert_true(n > 0);
+        buf[n] = '\0';
+        int fd = -1;
+        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+        if (cm != NULL && cm->cmsg_type == SCM_RIGHTS) {
+            memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        }
+        if (strstr(buf, want) != NULL) {
+            return fd;
+        }
+        if (fd >= 0) {
+            close(fd);
+        }
+    }
+}
+
+static void wait_notify(dh_daemon_t *d, const char *want)
+{
+    assert_int_equal(dh_notify_take(d, want), -1);
+}
+
+void dh_daemon_start(dh_daemon_t *d)
+{
+    d->pid = fork();
+    assert_true(d->pid >= 0);
+    if (d->pid == 0) {
+        int log = open(d->log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+        dup2(log, STDERR_FILENO);
+        close(log);
+        setenv("NOTIFY_SOCKET", d->notify_path, 1);
+        if (d->listen_fd >= 0) {
+            /* What systemd does for a service with an fd store: fds from 3 on. */
+            dup2(d->listen_fd, 3);
+            fcntl(3, F_SETFD, 0);
+            char pid[32];
+            snprintf(pid, sizeof(pid), "%d", (int)getpid());
+            setenv("LISTEN_PID", pid, 1);
+            setenv("LISTEN_FDS", "1", 1);
+            setenv("LISTEN_FDNAMES", d->listen_name, 1);
+        }
+        if (d->config[0] != '\0') {
+            execl(NETBROKERD_PATH, "netbrokerd", "--control", d->control, "--log-level", "debug",
+                  "--config", d->config, (char *)NULL);
+        } else {
+            execl(NETBROKERD_PATH, "netbrokerd", "--control", d->control, "--log-level", "debug",
+                  (char *)NULL);
+        }
+        _exit(127);
+    }
+    wait_notify(d, "READY=1");
+}
+
+void dh_daemon_wait_exit(dh_daemon_t *d)
+{
+    int status = 0;
+    int pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
+    assert_true(pidfd >= 0);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    int r = poll(&p, 1, DH_DEADLINE_MS);
+    close(pidfd);
+    if (r != 1) {
+        dh_daemon_dump_log(d);
+        fail_msg("netbrokerd did not exit within %d ms", DH_DEADLINE_MS);
+    }
+    assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
+    d->pid = -1;
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        dh_daemon_dump_log(d);
+        fail_msg("netbrokerd exited with status 0x%x", status);
+    }
+}
+
+void dh_daemon_stop(dh_daemon_t *d)
+{
+    assert_int_equal(kill(d->pid, SIGTERM), 0);
+    dh_daemon_wait_exit(d);
+}
+
+void dh_daemon_cleanup(dh_daemon_t *d)
+{
+    if (d->pid > 0) {
+        kill(d->pid, SIGKILL);
+        waitpid(d->pid, NULL, 0);
+        dh_daemon_dump_log(d);
+    }
+    close(d->notify_fd);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static int count_dir(const char *path)
+{
+    DIR *dir = opendir(path);
+    assert_non_null(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(dir);
+    return n;
+}
+
+int dh_daemon_fd_count(const dh_daemon_t *d)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
+    return count_dir(path);
+}
+
+int dh_daemon_inheritable_count(const dh_daemon_t *d)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/fdinfo", (int)d->pid);
+    DIR *dir = opendir(path);
+    assert_non_null(dir);
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        char file[320], line[128];
+        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+        FILE *in = fopen(file, "r");
+        if (in == NULL) {
+            continue; /* closed meanwhile */
+        }
+        unsigned long flags = 0;
+        while (fgets(line, sizeof(line), in) != NULL) {
+            sscanf(line, "flags: %lo", &flags);
+        }
+        fclose(in);
+        n += (flags & O_CLOEXEC) == 0;
+    }
+    closedir(dir);
+    return n;
+}
+
+int dh_self_fd_count(void)
+{
+    return count_dir("/proc/self/fd") - 1; /* less the directory's own */
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want)
+{
+    int64_t deadline = now_ms() + DH_DEADLINE_MS;
+    int n;
+    while ((n = dh_daemon_fd_count(d)) != want && now_ms() < deadline) {
+        json_decref(dh_call(c, "stats", NULL, NULL, NULL));
+    }
+    if (n != want) {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "ls -l /proc/%d/fd >&2", (int)d->pid);
+        assert_int_equal(system(cmd), 0);
+        fail_msg("netbrokerd holds %d fds, expected %d", n, want);
+    }
+}
+
+void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)
+{
+    memset(c, 0, sizeof(*c));
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    assert_true(strlen(d->control) < sizeof(sun.sun_path));
+    memcpy(sun.sun_path, d->control, strlen(d->control) + 1);
+    c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(c->fd >= 0);
+    assert_int_equal(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    assert_int_equal(nb_proto_reader_new(NULL, &c->reader), 0);
+    assert_int_equal(nb_proto_writer_new(NULL, &c->writer), 0);
+    c->events = json_array();
+    c->next_id = 1;
+}
+
+void dh_connect(dh_client_t *c, const dh_daemon_t *d)
+{
+    dh_connect_raw(c, d);
+    json_t *r = dh_call(c, "hello", "{\"version\":1}", NULL, NULL);
+    assert_int_equal(json_integer_value(json_object_get(dh_ok(r), "version")), 1);
+    json_decref(r);
+}
+
+void dh_close(dh_client_t *c)
+{
+    close(c->fd);
+    nb_proto_reader_free(c->reader);
+    nb_proto_writer_free(c->writer);
+    json_decref(c->events);
+    for (size_t i = 0; i < c->nevent_fds; i++) {
+        close(c->event_fds[i]);
+    }
+    c->fd = -1;
+}
+
+void dh_send_raw(dh_client_t *c, const void *buf, size_t len)
+{
+    assert_int_equal(send(c->fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+}
+
+int64_t dh_send(dh_client_t *c, const char *op, const char *args, const int *fds, size_t nfds)
+{
+    int64_t id = c->next_id++;
+    size_t size = strlen(op) + (args != NULL ? strlen(args) : 0) + 96;
+    char *line = malloc(size);
+    assert_non_null(line);
+    int n = snprintf(line, size, "{\"id\":%lld,\"op\":\"%s\"%s%s%s}\n", (long long)id, op,
+                     args != NULL ? ",\"args\":" : "", args != NULL ? args : "",
+                     nfds > 0 ? ",\"fds\":1" : "");
+    assert_true(n > 0 && (size_t)n < size);
+    assert_true(nfds <= 1);
+    assert_int_equal(nb_proto_writer_push_line(c->writer, line, (size_t)n, fds, nfds), 0);
+    free(line);
+    assert_int_equal(nb_proto_writer_flush(c->writer, c->fd), 0);
+    return id;
+}
+
+json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds)
+{
+    for (;;) {
+        nb_proto_msg_t msg;
+        nb_proto_error_t err;
+        int r = nb_proto_reader_next(c->reader, &msg, &err);
+        assert_true(r >= 0);
+        if (r == 1) {
+            if (fds != NULL) {
+                memcpy(fds, msg.fds, msg.nfds * sizeof(int));
+                *nfds = msg.nfds;
+            } else {
+                assert_int_equal(msg.nfds, 0);
+            }
+            return msg.json;
+        }
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (poll(&p, 1, DH_DEADLINE_MS) != 1) {
+            fail_msg("no message from netbrokerd within %d ms", DH_DEADLINE_MS);
+        }
+        r = nb_proto_reader_read(c->reader, c->fd);
+        if (r == 0 || r == -ECONNRESET) {
+            return NULL;
+        }
+        assert_true(r > 0 || r == -EAGAIN);
+    }
+}
+
+json_t *dh_reply(dh_client_t *c, int64_t id, int *ret_fds, size_t *ret_nfds)
+{
+    for (;;) {
+        int fds[NB_PROTO_FDS_MAX];
+        size_t nfds = 0;
+        json_t *m = dh_read(c, fds, &nfds);
+        if (m == NULL) {
+            fail_msg("connection closed while waiting for reply %lld", (long long)id);
+        }
+        if (json_object_get(m, "event") != NULL) {
+            if (nfds == 1) {
+                json_object_set_new(m, "_fd", json_integer(fds[0]));
+                assert_true(c->nevent_fds < 64);
+                c->event_fds[c->nevent_fds++] = fds[0];
+            }
+            json_array_append_new(c->events, m);
+            continue;
+        }
+        assert_int_equal(json_integer_value(json_object_get(m, "id")), id);
+        if (ret_fds != NULL) {
+            memcpy(ret_fds, fds, nfds * sizeof(int));
+            *ret_nfds = nfds;
+        } else {
+            assert_int_equal(nfds, 0);
+        }
+        return m;
+    }
+}
+
+json_t *dh_call(dh_client_t *c, const char *op, const char *args, int *ret_fds, size_t *ret_nfds)
+{
+    return dh_reply(c, dh_send(c, op, args, NULL, 0), ret_fds, ret_nfds);
+}
+
+json_t *dh_ok(json_t *reply)
+{
+    if (!json_is_true(json_object_get(reply, "ok"))) {
+        char *s = json_dumps(reply, 0);
+        fail_msg("expected success, got %s", s);
+    }
+    return json_object_get(reply, "result");
+}
+
+void dh_assert_error(json_t *reply, const char *code)
+{
+    json_t *err = json_object_get(reply, "error");
+    if (!json_is_false(json_object_get(reply, "ok")) ||
+        strcmp(json_string_value(json_object_get(err, "code")), code) != 0) {
+        char *s = json_dumps(reply, 0);
+        fail_msg("expected %s, got %s", code, s);
+    }
+}
+
+static void forget_fd(dh_client_t *c, int fd)
+{
+    for (size_t i = 0; i < c->nevent_fds; i++) {
+        if (c->event_fds[i] == fd) {
+            c->event_fds[i] = c->event_fds[--c->nevent_fds];
+            return;
+        }
+    }
+}
+
+json_t *dh_event(dh_client_t *c, const char *name, int *ret_fd)
+{
+    for (;;) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(c->events, i, e)
+        {
+            if (strcmp(json_string_value(json_object_get(e, "event")), name) == 0) {
+                json_incref(e);
+                json_array_remove(c->events, i);
+                json_t *fd = json_object_get(e, "_fd");
+                if (fd != NULL) {
+                    forget_fd(c, (int)json_integer_value(fd));
+                    assert_non_null(ret_fd);
+                    *ret_fd = (int)json_integer_value(fd);
+                }
+                return e;
+            }
+        }
+        int fds[NB_PROTO_FDS_MAX];
+        size_t nfds = 0;
+        json_t *m = dh_read(c, fds, &nfds);
+        assert_non_null(m);
+        assert_non_null(json_object_get(m, "event"));
+        if (nfds == 1) {
+            json_object_set_new(m, "_fd", json_integer(fds[0]));
+            c->event_fds[c->nevent_fds++] = fds[0];
+        }
+        json_array_append_new(c->events, m);
+    }
+}
+
+bool dh_wait_closed(dh_client_t *c)
+{
+    for (;;) {
+        int fds[NB_PROTO_FDS_MAX];
+        size_t nfds = 0;
+        json_t *m = dh_read(c, fds, &nfds);
+        if (m == NULL) {
+            return true;
+        }
+        for (size_t i = 0; i < nfds; i++) {
+            close(fds[i]);
+        }
+        json_decref(m);
+    }
+}
+
+int dh_tcp_connect(const char *src, int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    if (src != NULL) {
+        struct sockaddr_in sa = { .sin_family = AF_INET };
+        inet_pton(AF_INET, src, &sa.sin_addr);
+        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    }
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+    return fd;
+}
+
+int dh_local_port(int fd)
+{
+    struct sockaddr_in sa;
+    socklen_t len = sizeof(sa);
+    assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+    return ntohs(sa.sin_port);
+}

@@ -1,0 +1,92 @@
+/* dhelp.h: a real netbrokerd for integration tests: started in a temp dir with its control
+ * socket there and NOTIFY_SOCKET on a socket the fixture owns, stopped with SIGTERM and
+ * checked for a clean exit; and a control client speaking the protocol with proto's
+ * reader and writer. Every wait has a deadline; nothing sleeps. */
+#ifndef DHELP_H
+#define DHELP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "nbproto.h"
+
+#define DH_DEADLINE_MS 10000
+
+typedef struct {
+    char dir[64];
+    char control[128];
+    char config[128];
+    char notify_path[128];
+    char log_path[128];
+    int notify_fd;
+    pid_t pid;
+    int listen_fd; /* >= 0: passed as LISTEN_FDS=1 named listen_name (systemd's fd store) */
+    char listen_name[64];
+} dh_daemon_t;
+
+typedef struct dh_client_s dh_client_t;
+struct dh_client_s {
+    int fd;
+    nb_proto_reader_t *reader;
+    nb_proto_writer_t *writer;
+    int64_t next_id;
+    json_t *events; /* events read while waiting for a reply, oldest first */
+    int event_fds[64];
+    size_t nevent_fds;
+};
+
+/* Makes the temp dir and notify socket; config (JSON text or NULL) is written to a file
+ * passed with --config. */
+void dh_daemon_init(dh_daemon_t *d, const char *config);
+void dh_daemon_start(dh_daemon_t *d);
+/* SIGTERM, then asserts exit status 0 within the deadline. */
+void dh_daemon_stop(dh_daemon_t *d);
+/* Waits for the exit (asserting status 0) of a daemon told to stop already. */
+void dh_daemon_wait_exit(dh_daemon_t *d);
+/* Kills a daemon still running (test failure) and removes the temp dir. */
+void dh_daemon_cleanup(dh_daemon_t *d);
+void dh_daemon_dump_log(const dh_daemon_t *d);
+/* Reads notify datagrams until one contains want; returns the fd it carried or -1. */
+int dh_notify_take(dh_daemon_t *d, const char *want);
+void dh_daemon_write_config(dh_daemon_t *d, const char *config);
+int dh_daemon_fd_count(const dh_daemon_t *d);
+int dh_self_fd_count(void);
+/* The daemon's fds without FD_CLOEXEC (those it inherited at exec: stdio, a harness's). */
+int dh_daemon_inheritable_count(const dh_daemon_t *d);
+/* Waits until the daemon holds exactly `want` fds: a close still on its way finishes
+ * within a few of c's round trips; a leaked fd fails the test at the deadline, with the
+ * daemon's fd table printed. */
+void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want);
+
+/* Connects (without hello) / connects and says hello. */
+void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d);
+void dh_connect(dh_client_t *c, const dh_daemon_t *d);
+void dh_close(dh_client_t *c);
+/* Sends raw bytes. */
+void dh_send_raw(dh_client_t *c, const void *buf, size_t len);
+/* Sends {"id":n,"op":op,"args":args} (args JSON text or NULL) with fds; returns the id. */
+int64_t dh_send(dh_client_t *c, const char *op, const char *args, const int *fds, size_t nfds);
+/* Reads messages until the reply with this id; events met are queued. Returns the reply
+ * (a reference); its fds go to ret_fds (may be NULL when none are expected). */
+json_t *dh_reply(dh_client_t *c, int64_t id, int *ret_fds, size_t *ret_nfds);
+/* One request, its reply. */
+json_t *dh_call(dh_client_t *c, const char *op, const char *args, int *ret_fds, size_t *ret_nfds);
+/* Asserts the reply is a success and returns its result (borrowed from reply). */
+json_t *dh_ok(json_t *reply);
+/* Asserts the reply failed with code. */
+void dh_assert_error(json_t *reply, const char *code);
+/* The next event called name (queued or read now), with its fd when it carries one. */
+json_t *dh_event(dh_client_t *c, const char *name, int *ret_fd);
+/* Reads one message, any kind; NULL at end of stream. */
+json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
+/* True when the daemon closed the connection (reads until end of stream). */
+bool dh_wait_closed(dh_client_t *c);
+
+/* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
+int dh_tcp_connect(const char *src, int port);
+int dh_local_port(int fd);
+
+#endif
