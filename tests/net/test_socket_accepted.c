@@ -66,6 +66,26 @@ static void test_accepted_peer_ends(void **state)
     assert_string_equal(only(p.fx, "cli"), "connect ready finish end close(false)");
 }
 
+static void srv_set_encoding(pair_t *p, nc_socket_t *s)
+{
+    (void)p;
+    assert_null(nc_socket_readable_encoding(s));
+    assert_int_equal(nc_socket_set_encoding(s, "hex", NULL), 0);
+    assert_string_equal(nc_socket_readable_encoding(s), "hex");
+}
+
+static void test_accepted_set_encoding(void **state)
+{
+    pair_t p;
+    pair_init(*state, &p, NULL);
+    p.on_conn = srv_set_encoding;
+    p.on_connect = cli_end_hello;
+    pair_run(&p, false);
+    /* The decoder lives in the ext part, made by setEncoding. */
+    assert_string_equal(only(p.fx, "srv"), "data end finish close(false)");
+    assert_string_equal(p.srv_data, "68656c6c6f");
+}
+
 /* ---- backpressure: a standalone client that only counts the bytes ------------------ */
 
 typedef struct {
@@ -139,10 +159,8 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_accepted_set_timeout),
-        T(test_accepted_destroy_error),
-        T(test_accepted_peer_ends),
-        T(test_accepted_backpressure),
+        T(test_accepted_set_timeout),  T(test_accepted_destroy_error), T(test_accepted_peer_ends),
+        T(test_accepted_set_encoding), T(test_accepted_backpressure),
     };
     return cmocka_run_group_tests_name("socket_accepted", tests, NULL, NULL);
 }
