@@ -51,6 +51,7 @@ memcheck: build
 
 bench: build
 	tests/bench/run.sh $(BUILD)
+	tests/bench/echo.sh $(BUILD)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

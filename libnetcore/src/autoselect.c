@@ -53,12 +53,12 @@ int nc_set_default_auto_select_family_attempt_timeout(int64_t value, nc_error_t 
 
 size_t nc_socket_attempted_address_count(const nc_socket_t *s)
 {
-    return s != NULL ? s->nattempted : 0;
+    return s != NULL && s->x != NULL ? s->x->nattempted : 0;
 }
 
 const char *nc_socket_attempted_address(const nc_socket_t *s, size_t i)
 {
-    return s != NULL && i < s->nattempted ? s->attempted[i] : NULL;
+    return s != NULL && s->x != NULL && i < s->x->nattempted ? s->x->attempted[i] : NULL;
 }
 
 static bool linked(const nc__conn_t *c)
@@ -104,14 +104,14 @@ void nc__autoselect_start(nc__conn_t *c, nc__dest_t *dests, size_t n)
     c->dests = dests;
     c->ndests = n;
     /* Node: a new array per connect (a socket may connect again after 'close'). */
-    for (size_t i = 0; i < s->nattempted; i++) {
-        free(s->attempted[i]);
+    for (size_t i = 0; i < s->x->nattempted; i++) {
+        free(s->x->attempted[i]);
     }
-    free(s->attempted);
-    s->nattempted = 0;
-    s->attempted = calloc(n, sizeof(*s->attempted));
-    if (s->attempted == NULL || uv_timer_init(s->obj.loop, &c->timer) < 0) {
-        nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+    free(s->x->attempted);
+    s->x->nattempted = 0;
+    s->x->attempted = calloc(n, sizeof(*s->x->attempted));
+    if (s->x->attempted == NULL || uv_timer_init(s->obj.loop, &c->timer) < 0) {
+        nc__error(&s->x->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
         nc__connect_done(s, -ENOMEM);
         return;
     }
@@ -140,19 +140,19 @@ void nc__autoselect_abort(nc__conn_t *c)
 static void fail_all(nc__conn_t *c)
 {
     nc_socket_t *s = c->s;
-    nc_error_clear(&s->err);
+    nc_error_clear(&s->x->err);
     if (c->nerrors == 0) {
-        nc__error(&s->err, NC_ERR_SOCKET_CONNECTION_TIMEOUT, "%s",
+        nc__error(&s->x->err, NC_ERR_SOCKET_CONNECTION_TIMEOUT, "%s",
                   nc_strerror(NC_ERR_SOCKET_CONNECTION_TIMEOUT));
         nc__connect_done(s, NC_ERR_SOCKET_CONNECTION_TIMEOUT);
         return;
     }
-    s->err = (nc_error_t){ .code = c->errors[0].code, .port = -1 };
-    s->err.errors = c->errors;
-    s->err.nerrors = c->nerrors;
+    s->x->err = (nc_error_t){ .code = c->errors[0].code, .port = -1 };
+    s->x->err.errors = c->errors;
+    s->x->err.nerrors = c->nerrors;
     c->errors = NULL;
     c->nerrors = 0;
-    nc__connect_done(s, s->err.code);
+    nc__connect_done(s, s->x->err.code);
 }
 
 static void on_timeout(uv_timer_t *t);
@@ -189,8 +189,8 @@ static int attempt_start(nc__conn_t *c, size_t i, nc_error_t *err)
     }
     char text[NC_ADDRSTRLEN + 8];
     snprintf(text, sizeof(text), "%s:%d", d->ip, c->port);
-    if ((s->attempted[s->nattempted] = strdup(text)) != NULL) {
-        s->nattempted++;
+    if ((s->x->attempted[s->x->nattempted] = strdup(text)) != NULL) {
+        s->x->nattempted++;
     }
     r = uv_tcp_connect(&a->req, &a->tcp, (const struct sockaddr *)&d->sa, on_attempt);
     if (r < 0) {
@@ -241,8 +241,8 @@ static int adopt(nc_socket_t *s, nc__attempt_t *a)
         return r;
     }
     const nc__dest_t *d = &a->c->dests[a->index];
-    memcpy(&s->peer, &d->sa, sizeof(d->sa));
-    snprintf(s->peer_text, sizeof(s->peer_text), "%s", d->ip);
+    memcpy(&s->x->peer, &d->sa, sizeof(d->sa));
+    snprintf(s->x->peer_text, sizeof(s->x->peer_text), "%s", d->ip);
     return 0;
 }
 
@@ -258,7 +258,7 @@ static void on_attempt(uv_connect_t *req, int status)
         if (status == 0 && linked(c)) {
             status = adopt(s, a);
             if (status < 0) {
-                nc__error_sys(&s->err, status, "connect", c->dests[a->index].ip, c->port);
+                nc__error_sys(&s->x->err, status, "connect", c->dests[a->index].ip, c->port);
             }
             attempt_close(a);
             nc__connect_done(s, status);

@@ -94,12 +94,13 @@ void nc__socket_connect_stop(nc_socket_t *s)
 static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t *err)
 {
     if (o->path != NULL) {
-        int r = nc__unix_addr(o->path, o->path_len, (struct sockaddr_un *)&s->peer, &s->peer_len);
+        int r =
+            nc__unix_addr(o->path, o->path_len, (struct sockaddr_un *)&s->x->peer, &s->x->peer_len);
         if (r < 0) {
             return nc__error(err, r,
                              "The argument 'path' must be a non-empty path without NUL bytes");
         }
-        nc__unix_display(o->path, o->path_len, s->peer_text, sizeof(s->peer_text));
+        nc__unix_display(o->path, o->path_len, s->x->peer_text, sizeof(s->x->peer_text));
         return 0;
     }
     int r = check_options(o, err);
@@ -115,7 +116,7 @@ static int connect_target(nc_socket_t *s, const nc_connect_options_t *o, nc_erro
     int family = nc__ip_family(host);
     if (family != 0) {
         r = nc__dest_init(&c->target, host, family, o->port) < 0 ? -EINVAL : 0;
-        memcpy(&s->peer, &c->target.sa, sizeof(s->peer));
+        memcpy(&s->x->peer, &c->target.sa, sizeof(s->x->peer));
     } else if (strlen(host) >= sizeof(c->host)) {
         r = nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
     } else {
@@ -140,6 +141,9 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
          * libnetcore refuses until 'close'. */
         return nc__error(err, NC_ERR_SOCKET_CLOSED, "%s", nc_strerror(NC_ERR_SOCKET_CLOSED));
     }
+    if (nc__socket_ext(s) == NULL) { /* an accepted socket may have none yet */
+        return nc__error(err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+    }
     if (s->destroyed) {
         nc__socket_undestroy(s); /* Node: node-net.md "socket.connect()" after 'close' */
     }
@@ -152,21 +156,21 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
     }
     bool tcp = o->path == NULL;
     /* A name's family is not known yet: libuv then makes the socket at bind or connect. */
-    int family = tcp && s->conn->host[0] == '\0' ? s->peer.ss_family : AF_UNSPEC;
+    int family = tcp && s->conn->host[0] == '\0' ? s->x->peer.ss_family : AF_UNSPEC;
     r = nc__socket_handle_init(s, tcp, family);
     if (r < 0) {
         nc__socket_connect_stop(s);
         return nc__error(err, r, "%s", nc_strerror(r));
     }
-    s->copts = *o;
-    s->copts.host = NULL;
-    s->copts.path = NULL;
-    s->copts.local_address = NULL;
+    s->x->copts = *o;
+    s->x->copts.host = NULL;
+    s->x->copts.path = NULL;
+    s->x->copts.local_address = NULL;
     s->connecting = true;
     /* Node: lookupAndConnect connects an IP literal on process.nextTick, and starts the
      * lookup of a name at once; both start on the next tick here, so that no event is
      * emitted inside this call. */
-    nc__tick_push(&s->t_connect);
+    nc__tick_push(&s->x->t_connect);
     return 0;
 }
 
@@ -284,9 +288,9 @@ void nc__connect_error_sync(uv_tcp_t *tcp,
 void nc__connect_single(nc_socket_t *s, const nc__dest_t *d)
 {
     nc__conn_t *c = s->conn;
-    memcpy(&s->peer, &d->sa, sizeof(d->sa));
-    snprintf(s->peer_text, sizeof(s->peer_text), "%s", d->ip);
-    if (c->has_local && nc__connect_bind(c, &s->u.tcp, d->family, &s->err) < 0) {
+    memcpy(&s->x->peer, &d->sa, sizeof(d->sa));
+    snprintf(s->x->peer_text, sizeof(s->x->peer_text), "%s", d->ip);
+    if (c->has_local && nc__connect_bind(c, &s->u.tcp, d->family, &s->x->err) < 0) {
         nc__socket_destroy(s, true);
         return;
     }
@@ -294,10 +298,10 @@ void nc__connect_single(nc_socket_t *s, const nc__dest_t *d)
     if (s->destroyed) {
         return;
     }
-    s->creq.data = s;
-    int r = uv_tcp_connect(&s->creq, &s->u.tcp, (struct sockaddr *)&s->peer, on_connect);
+    s->x->creq.data = s;
+    int r = uv_tcp_connect(&s->x->creq, &s->u.tcp, (struct sockaddr *)&s->x->peer, on_connect);
     if (r < 0) {
-        nc__connect_error_sync(&s->u.tcp, &s->err, r, d, c->port);
+        nc__connect_error_sync(&s->u.tcp, &s->x->err, r, d, c->port);
         nc__socket_destroy(s, true);
         return;
     }
@@ -313,12 +317,12 @@ void nc__connect_done(nc_socket_t *s, int status)
     }
     s->connecting = false;
     s->connected = true;
-    if (s->is_tcp && s->copts.no_delay) {
+    if (s->is_tcp && s->x->copts.no_delay) {
         uv_tcp_nodelay(&s->u.tcp, 1);
     }
     uv_os_fd_t fd;
-    if (s->is_tcp && s->copts.keep_alive && uv_fileno(&s->u.h, &fd) == 0) {
-        nc__tcp_keepalive(fd, true, s->copts.keep_alive_initial_delay);
+    if (s->is_tcp && s->x->copts.keep_alive && uv_fileno(&s->u.h, &fd) == 0) {
+        nc__tcp_keepalive(fd, true, s->x->copts.keep_alive_initial_delay);
     }
     if (s->reset_on_connect) {
         nc_socket_reset_and_destroy(s);
@@ -343,15 +347,15 @@ void nc__connect_done(nc_socket_t *s, int status)
 static void connect_failed(nc_socket_t *s, int status)
 {
     nc__dest_t d = { .family = 0 };
-    snprintf(d.ip, sizeof(d.ip), "%s", s->peer_text);
+    snprintf(d.ip, sizeof(d.ip), "%s", s->x->peer_text);
     if (s->is_tcp) {
-        d.family = s->peer.ss_family == AF_INET6 ? 6 : 4;
-        nc__connect_error(s->conn, &s->err, status, &d);
+        d.family = s->x->peer.ss_family == AF_INET6 ? 6 : 4;
+        nc__connect_error(s->conn, &s->x->err, status, &d);
     } else {
-        nc__error_sys(&s->err, status, "connect", s->peer_text, -1);
+        nc__error_sys(&s->x->err, status, "connect", s->x->peer_text, -1);
     }
     nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT_FAILED, &d, s->is_tcp ? s->conn->port : -1,
-                     &s->err);
+                     &s->x->err);
 }
 
 static void on_connect(uv_connect_t *req, int status)
@@ -375,7 +379,7 @@ static int connect_abstract(nc_socket_t *s)
     if (fd < 0) {
         return -errno;
     }
-    int r = connect(fd, (struct sockaddr *)&s->peer, s->peer_len) == 0 ? 0 : -errno;
+    int r = connect(fd, (struct sockaddr *)&s->x->peer, s->x->peer_len) == 0 ? 0 : -errno;
     if (r == 0) {
         r = uv_pipe_open(&s->u.pipe, fd);
     }
@@ -387,7 +391,7 @@ static int connect_abstract(nc_socket_t *s)
 
 void nc__socket_tick_connect(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_connect);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (s->destroyed || !s->connecting) {
         return;
     }
@@ -402,12 +406,12 @@ void nc__socket_tick_connect(nc__tick_t *t)
     }
     /* Node: internalConnect emits 'connectionAttempt' for a path as well. */
     nc__dest_t d = { .family = 0 };
-    snprintf(d.ip, sizeof(d.ip), "%s", s->peer_text);
+    snprintf(d.ip, sizeof(d.ip), "%s", s->x->peer_text);
     nc__emit_attempt(s, NC_SOCKET_CONNECTION_ATTEMPT, &d, -1, NULL);
     if (s->destroyed) {
         return;
     }
-    const struct sockaddr_un *un = (const struct sockaddr_un *)&s->peer;
+    const struct sockaddr_un *un = (const struct sockaddr_un *)&s->x->peer;
     if (un->sun_path[0] == '\0') {
         int r = connect_abstract(s);
         if (r < 0) {
@@ -418,7 +422,7 @@ void nc__socket_tick_connect(nc__tick_t *t)
         }
         return;
     }
-    s->creq.data = s;
-    uv_pipe_connect(&s->creq, &s->u.pipe, un->sun_path, on_connect);
+    s->x->creq.data = s;
+    uv_pipe_connect(&s->x->creq, &s->u.pipe, un->sun_path, on_connect);
     nc__obj_retain(&s->obj); /* for the request */
 }

@@ -13,7 +13,8 @@ void nc__emitter_init(nc__emitter_t *em, int nevents)
     em->tailp = &em->head;
     em->gen = 0;
     em->depth = 0;
-    em->nevents = nevents;
+    em->nevents = (uint16_t)nevents; /* a handful: uint16_t keeps the struct small */
+    em->dirty = false;
 }
 
 void nc__emitter_clear(nc__emitter_t *em)
@@ -60,6 +61,7 @@ int nc__emitter_off(nc__emitter_t *em, int event, nc__fn fn, void *data)
         return -ENOENT;
     }
     found->removed = ++em->gen;
+    em->dirty = true;
     if (em->depth == 0) {
         sweep(em);
     }
@@ -94,6 +96,7 @@ bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void 
         }
         if (l->once && l->removed == 0) {
             l->removed = ++em->gen;
+            em->dirty = true;
         }
         it->cur = l->next;
         *ret_fn = l->fn;
@@ -106,7 +109,8 @@ bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void 
 
 void nc__emit_end(nc__emitter_t *em)
 {
-    if (--em->depth == 0) {
+    /* A sweep walks every listener: only worth it when an emit removed one. */
+    if (--em->depth == 0 && em->dirty) {
         sweep(em);
     }
 }
@@ -124,4 +128,5 @@ static void sweep(nc__emitter_t *em)
         }
     }
     em->tailp = pp;
+    em->dirty = false;
 }

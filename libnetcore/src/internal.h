@@ -102,7 +102,8 @@ typedef struct {
     nc__listener_t **tailp;
     uint64_t gen;
     unsigned depth; /* emits in progress: removed nodes are freed when it is back to 0 */
-    int nevents;
+    uint16_t nevents;
+    bool dirty; /* some node is marked removed: the next sweep has work */
 } nc__emitter_t;
 
 typedef struct {

@@ -82,12 +82,12 @@ static int check_address(nc__conn_t *c, const nc_lookup_address_t *a)
     nc_socket_t *s = c->s;
     const char *ip = a->address != NULL ? a->address : "undefined";
     if (a->address == NULL || nc_is_ip(a->address, strlen(a->address)) == 0) {
-        return nc__error(&s->err, NC_ERR_INVALID_IP_ADDRESS, "Invalid IP address: %s", ip);
+        return nc__error(&s->x->err, NC_ERR_INVALID_IP_ADDRESS, "Invalid IP address: %s", ip);
     }
     if (a->family != 4 && a->family != 6) {
         /* Node: ERR_INVALID_ADDRESS_FAMILY(addressType, options.host, options.port). */
-        return nc__error(&s->err, NC_ERR_INVALID_ADDRESS_FAMILY, "Invalid address family: %d %s:%d",
-                         a->family, c->host, c->port);
+        return nc__error(&s->x->err, NC_ERR_INVALID_ADDRESS_FAMILY,
+                         "Invalid address family: %d %s:%d", a->family, c->host, c->port);
     }
     return 0;
 }
@@ -163,7 +163,7 @@ static void answer_all(nc__conn_t *c, const nc_lookup_address_t *addrs, size_t n
     }
     nc__dest_t *dests = calloc(3 * n + 1, sizeof(*dests));
     if (dests == NULL) {
-        nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+        nc__error(&s->x->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
         nc__socket_destroy(s, true);
         return;
     }
@@ -190,11 +190,11 @@ static void answer(nc__conn_t *c, const nc_error_t *err, const nc_lookup_address
 {
     nc_socket_t *s = c->s;
     if (err != NULL && err->code != 0) {
-        nc_error_clear(&s->err);
-        s->err = *err;
-        s->err.errors = NULL;
-        s->err.nerrors = 0;
-        emit_lookup(c, &s->err, NULL, 0);
+        nc_error_clear(&s->x->err);
+        s->x->err = *err;
+        s->x->err.errors = NULL;
+        s->x->err.nerrors = 0;
+        emit_lookup(c, &s->x->err, NULL, 0);
         if (linked(c)) {
             nc__socket_destroy(s, true);
         }

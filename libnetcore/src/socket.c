@@ -31,17 +31,36 @@ static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
     s->flowing = -1;
     s->r_enabled = true;
     s->w_enabled = true;
-    s->err.port = -1;
-    s->pending_tail = &s->pending;
-    nc__tick_init(&s->t_connect, &s->obj, nc__socket_tick_connect);
-    nc__tick_init(&s->t_end, &s->obj, tick_end);
-    nc__tick_init(&s->t_autoend, &s->obj, tick_autoend);
-    nc__tick_init(&s->t_error, &s->obj, tick_error);
-    nc__tick_init(&s->t_close, &s->obj, tick_close);
-    nc__tick_init(&s->t_drain, &s->obj, nc__socket_tick_drain);
-    nc__tick_init(&s->t_finish, &s->obj, nc__socket_tick_finish);
-    nc__tick_init(&s->t_abort, &s->obj, tick_abort);
     return s;
+}
+
+nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
+{
+    if (s->x != NULL) {
+        return s->x;
+    }
+    nc__socket_ext_t *x = calloc(1, sizeof(*x));
+    if (x == NULL) {
+        return NULL;
+    }
+    x->err.port = -1;
+    x->pending_tail = &x->pending;
+    nc__tick_init(&x->t_connect, &s->obj, nc__socket_tick_connect);
+    nc__tick_init(&x->t_end, &s->obj, tick_end);
+    nc__tick_init(&x->t_autoend, &s->obj, tick_autoend);
+    nc__tick_init(&x->t_error, &s->obj, tick_error);
+    nc__tick_init(&x->t_close, &s->obj, tick_close);
+    nc__tick_init(&x->t_drain, &s->obj, nc__socket_tick_drain);
+    nc__tick_init(&x->t_finish, &s->obj, nc__socket_tick_finish);
+    nc__tick_init(&x->t_abort, &s->obj, tick_abort);
+    s->x = x;
+    return x;
+}
+
+nc_error_t *nc__socket_err(nc_socket_t *s)
+{
+    nc__socket_ext_t *x = nc__socket_ext(s);
+    return x != NULL ? &x->err : NULL;
 }
 
 /* Initialises the handle (TCP for tcp, else a pipe); it holds a reference until closed. */
@@ -123,28 +142,28 @@ static bool options_valid(const nc_socket_options_t *o)
 static int add_signal(nc_socket_t *s, nc_abort_signal_t *sig)
 {
     if (nc_abort_signal_aborted(sig)) {
-        nc__tick_push(&s->t_abort);
+        nc__tick_push(&s->x->t_abort);
     } else {
         int r = nc_abort_signal_add(sig, on_abort, s);
         if (r < 0) {
             return r;
         }
     }
-    s->signal = nc_abort_signal_ref(sig);
+    s->x->signal = nc_abort_signal_ref(sig);
     return 0;
 }
 
 static void abort_socket(nc_socket_t *s)
 {
     if (!s->destroyed) {
-        nc__error(&s->err, NC_ABORT_ERR, "%s", nc_strerror(NC_ABORT_ERR));
+        nc__error(&s->x->err, NC_ABORT_ERR, "%s", nc_strerror(NC_ABORT_ERR));
         nc__socket_destroy(s, true);
     }
 }
 
 static void tick_abort(nc__tick_t *t)
 {
-    abort_socket(nc__container_of(t, nc_socket_t, t_abort));
+    abort_socket(nc__container_of(t->obj, nc_socket_t, obj));
 }
 
 static void on_abort(nc_abort_signal_t *sig, void *data)
@@ -165,12 +184,16 @@ int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t 
     if (s == NULL) {
         return -ENOMEM;
     }
+    if (nc__socket_ext(s) == NULL) {
+        nc__obj_release(&s->obj);
+        return -ENOMEM;
+    }
     if (opts != NULL) {
         s->allow_half_open = opts->allow_half_open;
         s->onread = opts->onread;
-        s->onread_buf = opts->onread_buffer;
-        s->onread_len = opts->onread_len;
-        s->onread_data = opts->onread_data;
+        s->x->onread_buf = opts->onread_buffer;
+        s->x->onread_len = opts->onread_len;
+        s->x->onread_data = opts->onread_data;
         if (opts->signal != NULL && add_signal(s, opts->signal) < 0) {
             nc__obj_release(&s->obj);
             return -ENOMEM;
@@ -256,17 +279,21 @@ static void socket_finalize(nc__obj_t *obj)
     if (s->server != NULL) {
         nc__obj_release((nc__obj_t *)s->server);
     }
-    if (s->signal != NULL) {
-        nc_abort_signal_remove(s->signal, on_abort, s);
-        nc_abort_signal_unref(s->signal);
-    }
-    free(s->text);
     nc__emitter_clear(&obj->em);
-    nc_error_clear(&s->err);
-    for (size_t i = 0; i < s->nattempted; i++) {
-        free(s->attempted[i]);
+    nc__socket_ext_t *x = s->x;
+    if (x != NULL) {
+        if (x->signal != NULL) {
+            nc_abort_signal_remove(x->signal, on_abort, s);
+            nc_abort_signal_unref(x->signal);
+        }
+        free(x->text);
+        nc_error_clear(&x->err);
+        for (size_t i = 0; i < x->nattempted; i++) {
+            free(x->attempted[i]);
+        }
+        free(x->attempted);
+        free(x);
     }
-    free(s->attempted);
     free(s);
 }
 
@@ -343,14 +370,15 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
         s->bytes_read += (uint64_t)nread;
         nc__socket_timer_refresh(s);
         nc__socket_deliver(s, buf->base, (size_t)nread);
-    } else if (nread == UV_EOF) {
+    } else if (nread == UV_EOF && nc__socket_ext(s) != NULL) {
         s->eof = true;
         nc__socket_update_reading(s);
         nc__socket_flush_text(s);
         /* Node: push(null) emits 'end' on a later tick (endReadableNT). */
-        nc__tick_push(&s->t_end);
+        nc__tick_push(&s->x->t_end);
     } else if (nread < 0) {
-        nc__error_sys(&s->err, (int)nread, "read", NULL, -1);
+        /* An EOF lands here only when the ext for 'end' could not be made. */
+        nc__error_sys(nc__socket_err(s), nread == UV_EOF ? -ENOMEM : (int)nread, "read", NULL, -1);
         nc__socket_destroy(s, true);
     }
     nc__loop_drain(s->obj.lp);
@@ -359,7 +387,7 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf)
 
 static void tick_end(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_end);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (s->destroyed || s->end_emitted) {
         return;
     }
@@ -371,7 +399,7 @@ static void tick_end(nc__tick_t *t)
     /* Node: endReadableNT ends the writable side unless allowHalfOpen, else destroys
      * once the writable side is done too. */
     if (!s->allow_half_open && s->w_enabled && !s->ending) {
-        nc__tick_push(&s->t_autoend);
+        nc__tick_push(&s->x->t_autoend);
     } else if (s->finished || !s->w_enabled) {
         nc__socket_destroy(s, false);
     }
@@ -379,7 +407,7 @@ static void tick_end(nc__tick_t *t)
 
 static void tick_autoend(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_autoend);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (!s->destroyed) {
         nc_socket_end(s, NULL, 0);
     }
@@ -387,13 +415,13 @@ static void tick_autoend(nc__tick_t *t)
 
 static void tick_error(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_error);
-    nc__socket_emit(s, NC_SOCKET_ERROR, &s->err);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
+    nc__socket_emit(s, NC_SOCKET_ERROR, &s->x->err);
 }
 
 static void tick_close(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_close);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     s->close_emitted = true;
     /* Node emits this 'close' (no handle) without an argument: falsy. */
     nc_socket_close_t ev = { .had_error = false };
@@ -412,19 +440,20 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
     s->destroyed = true;
     s->connecting = false;
     s->had_error = had_error;
-    if (s->timer_inited && !uv_is_closing((uv_handle_t *)&s->timer)) {
+    if (s->timer_inited && !uv_is_closing((uv_handle_t *)&s->x->timer)) {
         /* The reference set_timeout took goes in timer_closed. */
-        uv_close((uv_handle_t *)&s->timer, timer_closed);
+        uv_close((uv_handle_t *)&s->x->timer, timer_closed);
     }
     nc__socket_cancel_pending(s);
     if (s->server != NULL) {
         nc__server_connection_gone(s->server);
     }
-    if (had_error) {
-        nc__tick_push(&s->t_error);
+    if (had_error && s->x != NULL) {
+        nc__tick_push(&s->x->t_error);
     }
     if (!s->has_handle) {
-        nc__tick_push(&s->t_close);
+        /* Only sockets of nc_socket_new and connect() lack a handle: both made the ext. */
+        nc__tick_push(&s->x->t_close);
     } else {
         uv_os_fd_t fd;
         if (s->reset && uv_fileno(&s->u.h, &fd) == 0) {
@@ -446,7 +475,7 @@ void nc_socket_destroy(nc_socket_t *s, int error)
         return;
     }
     if (error < 0) {
-        nc__error(&s->err, error, "%s", nc_strerror(error));
+        nc__error(nc__socket_err(s), error, "%s", nc_strerror(error));
     }
     nc__socket_destroy(s, error < 0);
 }
@@ -524,11 +553,14 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
     s->onread_stopped = false;
     s->bytes_read = s->bytes_written = 0;
-    s->peer_len = 0;
-    nc_error_clear(&s->err);
-    s->err.port = -1;
-    s->timeout_ms = 0;
+    if (s->x == NULL) {
+        return;
+    }
+    s->x->peer_len = 0;
+    nc_error_clear(&s->x->err);
+    s->x->err.port = -1;
+    s->x->timeout_ms = 0;
     if (s->decoding) {
-        nc_string_decoder_init(&s->dec, s->dec.encoding);
+        nc_string_decoder_init(&s->x->dec, s->x->dec.encoding);
     }
 }

@@ -10,6 +10,38 @@
 typedef struct nc__wreq_s nc__wreq_t;
 typedef struct nc__conn_s nc__conn_t;
 
+/* What a socket needs only to connect, to report an error, to time out, to end, to
+ * decode text or to read into the caller's buffer: made on first need (nc__socket_ext),
+ * so that an idle accepted connection holds none of it (issue 3: at most 512 bytes of
+ * heap per idle connection). Sockets made by nc_socket_new have it from the start. */
+typedef struct {
+    uv_connect_t creq;
+    uv_shutdown_t sreq;
+    uv_timer_t timer;
+    uint64_t timeout_ms;
+    nc__wreq_t *pending; /* written while connecting */
+    nc__wreq_t **pending_tail;
+    nc_connect_options_t copts;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    char peer_text[NC_ADDRSTRLEN];
+    nc_error_t err;
+    char **attempted; /* autoSelectFamilyAttemptedAddresses */
+    size_t nattempted;
+    nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+    /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
+    nc_string_decoder_t dec;
+    char *text;
+    size_t text_size;
+    /* onread (socket_read.c): the caller's buffer. */
+    void *onread_buf;
+    size_t onread_len;
+    void *onread_data;
+    /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
+    nc_abort_signal_t *signal;
+    nc__tick_t t_abort;
+} nc__socket_ext_t;
+
 struct nc_socket_s {
     nc__obj_t obj;
     union {
@@ -18,56 +50,41 @@ struct nc_socket_s {
         uv_tcp_t tcp;
         uv_pipe_t pipe;
     } u;
-    uv_connect_t creq;
-    nc__conn_t *conn; /* a TCP connect in progress (connect_internal.h) */
-    char **attempted; /* autoSelectFamilyAttemptedAddresses */
-    size_t nattempted;
-    uv_shutdown_t sreq;
-    uv_timer_t timer;
-    nc_server_t *server; /* accepted by it; held until finalize */
-    bool lib_owned;      /* accepted: the library lets go after 'close' */
-    bool has_handle, is_tcp, timer_inited;
-    bool connecting, connected, destroyed, had_error, close_emitted;
-    bool r_enabled, w_enabled; /* Node's readable/writable options */
-    bool eof, end_emitted;     /* readable side */
-    bool ending, shutdown_sent, finished, destroy_soon;
-    bool reading, unref, reset, reset_on_connect;
-    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
-    bool allow_half_open;
-    size_t hwm, wlen;
-    bool need_drain;
+    nc__socket_ext_t *x;        /* NULL until first needed (accepted sockets) */
+    nc__conn_t *conn;           /* a TCP connect in progress (connect_internal.h) */
+    nc_server_t *server;        /* accepted by it; held until finalize */
+    nc_socket_onread_cb onread; /* read into x->onread_buf instead of 'data' */
+    /* Flags are bits: every byte counts against the idle-connection budget. */
+    bool lib_owned : 1; /* accepted: the library lets go after 'close' */
+    bool has_handle : 1, is_tcp : 1, timer_inited : 1;
+    bool connecting : 1, connected : 1, destroyed : 1, had_error : 1, close_emitted : 1;
+    bool r_enabled : 1, w_enabled : 1; /* Node's readable/writable options */
+    bool eof : 1, end_emitted : 1;     /* readable side */
+    bool ending : 1, shutdown_sent : 1, finished : 1, destroy_soon : 1;
+    bool reading : 1, unref : 1, reset : 1, reset_on_connect : 1;
+    bool allow_half_open : 1;
+    bool need_drain : 1;
+    bool decoding : 1;       /* setEncoding was called: x->dec decodes */
+    bool onread_stopped : 1; /* the onread callback returned false */
+    signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
-    uint64_t bytes_read, bytes_written, timeout_ms;
-    nc__wreq_t *pending; /* written while connecting */
-    nc__wreq_t **pending_tail;
-    nc_connect_options_t copts;
-    struct sockaddr_storage peer;
-    socklen_t peer_len;
-    char peer_text[NC_ADDRSTRLEN];
-    nc_error_t err;
-    nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
-    /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
-    bool decoding;
-    nc_string_decoder_t dec;
-    char *text;
-    size_t text_size;
-    /* onread (socket_read.c); onread_stopped: the callback returned false. */
-    void *onread_buf;
-    size_t onread_len;
-    nc_socket_onread_cb onread;
-    void *onread_data;
-    bool onread_stopped;
-    /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
-    nc_abort_signal_t *signal;
-    nc__tick_t t_abort;
+    size_t hwm, wlen;
+    uint64_t bytes_read, bytes_written;
 };
+
+/* The socket's ext part, made now if it does not exist yet; NULL when memory runs out. */
+nc__socket_ext_t *nc__socket_ext(nc_socket_t *s);
+/* Where to describe the socket's error before nc__socket_destroy(s, true): the ext's
+ * err, or NULL when it cannot be made (the nc__error* helpers accept NULL). */
+nc_error_t *nc__socket_err(nc_socket_t *s);
 
 int nc__socket_handle_init(nc_socket_t *s, bool tcp, int family);
 void nc__socket_update_reading(nc_socket_t *s);
 void nc__socket_tick_connect(nc__tick_t *t);
 void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg);
-/* Node's destroy(err): 'error' on a later turn when had_error (s->err filled), then
- * 'close' once the handle closed. */
+/* Node's destroy(err): 'error' on a later turn when had_error (s->x->err filled), then
+ * 'close' once the handle closed. Without memory for the ext part the 'error' is left
+ * out and 'close' still reports hadError. */
 void nc__socket_destroy(nc_socket_t *s, bool had_error);
 void nc__socket_timer_refresh(nc_socket_t *s);
 /* After connecting: flush what was written meanwhile, and end() if asked. */

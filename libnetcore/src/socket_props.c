@@ -15,28 +15,33 @@ static void on_timer(uv_timer_t *t)
 
 void nc__socket_timer_refresh(nc_socket_t *s)
 {
-    if (s->timer_inited && s->timeout_ms > 0 && !s->destroyed) {
-        uv_timer_start(&s->timer, on_timer, s->timeout_ms, 0);
+    if (s->timer_inited && s->x->timeout_ms > 0 && !s->destroyed) {
+        uv_timer_start(&s->x->timer, on_timer, s->x->timeout_ms, 0);
     }
 }
 
 void nc_socket_set_timeout(nc_socket_t *s, uint64_t timeout_ms)
 {
-    if (s == NULL || s->destroyed) {
+    if (s == NULL || s->destroyed || (timeout_ms == 0 && s->x == NULL)) {
         return;
     }
-    s->timeout_ms = timeout_ms;
+    nc__socket_ext_t *x = nc__socket_ext(s);
+    if (x == NULL) {
+        nc_socket_destroy(s, -ENOMEM);
+        return;
+    }
+    x->timeout_ms = timeout_ms;
     if (timeout_ms == 0) {
         if (s->timer_inited) {
-            uv_timer_stop(&s->timer);
+            uv_timer_stop(&x->timer);
         }
         return;
     }
     if (!s->timer_inited) {
-        uv_timer_init(s->obj.loop, &s->timer);
-        s->timer.data = &s->obj;
+        uv_timer_init(s->obj.loop, &x->timer);
+        x->timer.data = &s->obj;
         /* Node's socket timeouts are unref'd timers: they never keep the loop alive. */
-        uv_unref((uv_handle_t *)&s->timer);
+        uv_unref((uv_handle_t *)&x->timer);
         s->timer_inited = true;
         nc__obj_retain(&s->obj); /* released by the timer's close callback */
     }
@@ -45,7 +50,7 @@ void nc_socket_set_timeout(nc_socket_t *s, uint64_t timeout_ms)
 
 uint64_t nc_socket_timeout(const nc_socket_t *s)
 {
-    return s == NULL ? 0 : s->timeout_ms;
+    return s == NULL || s->x == NULL ? 0 : s->x->timeout_ms;
 }
 
 static int tcp_fd(const nc_socket_t *s, uv_os_fd_t *fd)
@@ -62,7 +67,7 @@ int nc_socket_set_no_delay(nc_socket_t *s, bool no_delay)
         return -EINVAL;
     }
     if (s->connecting) {
-        s->copts.no_delay = no_delay;
+        s->x->copts.no_delay = no_delay; /* connecting: connect() made the ext */
         return 0;
     }
     uv_os_fd_t fd;
@@ -78,8 +83,8 @@ int nc_socket_set_keep_alive(nc_socket_t *s, bool enable, unsigned initial_delay
         return -EINVAL;
     }
     if (s->connecting) {
-        s->copts.keep_alive = enable;
-        s->copts.keep_alive_initial_delay = initial_delay_ms;
+        s->x->copts.keep_alive = enable;
+        s->x->copts.keep_alive_initial_delay = initial_delay_ms;
         return 0;
     }
     uv_os_fd_t fd;

@@ -15,8 +15,11 @@ int nc_socket_set_encoding(nc_socket_t *s, const char *encoding, nc_error_t *err
     if (enc < 0) {
         return enc;
     }
+    if (nc__socket_ext(s) == NULL) {
+        return nc__error(err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+    }
     /* Node: setEncoding installs a new StringDecoder, dropping what an old one held. */
-    nc_string_decoder_init(&s->dec, (nc_encoding_t)enc);
+    nc_string_decoder_init(&s->x->dec, (nc_encoding_t)enc);
     s->decoding = true;
     return 0;
 }
@@ -28,22 +31,22 @@ bool nc_socket_is_paused(const nc_socket_t *s)
 
 const char *nc_socket_readable_encoding(const nc_socket_t *s)
 {
-    return s != NULL && s->decoding ? nc_encoding_name(s->dec.encoding) : NULL;
+    return s != NULL && s->decoding ? nc_encoding_name(s->x->dec.encoding) : NULL;
 }
 
 /* The text buffer, grown to what n bytes can decode to. */
 static int text_reserve(nc_socket_t *s, size_t n)
 {
-    size_t need = nc_string_decoder_max_size(&s->dec, n);
-    if (need <= s->text_size) {
+    size_t need = nc_string_decoder_max_size(&s->x->dec, n);
+    if (need <= s->x->text_size) {
         return 0;
     }
-    char *t = realloc(s->text, need);
+    char *t = realloc(s->x->text, need);
     if (t == NULL) {
         return -ENOMEM;
     }
-    s->text = t;
-    s->text_size = need;
+    s->x->text = t;
+    s->x->text_size = need;
     return 0;
 }
 
@@ -51,7 +54,7 @@ static void emit_text(nc_socket_t *s, size_t len)
 {
     /* Node: an empty string (all of it held back) is not pushed, so no 'data'. */
     if (len > 0) {
-        nc_socket_data_t ev = { .base = s->text, .len = len };
+        nc_socket_data_t ev = { .base = s->x->text, .len = len };
         nc__socket_emit(s, NC_SOCKET_DATA, &ev);
     }
 }
@@ -60,7 +63,7 @@ void nc__socket_deliver(nc_socket_t *s, char *base, size_t n)
 {
     if (s->onread != NULL) {
         /* Node: onStreamRead calls the callback instead of push(); false stops reading. */
-        if (!s->onread(s, n, s->onread_buf, s->onread_data)) {
+        if (!s->onread(s, n, s->x->onread_buf, s->x->onread_data)) {
             s->onread_stopped = true;
             nc__socket_update_reading(s);
         }
@@ -74,10 +77,10 @@ void nc__socket_deliver(nc_socket_t *s, char *base, size_t n)
     size_t len;
     int r = text_reserve(s, n);
     if (r == 0) {
-        r = nc_string_decoder_write(&s->dec, base, n, s->text, s->text_size, &len);
+        r = nc_string_decoder_write(&s->x->dec, base, n, s->x->text, s->x->text_size, &len);
     }
     if (r < 0) {
-        nc__error_sys(&s->err, r, "read", NULL, -1);
+        nc__error_sys(&s->x->err, r, "read", NULL, -1); /* decoding: the ext exists */
         nc__socket_destroy(s, true);
         return;
     }
@@ -88,7 +91,7 @@ void nc__socket_flush_text(nc_socket_t *s)
 {
     size_t len;
     if (!s->decoding || s->onread != NULL || text_reserve(s, 0) < 0 ||
-        nc_string_decoder_end(&s->dec, s->text, s->text_size, &len) < 0) {
+        nc_string_decoder_end(&s->x->dec, s->x->text, s->x->text_size, &len) < 0) {
         return;
     }
     /* Node: onEofChunk pushes decoder.end() so that it comes before 'end'. */
@@ -99,5 +102,5 @@ void nc__socket_onread_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *bu
 {
     (void)suggested;
     nc_socket_t *s = nc__container_of(handle->data, nc_socket_t, obj);
-    *buf = uv_buf_init(s->onread_buf, (unsigned)s->onread_len);
+    *buf = uv_buf_init(s->x->onread_buf, (unsigned)s->x->onread_len);
 }

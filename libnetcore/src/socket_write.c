@@ -69,14 +69,14 @@ static void tick_wreq(nc__tick_t *t)
 
 void nc__socket_tick_drain(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_drain);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     after_write(s, NULL, NULL, 0);
 }
 
 static void write_failed(nc_socket_t *s, int r)
 {
     if (!s->destroyed) {
-        nc__error_sys(&s->err, r, "write", NULL, -1);
+        nc__error_sys(nc__socket_err(s), r, "write", NULL, -1);
         nc__socket_destroy(s, true);
     }
 }
@@ -92,7 +92,7 @@ static int submit(nc_socket_t *s,
 {
     ssize_t n = 0;
     if (s->inflight == 0 && len > 0) {
-        uv_buf_t b = uv_buf_init((char *)buf, (unsigned)len);
+        uv_buf_t b = { .base = (char *)buf, .len = len };
         n = uv_try_write(&s->u.s, &b, 1);
         if (n == UV_EAGAIN || n == UV_ENOSYS) {
             n = 0;
@@ -108,7 +108,7 @@ static int submit(nc_socket_t *s,
             w->status = status;
             nc__tick_push(&w->tick);
         } else if (s->need_drain) {
-            nc__tick_push(&s->t_drain);
+            nc__tick_push(&s->x->t_drain); /* need_drain made the ext */
         }
         if (status < 0) {
             write_failed(s, status);
@@ -172,7 +172,7 @@ static int write_refused(nc_socket_t *s, int err, nc_socket_write_cb cb, void *d
         }
     }
     if (!s->destroyed) {
-        nc__error(&s->err, err, "%s", nc_strerror(err));
+        nc__error(nc__socket_err(s), err, "%s", nc_strerror(err));
         nc__socket_destroy(s, true);
     }
     return err;
@@ -201,8 +201,8 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
             s->wlen -= len;
             return -ENOMEM;
         }
-        *s->pending_tail = w;
-        s->pending_tail = &w->next;
+        *s->x->pending_tail = w; /* connecting: connect() made the ext */
+        s->x->pending_tail = &w->next;
     } else {
         nc__socket_timer_refresh(s);
         submit(s, buf, len, NULL, cb, data);
@@ -210,7 +210,11 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     /* Node 20 compares after the write was tried: a chunk the kernel took at once no
      * longer counts, one it took in part counts whole until its callback. */
     bool ok = s->wlen < s->hwm;
-    if (!ok) {
+    if (!ok && !s->need_drain) {
+        /* 'drain' is deferred through the ext's tick: make it now, or fail the socket. */
+        if (nc__socket_ext(s) == NULL) {
+            write_failed(s, -ENOMEM);
+        }
         s->need_drain = true;
     }
     return ok && !s->destroyed;
@@ -218,11 +222,12 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
 
 void nc__socket_flush_pending(nc_socket_t *s)
 {
-    while (s->pending != NULL && !s->destroyed) {
-        nc__wreq_t *w = s->pending;
-        s->pending = w->next;
-        if (s->pending == NULL) {
-            s->pending_tail = &s->pending;
+    nc__socket_ext_t *x = s->x;
+    while (x != NULL && x->pending != NULL && !s->destroyed) {
+        nc__wreq_t *w = x->pending;
+        x->pending = w->next;
+        if (x->pending == NULL) {
+            x->pending_tail = &x->pending;
         }
         submit(s, w->buf, w->nbuf, w, w->cb, w->data);
     }
@@ -230,9 +235,13 @@ void nc__socket_flush_pending(nc_socket_t *s)
 
 void nc__socket_cancel_pending(nc_socket_t *s)
 {
-    while (s->pending != NULL) {
-        nc__wreq_t *w = s->pending;
-        s->pending = w->next;
+    nc__socket_ext_t *x = s->x;
+    if (x == NULL) {
+        return;
+    }
+    while (x->pending != NULL) {
+        nc__wreq_t *w = x->pending;
+        x->pending = w->next;
         s->wlen -= w->nbuf;
         if (w->cb != NULL && s->obj.refs > 0 && !s->close_emitted) {
             /* Only writes made while connecting wait here (Node: the pending write's
@@ -243,7 +252,7 @@ void nc__socket_cancel_pending(nc_socket_t *s)
             free(w);
         }
     }
-    s->pending_tail = &s->pending;
+    x->pending_tail = &x->pending;
 }
 
 static void finish(nc_socket_t *s)
@@ -261,7 +270,7 @@ static void finish(nc_socket_t *s)
 
 void nc__socket_tick_finish(nc__tick_t *t)
 {
-    nc_socket_t *s = nc__container_of(t, nc_socket_t, t_finish);
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
     if (!s->destroyed && !s->finished) {
         finish(s);
     }
@@ -283,19 +292,24 @@ void nc__socket_maybe_shutdown(nc_socket_t *s)
     if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0) {
         return;
     }
-    s->shutdown_sent = true;
-    if (!s->w_enabled) {
-        nc__tick_push(&s->t_finish);
+    nc__socket_ext_t *x = nc__socket_ext(s);
+    if (x == NULL) {
+        nc__socket_destroy(s, true);
         return;
     }
-    s->sreq.data = s;
-    int r = uv_shutdown(&s->sreq, &s->u.s, on_shutdown);
+    s->shutdown_sent = true;
+    if (!s->w_enabled) {
+        nc__tick_push(&x->t_finish);
+        return;
+    }
+    x->sreq.data = s;
+    int r = uv_shutdown(&x->sreq, &s->u.s, on_shutdown);
     if (r == 0) {
         nc__obj_retain(&s->obj);
     } else if (r == UV_ENOTCONN) {
-        nc__tick_push(&s->t_finish);
+        nc__tick_push(&x->t_finish);
     } else {
-        nc__error_sys(&s->err, r, "shutdown", NULL, -1);
+        nc__error_sys(&x->err, r, "shutdown", NULL, -1);
         nc__socket_destroy(s, true);
     }
 }
