@@ -2,12 +2,14 @@
 # each installs the Debian packages it needs (as root), configures, builds and goes.
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev libcmocka-dev \
               valgrind man-db $(EXTRA_DEBS)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test asan memcheck bench format format-check install clean
+.PHONY: all deps build run test asan memcheck fuzz bench format format-check install clean
 
 all: build
 
@@ -49,6 +51,15 @@ memcheck: build
 	ctest --test-dir $(BUILD) -L 'unit|net' --output-on-failure -T memcheck \
 	    --overwrite MemoryCheckCommandOptions="--leak-check=full --error-exitcode=1 --errors-for-leak-kinds=definite,indirect"
 
+# The libFuzzer targets of tests/fuzz, FUZZ_SECONDS each, in a clang build of their own.
+# clang and libFuzzer's runtime (libclang-rt-14-dev) are installed here, not by every build.
+fuzz:
+	$(MAKE) deps EXTRA_DEBS="$(EXTRA_DEBS) clang libclang-rt-14-dev"
+	CC=clang cmake -S . -B $(FUZZ_BUILD) -DNETBROKER_WERROR=ON -DNETBROKER_FUZZ=ON \
+	    -DBUILD_TESTING=OFF $(CMAKE_ARGS)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_all
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
 bench: build
 	tests/bench/run.sh $(BUILD)
 	tests/bench/echo.sh $(BUILD)
@@ -63,4 +74,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
