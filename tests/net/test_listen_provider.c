@@ -172,8 +172,7 @@ static void test_provider_fails(void **state)
     nc_listen_options_t lo = { .host = "127.0.0.1", .port = 8124 };
     assert_int_equal(nc_server_listen(s, &lo, NULL), 0);
     run_until_outcome(fx, s);
-    assert_string_equal(fx->log,
-                        "asked error(ECONNREFUSED|bind|bind ECONNREFUSED 127.0.0.1:8124)");
+    assert_string_equal(fx->log, "asked error(ECONNREFUSED|bind|bind ECONNREFUSED 127.0.0.1:8124)");
     assert_false(nc_server_listening(s));
     close_and_run(fx, s);
 }
