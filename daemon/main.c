@@ -46,9 +46,12 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },    { "control", required_argument, NULL, 's' },
-        { "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },         { "check-rules", required_argument, NULL, 'r' },
+        { "config", required_argument, NULL, 'c' },
+        { "control", required_argument, NULL, 's' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "check-rules", required_argument, NULL, 'r' },
         { NULL, 0, NULL, 0 },
     };
     int c, level;

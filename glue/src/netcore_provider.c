@@ -110,8 +110,8 @@ static int acquire(const nc_listen_options_t *o, int *ret_fd)
     nb_client_t *c;
     nb_client_error_t err;
     char name[256];
-    int r = nb_client_open(provider.has_control ? provider.control : NULL, provider.timeout_ms,
-                           &c, &err);
+    int r = nb_client_open(provider.has_control ? provider.control : NULL, provider.timeout_ms, &c,
+                           &err);
     if (r < 0) {
         return r;
     }

@@ -26,7 +26,7 @@ typedef struct {
     uv_loop_t loop;
     uv_poll_t peer_poll; /* the fixture's: its close completes in a later run */
     int fds_before;
-    int port;          /* the broker's "web" server, 127.0.0.1 */
+    int port;            /* the broker's "web" server, 127.0.0.1 */
     char unix_path[128]; /* the broker's "local" server */
     char log[512];
 } fixture_t;
@@ -90,8 +90,7 @@ static void on_error(nc_server_t *s, const void *arg, void *data)
     fixture_t *f = data;
     const nc_error_t *e = arg;
     (void)s;
-    snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "error(%s) ",
-             e->message);
+    snprintf(f->log + strlen(f->log), sizeof(f->log) - strlen(f->log), "error(%s) ", e->message);
     uv_stop(&f->loop);
 }
 
@@ -181,8 +180,8 @@ static void test_broker_exclusive_binds_itself(void **state)
     nc_listen_options_t lo = { .host = "127.0.0.1", .port = f->port, .exclusive = true };
     nc_server_t *s = listen_now(f, &lo);
     char want[128];
-    snprintf(want, sizeof(want),
-             "error(listen EADDRINUSE: address already in use 127.0.0.1:%d) ", f->port);
+    snprintf(want, sizeof(want), "error(listen EADDRINUSE: address already in use 127.0.0.1:%d) ",
+             f->port);
     assert_string_equal(f->log, want);
     server_done(f, s);
 }
