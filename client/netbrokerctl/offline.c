@@ -52,8 +52,7 @@ static int run_daemon(const char *file, const char *address, char *buf, int *ret
         return r;
     }
     if (pid == 0) {
-        char *const args[] = { "netbrokerd", "--check-rules", (char *)file, (char *)address,
-                               NULL };
+        char *const args[] = { "netbrokerd", "--check-rules", (char *)file, (char *)address, NULL };
         if (dup2(p[1], STDOUT_FILENO) >= 0) {
             exec_daemon(args);
         }
