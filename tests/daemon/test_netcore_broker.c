@@ -27,7 +27,7 @@ typedef struct {
     uv_poll_t peer_poll; /* the fixture's: its close completes in a later run */
     int fds_before;
     int port;            /* the broker's "web" server, 127.0.0.1 */
-    char unix_path[128]; /* the broker's "local" server */
+    char unix_path[100]; /* the broker's "local" server (fits sun_path) */
     char log[512];
 } fixture_t;
 
