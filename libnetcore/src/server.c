@@ -471,12 +471,13 @@ uv_loop_t *nc__server_hold(nc_server_t *s, bool hold)
 {
     /* No drain on release: the answer may come inside nc_server_listen or another
      * callback, and the queued 'listening' or 'error' must wait for a later turn. */
+    uv_loop_t *loop = s->obj.loop; /* read first: the release may free the server */
     if (hold) {
         nc__obj_retain(&s->obj);
     } else {
         nc__obj_release(&s->obj);
     }
-    return s->obj.loop;
+    return loop;
 }
 
 void nc__server_error_later(nc_server_t *s, const nc_error_t *err)
