@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -31,14 +32,27 @@ typedef struct {
     char log[512];
 } fixture_t;
 
+/* The port of the broker's "web" server, once it listens: a server with a host binds on
+ * a later turn of the daemon's loop (Node's lookupAndListen), possibly after READY=1, so
+ * this asks again (round trips, no sleep) until it is listening, within the deadline. */
 static int broker_port(dh_daemon_t *d)
 {
     dh_client_t c;
+    struct timespec t0, now;
+    int port = 0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     dh_connect(&c, d);
-    json_t *r = dh_call(&c, "server.info", "{\"name\":\"web\"}", NULL, NULL);
-    int port = (int)json_integer_value(json_object_get(dh_ok(r), "port"));
-    json_decref(r);
+    do {
+        json_t *r = dh_call(&c, "server.info", "{\"name\":\"web\"}", NULL, NULL);
+        json_t *res = dh_ok(r);
+        if (json_is_true(json_object_get(res, "listening"))) {
+            port = (int)json_integer_value(json_object_get(res, "port"));
+        }
+        json_decref(r);
+        clock_gettime(CLOCK_MONOTONIC, &now);
+    } while (port == 0 && (now.tv_sec - t0.tv_sec) * 1000 < DH_DEADLINE_MS);
     dh_close(&c);
+    assert_true(port > 0);
     return port;
 }
 
