@@ -81,10 +81,11 @@ static int teardown(void **state)
 {
     fixture_t *f = *state;
     nb_netcore_provider_uninstall();
-    uv_run(&f->loop, UV_RUN_DEFAULT);
-    assert_int_equal(uv_loop_close(&f->loop), 0);
+    /* The daemon first: a failed test's loop check must not leave it running. */
     dh_daemon_stop(&f->d);
     dh_daemon_cleanup(&f->d);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
     assert_int_equal(dh_self_fd_count(), f->fds_before);
     free(f);
     return 0;
