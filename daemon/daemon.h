@@ -206,6 +206,12 @@ int nb_blocklist_build(const json_t *rules,
                        json_t **ret_listed,
                        char *msg,
                        size_t size);
+/* The first rule of list (as listed) that blocks the address, borrowed, or NULL: each
+ * rule alone in a list of its own, so that the answer is the BlockList's own. */
+json_t *nb_blocklist_first_match(const json_t *list, const char *address, const char *type);
+/* netbrokerd --check-rules FILE ADDRESS (checkrules.c): blocklist.check offline; the
+ * process's exit status. */
+int nb_check_rules(const char *file, const char *address);
 
 /* ---- dispatch.c: accepted connections to subscribers ------------------------------- */
 void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock);

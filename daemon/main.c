@@ -17,6 +17,7 @@
 
 static const char *arg_config = NULL;
 static const char *arg_control = NULL;
+static const char *arg_check_rules = NULL;
 
 typedef struct {
     nb_daemon_t d;
@@ -27,25 +28,38 @@ static void usage(FILE *out)
 {
     fputs("Usage: netbrokerd [--config FILE] [--control PATH] [--log-level LEVEL]\n"
           "                  [--help] [--version]\n"
+          "       netbrokerd --check-rules FILE ADDRESS\n"
           "\n"
           "  --config FILE      JSON configuration (default: the embedded one)\n"
           "  --control PATH     control socket (default: $NETBROKER_SOCKET, else\n"
           "                     /run/netbroker/control.sock for root,\n"
           "                     $XDG_RUNTIME_DIR/netbroker/control.sock otherwise)\n"
-          "  --log-level LEVEL  emerg..debug (default: info)\n",
+          "  --log-level LEVEL  emerg..debug (default: info)\n"
+          "  --check-rules FILE ADDRESS\n"
+          "                     answer blocklist.check for ADDRESS against FILE's rules (a\n"
+          "                     JSON array of rules, or a configuration's \"blocklist\") as\n"
+          "                     one JSON document, without starting; exit 0, or 100 for a\n"
+          "                     bad file or address (netbrokerctl blocklist check --rules)\n",
           out);
 }
 
 static int parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
-        { "config", required_argument, NULL, 'c' },    { "control", required_argument, NULL, 's' },
-        { "log-level", required_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },         { NULL, 0, NULL, 0 },
+        { "config", required_argument, NULL, 'c' },
+        { "control", required_argument, NULL, 's' },
+        { "log-level", required_argument, NULL, 'l' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { "check-rules", required_argument, NULL, 'r' },
+        { NULL, 0, NULL, 0 },
     };
     int c, level;
     while ((c = getopt_long(argc, argv, "c:s:l:hV", options, NULL)) != -1) {
         switch (c) {
+        case 'r':
+            arg_check_rules = optarg;
+            break;
         case 'c':
             arg_config = optarg;
             break;
@@ -70,6 +84,11 @@ static int parse_args(int argc, char **argv)
             usage(stderr);
             return -EINVAL;
         }
+    }
+    /* --check-rules takes exactly one ADDRESS. */
+    if (arg_check_rules != NULL && optind != argc - 1) {
+        usage(stderr);
+        return -EINVAL;
     }
     return 1;
 }
@@ -205,6 +224,9 @@ int main(int argc, char **argv)
     int r = parse_args(argc, argv);
     if (r <= 0) {
         return r == 0 ? EXIT_SUCCESS : 2;
+    }
+    if (arg_check_rules != NULL) {
+        return nb_check_rules(arg_check_rules, argv[argc - 1]);
     }
     signal(SIGPIPE, SIG_IGN);
     uv_loop_init(&loop);

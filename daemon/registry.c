@@ -369,7 +369,9 @@ int nb_blocklist_build(const json_t *rules,
         if (r < 0) {
             break;
         }
-        r = nb_proto_decode(&nb_proto_schema_rule, v, "blocklist", &rule, &err);
+        char path[40];
+        snprintf(path, sizeof(path), "blocklist[%zu]", i); /* the message names the rule */
+        r = nb_proto_decode(&nb_proto_schema_rule, v, path, &rule, &err);
         if (r < 0) {
             snprintf(msg, size, "%s", err.message);
         } else if ((r = add_rule(bl, &rule, listed)) < 0) {
@@ -384,6 +386,30 @@ int nb_blocklist_build(const json_t *rules,
     *ret_bl = bl;
     *ret_listed = listed;
     return 0;
+}
+
+json_t *nb_blocklist_first_match(const json_t *list, const char *address, const char *type)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        nc_blocklist_t *one;
+        json_t *listed, *rules = json_pack("[O]", v);
+        char msg[NB_PROTO_ERROR_MESSAGE_MAX];
+        int r = nb_blocklist_build(rules, &one, &listed, msg, sizeof(msg));
+        json_decref(rules);
+        if (r < 0) {
+            continue;
+        }
+        json_decref(listed);
+        int hit = nc_blocklist_check(one, address, strlen(address), type, NULL) == 1;
+        nc_blocklist_unref(one);
+        if (hit) {
+            return v;
+        }
+    }
+    return NULL;
 }
 
 int nb_srv_set_blocklist(nb_srv_t *srv, const json_t *rules, char *msg, size_t size)

@@ -263,32 +263,6 @@ void nb_op_blocklist_list(nb_client_t *c, nb_req_t *x)
     nb_reply_ok(c, x->id, json_pack("{s:O}", "rules", *rules_of(c, x)), NULL, 0);
 }
 
-/* The first rule of list (as listed) that blocks the address, or NULL: each rule alone
- * in a list of its own, so that the answer is the BlockList's own. */
-static json_t *first_match(const json_t *list, const char *address, const char *type)
-{
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v)
-    {
-        nc_blocklist_t *one;
-        json_t *listed, *rules = json_pack("[O]", v);
-        char msg[NB_PROTO_ERROR_MESSAGE_MAX];
-        int r = nb_blocklist_build(rules, &one, &listed, msg, sizeof(msg));
-        json_decref(rules);
-        if (r < 0) {
-            continue;
-        }
-        json_decref(listed);
-        int hit = nc_blocklist_check(one, address, strlen(address), type, NULL) == 1;
-        nc_blocklist_unref(one);
-        if (hit) {
-            return v;
-        }
-    }
-    return NULL;
-}
-
 void nb_op_blocklist_check(nb_client_t *c, nb_req_t *x)
 {
     const nb_proto_blocklist_check_args_t *a = &x->args->blocklist_check;
@@ -303,9 +277,9 @@ void nb_op_blocklist_check(nb_client_t *c, nb_req_t *x)
     json_t *res = json_pack("{s:b}", "blocked", hit);
     if (hit) {
         /* Global list first, then the server's, as connections meet them. */
-        json_t *rule = first_match(c->d->global_rules, a->address, type);
+        json_t *rule = nb_blocklist_first_match(c->d->global_rules, a->address, type);
         if (rule == NULL && x->srv != NULL) {
-            rule = first_match(x->srv->blocklist_rules, a->address, type);
+            rule = nb_blocklist_first_match(x->srv->blocklist_rules, a->address, type);
         }
         if (rule != NULL) {
             json_object_set(res, "rule", rule);

@@ -66,13 +66,33 @@ static int blocklist_rules(ctl_t *ctl, const char *op, int argc, char **argv)
     return r;
 }
 
+static void print_check(const ctl_t *ctl, const json_t *result)
+{
+    char text[160];
+    json_t *rule = json_object_get(result, "rule");
+    if (ctl->json) {
+        ctl_print_json(result);
+    } else if (!ctl->quiet && json_is_true(json_object_get(result, "blocked"))) {
+        printf("blocked%s%s\n", rule != NULL ? " by " : "",
+               rule != NULL ? ctl_rule_text(rule, text, sizeof(text)) : "");
+    } else if (!ctl->quiet) {
+        puts("not blocked");
+    }
+}
+
+/* check [--server NAME | --rules FILE] ADDRESS: the daemon's lists, or a rules file's
+ * (offline: no daemon needed, the same answer). */
 static int blocklist_check(ctl_t *ctl, int argc, char **argv)
 {
     json_t *args = json_object();
     json_t *result = NULL;
-    char text[160];
+    const char *rules = NULL;
     for (int i = 2; i < argc; i++) {
         if (take_server(argc, argv, &i, args)) {
+            continue;
+        }
+        if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc && rules == NULL) {
+            rules = argv[++i];
             continue;
         }
         if (json_object_get(args, "address") != NULL) {
@@ -81,21 +101,16 @@ static int blocklist_check(ctl_t *ctl, int argc, char **argv)
         }
         json_object_set_new(args, "address", json_string(argv[i]));
     }
-    if (json_object_get(args, "address") == NULL) {
+    const char *address = json_string_value(json_object_get(args, "address"));
+    if (address == NULL || (rules != NULL && json_object_get(args, "server") != NULL)) {
         json_decref(args);
         return ctl_usage(&ctl_cmd_blocklist);
     }
-    int r = ctl_call(ctl, "blocklist.check", args, &result, NULL);
-    if (r == CTL_EXIT_OK && ctl->json) {
-        ctl_print_json(result);
-    } else if (r == CTL_EXIT_OK && !ctl->quiet) {
-        json_t *rule = json_object_get(result, "rule");
-        if (json_is_true(json_object_get(result, "blocked"))) {
-            printf("blocked%s%s\n", rule != NULL ? " by " : "",
-                   rule != NULL ? ctl_rule_text(rule, text, sizeof(text)) : "");
-        } else {
-            puts("not blocked");
-        }
+    int r = rules != NULL ? ctl_check_offline(rules, address, &result)
+                          : ctl_call(ctl, "blocklist.check", json_incref(args), &result, NULL);
+    json_decref(args);
+    if (r == CTL_EXIT_OK) {
+        print_check(ctl, result);
     }
     json_decref(result);
     return r;
@@ -230,11 +245,18 @@ const ctl_command_t ctl_cmd_blocklist = {
     "       netbrokerctl blocklist remove [--server NAME] RULE...\n"
     "       netbrokerctl blocklist list [--server NAME]\n"
     "       netbrokerctl blocklist check [--server NAME] ADDRESS\n"
+    "       netbrokerctl blocklist check --rules FILE ADDRESS\n"
     "\n"
     "Without --server these act on the global list, which applies to every dispatch\n"
     "server and to outbound connections. A RULE is an address (10.0.0.1), a range\n"
     "(10.0.0.1-10.0.0.9) or a subnet (10.0.0.0/8, 2001:db8::/32); IPv4 rules also match\n"
-    "IPv4-mapped IPv6 peers, as in Node's BlockList.\n",
+    "IPv4-mapped IPv6 peers, as in Node's BlockList.\n"
+    "\n"
+    "check --rules tests rules before applying them, without a daemon: FILE is a JSON\n"
+    "array of rules ([{\"kind\":\"subnet\",\"net\":\"10.0.0.0\",\"prefix\":8}], the protocol's\n"
+    "rule objects) or a configuration file, whose \"blocklist\" is checked. netbrokerd\n"
+    "answers (--check-rules), found in $NETBROKERD, next to netbrokerctl, in ../sbin or\n"
+    "in PATH. A bad file or rule exits 100.\n",
 };
 
 const ctl_command_t ctl_cmd_fd = {

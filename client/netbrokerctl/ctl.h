@@ -73,6 +73,14 @@ const char *ctl_cell(const json_t *obj, const char *key, char *buf, size_t size)
 /* Prints "key: value" lines for an object's members, aligned. */
 void ctl_print_fields(const json_t *obj, const char *const *keys, size_t n, FILE *out);
 
+/* ---- Offline check (offline.c) -------------------------------------------------------- */
+
+/* blocklist.check's result for address against a rules file, from `netbrokerd
+ * --check-rules` (a JSON array of rules or a configuration's "blocklist"). Returns
+ * CTL_EXIT_OK with *ret_result, or prints why and returns CTL_EXIT_USAGE (bad file, bad
+ * rule, bad address) or CTL_EXIT_UNREACHABLE (netbrokerd cannot be run). */
+int ctl_check_offline(const char *file, const char *address, json_t **ret_result);
+
 /* ---- Rules (rules.c): "1.2.3.4", "10.0.0.1-10.0.0.9", "10.0.0.0/8" ------------------ */
 
 /* The protocol's rule object for text, or NULL with a message printed. */

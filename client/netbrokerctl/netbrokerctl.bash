@@ -57,7 +57,7 @@ _netbrokerctl()
             fi ;;
         blocklist)
             [[ -z $sub ]] && COMPREPLY=($(compgen -W "add remove list check --help" -- "$cur")) \
-                || COMPREPLY=($(compgen -W "--server" -- "$cur")) ;;
+                || COMPREPLY=($(compgen -W "--server --rules" -- "$cur")) ;;
         fd)
             if [[ -z $sub ]]; then
                 COMPREPLY=($(compgen -W "list store retrieve remove --help" -- "$cur"))

@@ -485,7 +485,9 @@ struct nc_listen_options_s {
     const char *path;
     size_t path_len;
     int backlog;
-    bool exclusive; /* no cluster here: every handle is exclusive already */
+    /* Node's cluster option: false (the default) lets an installed listen provider hand
+     * the server its listening fd (nc_set_listen_provider); true always binds here. */
+    bool exclusive;
     bool ipv6_only;
     bool readable_all;
     bool writable_all;
@@ -568,6 +570,39 @@ NC_EXTERN int nc_server_listen_server(nc_server_t *server,
  * non-blocking) instead of accepting on it, so that other processes can accept (with
  * nc_server_listen_fd). The caller owns the fd and, for a Unix path, the file. */
 NC_EXTERN int nc_listen_socket(const nc_listen_options_t *opts, int *ret_fd, nc_error_t *ret_err);
+
+/* ---- Listen provider: Node cluster's shared handles, from any process -------------- */
+
+/* Node: in a cluster worker, server.listen() with `exclusive: false` binds nothing: it
+ * asks the primary, which owns the listening socket, and listens on the handle it gets
+ * (lib/internal/cluster/child.js _getServer). A listen provider plays the primary for a
+ * whole process: a broker's client, say, without libnetcore knowing of it.
+ *
+ * Once cb is installed, every nc_server_listen with exclusive false that would not throw
+ * calls cb(opts, req, data) instead of binding: opts (the listen's options; strings valid
+ * until the answer) and req belong to libnetcore. The provider answers exactly once,
+ * inside cb or later on the server's loop thread, with nc_listen_request_done:
+ *   status 0, fd: a bound (listening or not) TCP or Unix stream socket, taken in every
+ *     case; the server listens on it as with nc_server_listen_fd ('listening' on a later
+ *     turn; a wrong fd is 'error' ERR_INVALID_FD_TYPE);
+ *   NC_LISTEN_DECLINED: "not mine": the server binds itself, as if exclusive were true;
+ *   a negative code: 'error' as Node's listenOnPrimaryHandle has it, syscall "bind",
+ *     e.g. "bind ECONNREFUSED 127.0.0.1:8080".
+ * While the answer is pending the server is not listening; a listen() or close() meanwhile
+ * drops the answer (its fd is closed). The server stays allocated until the answer, so
+ * a provider that never answers leaks it. cb NULL uninstalls. Process-wide, like Node's
+ * cluster.isWorker; installing is thread-safe, answering is the loop thread's job. */
+#define NC_LISTEN_DECLINED 1
+typedef struct nc_listen_request_s nc_listen_request_t;
+typedef void (*nc_listen_provider_cb)(const nc_listen_options_t *opts,
+                                      nc_listen_request_t *req,
+                                      void *data);
+NC_EXTERN void nc_set_listen_provider(nc_listen_provider_cb cb, void *data);
+/* The loop of the server that asked, for a provider that answers asynchronously. */
+NC_EXTERN uv_loop_t *nc_listen_request_loop(const nc_listen_request_t *req);
+/* Answers req (freed by the call) as above; -EINVAL for a NULL req, status 0 with a
+ * negative fd, or a positive status other than NC_LISTEN_DECLINED (req then stands). */
+NC_EXTERN int nc_listen_request_done(nc_listen_request_t *req, int status, int fd);
 
 /* ---- Socket ------------------------------------------------------------------------ */
 

@@ -186,4 +186,23 @@ int nc__socket_accepted(nc_server_t *server,
                         nc_socket_t **ret);
 void nc__server_connection_gone(nc_server_t *server);
 
+/* Server <-> listen provider (listen_provider.c). nc__provider_ask returns NC__LISTEN_OWN
+ * when no provider takes the listen (server.c then binds itself), 0 once asked. */
+#define NC__LISTEN_OWN 1
+int nc__provider_ask(nc_server_t *server,
+                     unsigned listen_id,
+                     const nc_listen_options_t *opts,
+                     int backlog);
+int nc__server_listen_own(nc_server_t *server,
+                          const nc_listen_options_t *opts,
+                          int backlog,
+                          nc_error_t *err);
+/* Whether listen attempt id is still the server's: no listen() or close() since. */
+bool nc__server_listen_current(const nc_server_t *server, unsigned id);
+/* Keeps the server alive for a pending request (true), or lets it go (false); returns
+ * the server's loop. */
+uv_loop_t *nc__server_hold(nc_server_t *server, bool hold);
+/* Emits err (taken: it owns nothing) as 'error' on a later turn. */
+void nc__server_error_later(nc_server_t *server, const nc_error_t *err);
+
 #endif

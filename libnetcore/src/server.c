@@ -442,12 +442,49 @@ int nc_server_listen(nc_server_t *s, const nc_listen_options_t *opts, nc_error_t
         }
     }
     s->listen_id++;
-    int r =
-        opts->path != NULL ? listen_pipe(s, opts, backlog, err) : listen_tcp(s, opts, backlog, err);
+    /* Node: listenInCluster: a non-exclusive listen in a cluster worker asks the primary
+     * for its handle; here the process's listen provider, when one is installed. */
+    int r = opts->exclusive ? NC__LISTEN_OWN : nc__provider_ask(s, s->listen_id, opts, backlog);
+    if (r == NC__LISTEN_OWN) {
+        r = nc__server_listen_own(s, opts, backlog, err);
+    }
     if (r < 0) {
         signal_drop(s); /* thrown: the call did nothing */
     }
     return r;
+}
+
+int nc__server_listen_own(nc_server_t *s,
+                          const nc_listen_options_t *o,
+                          int backlog,
+                          nc_error_t *err)
+{
+    return o->path != NULL ? listen_pipe(s, o, backlog, err) : listen_tcp(s, o, backlog, err);
+}
+
+bool nc__server_listen_current(const nc_server_t *s, unsigned id)
+{
+    return s->listen_id == id && s->h == NULL;
+}
+
+uv_loop_t *nc__server_hold(nc_server_t *s, bool hold)
+{
+    /* No drain on release: the answer may come inside nc_server_listen or another
+     * callback, and the queued 'listening' or 'error' must wait for a later turn. */
+    uv_loop_t *loop = s->obj.loop; /* read first: the release may free the server */
+    if (hold) {
+        nc__obj_retain(&s->obj);
+    } else {
+        nc__obj_release(&s->obj);
+    }
+    return loop;
+}
+
+void nc__server_error_later(nc_server_t *s, const nc_error_t *err)
+{
+    nc_error_clear(&s->err);
+    s->err = *err;
+    nc__tick_push(&s->t_error);
 }
 
 int nc_server_listen_fd(nc_server_t *s, int fd, int backlog, nc_error_t *err)

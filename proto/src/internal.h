@@ -19,6 +19,10 @@ void nb_proto__close_fds(const int *fds, size_t n);
 /* The length of the longest prefix of buf[0..len) that is UTF-8 as RFC 3629 defines it
  * (no overlong forms, no surrogates, nothing above U+10FFFF): len when all of it is. */
 size_t nb_proto__utf8_prefix(const char *buf, size_t len);
+/* The object buf[0..len) holds, as json_loadb(buf, len, JSON_REJECT_DUPLICATES) would
+ * build it, when the text is plain JSON (json_fast.c says which); NULL for anything else,
+ * errors included, which json_loadb must then judge. buf must be valid UTF-8. */
+json_t *nb_proto__json_parse_fast(const char *buf, size_t len);
 /* Cuts a NUL-terminated message at its first invalid byte: a message that snprintf cut
  * inside a character, or that quotes a peer's bytes, must still be a JSON string. */
 void nb_proto__utf8_trim(char *s);

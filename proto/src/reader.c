@@ -420,7 +420,10 @@ static int deliver(nb_proto_reader_t *r,
     if (nb_proto__utf8_prefix(line, len) != len) {
         return line_error(r, line_seq, NB_PROTO_ERR_PROTO_UTF8, -1, "message is not valid UTF-8");
     }
-    msg.json = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    msg.json = nb_proto__json_parse_fast(line, len);
+    if (msg.json == NULL) {
+        msg.json = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+    }
     if (msg.json == NULL) {
         /* Our own check ran first; jansson's UTF-8 verdict is kept should they differ. */
         int code = json_error_code(&jerr) == json_error_invalid_utf8 ? NB_PROTO_ERR_PROTO_UTF8

@@ -14,6 +14,8 @@
 
 /* Lines gathered into one sendmsg: enough to drain a burst of replies in one call. */
 #define IOV_BATCH 64
+/* Stack room for serialising a message in push: larger messages are dumped twice. */
+#define DUMP_SMALL 2048
 
 struct out_msg {
     struct out_msg *next;
@@ -141,7 +143,10 @@ int nb_proto_writer_push(nb_proto_writer_t *w, json_t *msg, const int *fds, size
         /* Absent already is fine: the result does not matter. */
         (void)json_object_del(msg, "fds");
     }
-    size_t len = json_dumpb(msg, NULL, 0, flags);
+    /* Serialised once into `small` when it fits, as most messages do, rather than once to
+     * learn the length and again into the queue: the dump is most of push's cost. */
+    char small[DUMP_SMALL];
+    size_t len = json_dumpb(msg, small, sizeof(small), flags);
     if (len == 0) {
         return -ENOMEM;
     }
@@ -152,7 +157,9 @@ int nb_proto_writer_push(nb_proto_writer_t *w, json_t *msg, const int *fds, size
     if (m == NULL) {
         return -ENOMEM;
     }
-    if (json_dumpb(msg, m->data, len, flags) != len) {
+    if (len <= sizeof(small)) {
+        memcpy(m->data, small, len);
+    } else if (json_dumpb(msg, m->data, len, flags) != len) {
         free(m);
         return -ENOMEM;
     }

@@ -3,6 +3,7 @@
 # same seeded rule and probe sets (blocklist_bench.js gen), at 10, 1,000, 10,000 and
 # 100,000 mixed rules, then libnetcore's load time for 1,000,000 rules. Both sides check
 # the same probes and must report the same matches and answer digest, or this fails.
+# Then proto's codec and fd passing (bench_proto), and netbrokerd end to end (bench_daemon).
 # Pinned to one CPU with taskset when there is one. About a minute in all.
 set -eu
 
@@ -56,6 +57,11 @@ done
 loadout=$($pin "$bench" --load 1000000)
 echo "load 1,000,000 mixed rules + first check (index build): $(field load_ms "$loadout") ms" \
     "(adds $(field add_ms "$loadout") ms, first check $(field first_check_ms "$loadout") ms)"
+
+# proto's codec and fd passing against bare json_loadb and bare SCM_RIGHTS (half a minute).
+echo
+[ -x "$build/tests/bench/bench_proto" ] || { echo "run.sh: bench_proto not built" >&2; exit 1; }
+$pin "$build/tests/bench/bench_proto" || status=1
 
 # netbrokerd end to end (it starts its own daemon in a temp dir).
 echo

@@ -149,6 +149,36 @@ expect 0 "blocklist list" -- ctl blocklist list --server web
 expect 2 "blocklist remove missing" -- ctl blocklist remove --server web 192.0.2.7
 expect 100 "blocklist bad rule" -- ctl blocklist add 10.0.0.0/200
 
+# ---- blocklist check --rules: offline, the daemon's code run as netbrokerd --check-rules --
+export NETBROKERD=$netbrokerd
+printf '[{"kind":"address","address":"192.0.2.7"},{"kind":"subnet","net":"10.0.0.0","prefix":8}]' \
+    >"$tmp/rules.json"
+printf '{"servers":{},"blocklist":[{"kind":"range","start":"198.51.100.1","end":"198.51.100.9"}]}' \
+    >"$tmp/config.json"
+printf '[{"kind":"address","address":"192.0.2.7"},{"kind":"subnet","net":"10.0.0.0","prefix":33}]' \
+    >"$tmp/bad.json"
+offline() { NETBROKER_SOCKET=$tmp/no-daemon.sock ctl "$@"; }
+expect 0 "offline check blocked" -- offline blocklist check --rules "$tmp/rules.json" 10.1.2.3
+contains "$out" "blocked by 10.0.0.0/8 (ipv4)" "offline check names the rule"
+expect 0 "offline check not blocked" -- offline blocklist check --rules "$tmp/rules.json" 127.0.0.1
+[ "$out" = "not blocked" ] || fail "offline check negative: $out"
+expect 0 "offline check mapped --json" -- offline --json blocklist check --rules "$tmp/rules.json" \
+    ::ffff:10.0.0.1
+contains "$out" '"blocked": true' "offline: mapped address blocked by an IPv4 rule"
+expect 0 "offline check config file" -- offline blocklist check --rules "$tmp/config.json" \
+    198.51.100.5
+contains "$out" "blocked by 198.51.100.1-198.51.100.9 (ipv4)" "offline: a configuration's blocklist"
+expect 100 "offline check invalid rule" -- offline blocklist check --rules "$tmp/bad.json" 10.0.0.1
+contains "$err" "rules file '$tmp/bad.json'" "offline: the message names the file"
+contains "$err" "blocklist[1].prefix" "offline: the message names the rule"
+expect 100 "offline check missing file" -- offline blocklist check --rules "$tmp/none.json" 10.0.0.1
+contains "$err" "$tmp/none.json" "offline: the missing file is named"
+expect 100 "offline check bad address" -- offline blocklist check --rules "$tmp/rules.json" nope
+expect 100 "offline check with --server" -- offline blocklist check --rules "$tmp/rules.json" \
+    --server web 10.0.0.1
+expect 111 "offline check without netbrokerd" -- env NETBROKERD=$tmp/none "$ctl_bin" blocklist check \
+    --rules "$tmp/rules.json" 10.0.0.1
+
 # ---- dispatch: the example worker, connect bridging, watch seeing a drop -----------------
 "$examples/dispatch_worker" web 1 >"$tmp/worker.out" 2>&1 &
 worker=$!
