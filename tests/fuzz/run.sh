@@ -1,18 +1,24 @@
 #!/usr/bin/env bash
-# tests/fuzz/run.sh BUILD_DIR SECONDS: runs each libFuzzer target of a -DNETBROKER_FUZZ=ON
-# build for SECONDS, starting from a copy of its seed corpus (tests/fuzz/corpus/<target>,
-# copied so that the run never writes into the repository). Any crash, sanitizer report,
+# tests/fuzz/run.sh BUILD_DIR SECONDS [TARGET...]: runs each libFuzzer target (or those
+# named) of a -DNETBROKER_FUZZ=ON build for SECONDS, starting from a copy of its seed
+# corpus (tests/fuzz/corpus/<target>, copied so that the run never writes into the
+# repository). Any crash, sanitizer report,
 # leak or input slower than 10 s fails the run: the log's tail and the input (as a file in
 # the kept work directory, and in base64) are printed. Prints each target's executions and
 # coverage (libFuzzer's final "#N DONE cov: X ft: Y" line).
 set -euo pipefail
 
-if [ $# -ne 2 ]; then
-    echo "usage: $0 BUILD_DIR SECONDS" >&2
+if [ $# -lt 2 ]; then
+    echo "usage: $0 BUILD_DIR SECONDS [TARGET...]" >&2
     exit 100
 fi
 build=$1
 seconds=$2
+shift 2
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=(fuzz_reader fuzz_validate fuzz_address fuzz_decoder)
+fi
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nb-fuzz.XXXXXX")
 failed=0
@@ -22,7 +28,7 @@ failed=0
 declare -A max_len=([fuzz_reader]=4096 [fuzz_validate]=4096 [fuzz_address]=512
     [fuzz_decoder]=512)
 
-for t in fuzz_reader fuzz_validate fuzz_address fuzz_decoder; do
+for t in "${targets[@]}"; do
     bin=$build/tests/fuzz/$t
     if [ ! -x "$bin" ]; then
         echo "$t: $bin missing: build with -DNETBROKER_FUZZ=ON (CC=clang)" >&2
