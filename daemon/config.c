@@ -136,8 +136,21 @@ static json_t *listen_part(const json_t *entry)
     return copy;
 }
 
+void nb_config_settled(nb_srv_t *srv)
+{
+    if (!srv->config_pending) {
+        return;
+    }
+    srv->config_pending = false;
+    if (--srv->d->config_pending == 0 && srv->d->ready_owed) {
+        srv->d->ready_owed = false;
+        nb_notify_ready(srv->d);
+    }
+}
+
 static void config_done(nb_srv_t *srv, int status, const nc_error_t *err)
 {
+    nb_config_settled(srv);
     if (status < 0) {
         nb_log(LOG_ERR, "server '%s' from the configuration: %s", srv->name, err->message);
         return;
@@ -190,6 +203,9 @@ static void apply_server(nb_daemon_t *d, const char *name, json_t *entry, json_t
             srv->from_config = true;
             if (srv->listening) {
                 config_done(srv, 0, NULL);
+            } else {
+                srv->config_pending = true;
+                d->config_pending++;
             }
         }
         json_array_append_new(json_object_get(diff, list), json_string(name));

@@ -149,7 +149,8 @@ struct nb_srv_s {
     char name[NB_PROTO_SERVER_NAME_MAX + 1];
     json_t *spec; /* the listen options as given: compared on reload */
     bool from_config;
-    int mode; /* nb_proto_mode_t */
+    bool config_pending; /* from the configuration, not listening (or failed) yet */
+    int mode;            /* nb_proto_mode_t */
     nc_listen_options_t lo;
     char host[NC_ADDRSTRLEN];
     char path[NB_PROTO_PATH_MAX + 2];
@@ -320,10 +321,17 @@ struct nb_daemon_s {
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
     nb_resolve_t *resolving; /* server.create waiting for a host name */
+    size_t config_pending;   /* configured servers not yet listening or failed */
+    bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */
 void nb_daemon_stop(nb_daemon_t *d, const char *why);
+/* Sends READY=1 now, or once every configured server listens or has failed (a host binds
+ * on a later turn, as in Node). */
+void nb_daemon_ready_when_settled(nb_daemon_t *d);
+/* A configured server settled (listening, failed, or closed before either). */
+void nb_config_settled(nb_srv_t *srv);
 /* daemon.reload and SIGHUP. */
 int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
 int64_t nb_now_ms(void);

@@ -137,13 +137,22 @@ static void on_stop_signal(uv_signal_t *handle, int signum)
     nb_daemon_stop(handle->data, why);
 }
 
+void nb_daemon_ready_when_settled(nb_daemon_t *d)
+{
+    if (d->config_pending == 0) {
+        nb_notify_ready(d);
+    } else {
+        d->ready_owed = true;
+    }
+}
+
 static void on_hup(uv_signal_t *handle, int signum)
 {
     (void)signum;
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
     nb_notify_reloading(handle->data);
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
-    nb_notify_ready(handle->data);
+    nb_daemon_ready_when_settled(handle->data);
 }
 
 void nb_daemon_stop(nb_daemon_t *d, const char *why)
@@ -204,7 +213,7 @@ static int start(app_t *app)
     nb_log(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers), control '%s'",
            nc_version_string(), arg_config != NULL ? arg_config : "the embedded", d->nservers,
            path);
-    nb_notify_ready(d);
+    nb_daemon_ready_when_settled(d);
     nb_notify_watchdog_start(d);
     return 0;
 }

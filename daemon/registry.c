@@ -271,6 +271,7 @@ static void on_connection(nc_server_t *server, const void *arg, void *data)
 
 void nb_srv_close(nb_srv_t *srv)
 {
+    nb_config_settled(srv); /* closed before it listened: READY must not wait for it */
     srv_unlink(srv);
     nb_dispatch_drop_all(srv, "close");
     json_t *close_ev = json_pack("{s:s,s:s}", "event", "close", "server", srv->name);
