@@ -473,3 +473,24 @@ int dh_local_port(int fd)
     assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
     return ntohs(sa.sin_port);
 }
+
+int dh_fixture_setup(void **state)
+{
+    dh_daemon_t *d = calloc(1, sizeof(*d));
+    assert_non_null(d);
+    dh_daemon_init(d, NULL);
+    dh_daemon_start(d);
+    *state = d;
+    return 0;
+}
+
+int dh_fixture_teardown(void **state)
+{
+    dh_daemon_t *d = *state;
+    if (d->pid > 0) {
+        dh_daemon_stop(d);
+    }
+    dh_daemon_cleanup(d);
+    free(d);
+    return 0;
+}

@@ -38,6 +38,11 @@ struct dh_client_s {
     size_t nevent_fds;
 };
 
+/* cmocka fixtures: a started daemon on the embedded configuration as *state, and its
+ * stop (asserting a clean exit when it still runs), cleanup and free. */
+int dh_fixture_setup(void **state);
+int dh_fixture_teardown(void **state);
+
 /* Makes the temp dir and notify socket; config (JSON text or NULL) is written to a file
  * passed with --config. */
 void dh_daemon_init(dh_daemon_t *d, const char *config);

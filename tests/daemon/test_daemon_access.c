@@ -43,17 +43,6 @@ static int setup(void **state)
     return 0;
 }
 
-static int teardown(void **state)
-{
-    dh_daemon_t *d = *state;
-    if (d->pid > 0) {
-        dh_daemon_stop(d);
-    }
-    dh_daemon_cleanup(d);
-    free(d);
-    return 0;
-}
-
 static void expect(dh_client_t *c, const char *op, const char *args, const char *code)
 {
     json_t *r = dh_call(c, op, args, NULL, NULL);
@@ -137,7 +126,7 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_access_other_uid, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_access_other_uid, setup, dh_fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_access", tests, NULL, NULL);
 }

@@ -19,26 +19,6 @@
 
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    dh_daemon_t *d = calloc(1, sizeof(*d));
-    dh_daemon_init(d, NULL);
-    dh_daemon_start(d);
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dh_daemon_t *d = *state;
-    if (d->pid > 0) {
-        dh_daemon_stop(d);
-    }
-    dh_daemon_cleanup(d);
-    free(d);
-    return 0;
-}
-
 /* Sends a raw line and expects an error reply with code (and the given id, -1: null). */
 static void bad_line(dh_client_t *c, const char *line, const char *code, int64_t id)
 {
@@ -254,11 +234,16 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_bad_lines_answered, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_oversized_line_cuts_off_alone, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_half_line_stalls_alone, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_flood_without_reading_cut_off, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fd_count_across_bad_clients, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_lines_answered, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_oversized_line_cuts_off_alone, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_half_line_stalls_alone, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_flood_without_reading_cut_off, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_count_across_bad_clients, dh_fixture_setup,
+                                        dh_fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_bad", tests, NULL, NULL);
 }

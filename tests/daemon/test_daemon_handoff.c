@@ -21,26 +21,6 @@
 
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    dh_daemon_t *d = calloc(1, sizeof(*d));
-    dh_daemon_init(d, NULL);
-    dh_daemon_start(d);
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dh_daemon_t *d = *state;
-    if (d->pid > 0) {
-        dh_daemon_stop(d);
-    }
-    dh_daemon_cleanup(d);
-    free(d);
-    return 0;
-}
-
 static int create_tcp(dh_client_t *c, const char *name, const char *extra)
 {
     size_t size = strlen(extra) + 128;
@@ -591,16 +571,26 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_acquire_then_listen_fd_serves, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_round_robin, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_queue_then_subscriber, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_subscriber_killed, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_stuck_subscriber_skipped, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigterm_finishes_handoffs, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_blocklist, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fd_store_across_reconnect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fd_store_survives_restart, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fd_count_across_handoffs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_acquire_then_listen_fd_serves, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_round_robin, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_queue_then_subscriber, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_subscriber_killed, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_stuck_subscriber_skipped, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_finishes_handoffs, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_blocklist, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_store_across_reconnect, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_store_survives_restart, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_count_across_handoffs, dh_fixture_setup,
+                                        dh_fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_handoff", tests, NULL, NULL);
 }

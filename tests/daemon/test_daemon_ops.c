@@ -24,26 +24,6 @@
 
 #include <cmocka.h>
 
-static int setup(void **state)
-{
-    dh_daemon_t *d = calloc(1, sizeof(*d));
-    dh_daemon_init(d, NULL);
-    dh_daemon_start(d);
-    *state = d;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    dh_daemon_t *d = *state;
-    if (d->pid > 0) {
-        dh_daemon_stop(d);
-    }
-    dh_daemon_cleanup(d);
-    free(d);
-    return 0;
-}
-
 static json_t *ok_call(dh_client_t *c, const char *op, const char *args)
 {
     json_t *r = dh_call(c, op, args, NULL, NULL);
@@ -556,20 +536,33 @@ int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_hello_version_and_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_lifecycle, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_server_create_host_name, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_handoff_modes_and_exclusive, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_events_listening_close, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_max_connections_drop, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_dispatch_queue_limit_and_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_blocklist_operations, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_socket_connect, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_fd_store_replace_expiry_list, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reload_applies_difference, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_daemon_shutdown_exits_zero, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_sigterm_cancels_connect_in_flight, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_connect_cancelled_with_client, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hello_version_and_again, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_server_lifecycle, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_server_create_host_name, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_handoff_modes_and_exclusive, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_events_listening_close, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_max_connections_drop, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_queue_limit_and_timeout, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_blocklist_operations, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_socket_connect, dh_fixture_setup, dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_fd_store_replace_expiry_list, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_reload_applies_difference, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_shutdown_exits_zero, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_sigterm_cancels_connect_in_flight, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_connect_cancelled_with_client, dh_fixture_setup,
+                                        dh_fixture_teardown),
     };
     return cmocka_run_group_tests_name("daemon_ops", tests, NULL, NULL);
 }
