@@ -119,7 +119,9 @@ NB_EXTERN const char *nb_client_daemon(const nb_client_t *c);
 /* ---- Non-blocking calls -------------------------------------------------------------
  * send queues a request ({"op":op,"args":args_json}; args_json NULL for none) with
  * duplicates of fds[0..nfds), and writes what the socket takes; process() writes and reads
- * what is ready without blocking; next() hands out the next reply or event received. */
+ * what is ready without blocking; next() hands out the next reply or event received.
+ * send and process both read what has arrived into the queue, so drain next() after
+ * either before you wait on the fd again: a reply already queued makes no fd readable. */
 NB_EXTERN int nb_client_send(nb_client_t *c,
                              const char *op,
                              const char *args_json,

@@ -59,22 +59,26 @@ static void print_event(const ctl_t *ctl, const nb_client_msg_t *m)
 
 static int watch_loop(ctl_t *ctl)
 {
+    /* Events that came in with the subscription's reply are already queued: print them
+     * before the first wait. */
+    int r = 0;
     while (!interrupted) {
         nb_client_msg_t m;
-        struct pollfd p = { .fd = nb_client_fileno(ctl->client), .events = POLLIN };
-        if (poll(&p, 1, -1) < 0 && errno != EINTR) {
-            return ctl_fail(CTL_EXIT_FAILED, "poll: %s", strerror(errno));
-        }
-        int r = nb_client_process(ctl->client);
         while (nb_client_next(ctl->client, &m) == 1) {
             if (m.kind == NB_CLIENT_MSG_EVENT) {
                 print_event(ctl, &m);
             }
             nb_client_msg_clear(&m);
         }
-        if (r < 0 && !interrupted) {
-            return ctl_fail(CTL_EXIT_UNREACHABLE, "the daemon closed the connection");
+        if (r < 0) {
+            return interrupted ? CTL_EXIT_OK
+                               : ctl_fail(CTL_EXIT_UNREACHABLE, "the daemon closed the connection");
         }
+        struct pollfd p = { .fd = nb_client_fileno(ctl->client), .events = POLLIN };
+        if (poll(&p, 1, -1) < 0 && errno != EINTR) {
+            return ctl_fail(CTL_EXIT_FAILED, "poll: %s", strerror(errno));
+        }
+        r = nb_client_process(ctl->client);
     }
     return CTL_EXIT_OK;
 }
