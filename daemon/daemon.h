@@ -323,6 +323,9 @@ struct nb_daemon_s {
     nb_resolve_t *resolving; /* server.create waiting for a host name */
     size_t config_pending;   /* configured servers not yet listening or failed */
     bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
+    /* Called once by nb_daemon_stop, last (may be NULL): main() closes its signal
+     * handlers there; the daemon's core has no handle of main()'s. */
+    void (*on_stop)(nb_daemon_t *d);
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */
