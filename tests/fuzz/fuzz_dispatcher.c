@@ -148,7 +148,7 @@ static void on_deadline(uv_timer_t *t)
 }
 
 /* Runs the loop until done(r) holds; a deadline turns a hang into a failure. */
-static void run_until(run_t *r, bool (*done)(run_t *r), uv_run_mode mode)
+static void run_until(run_t *r, bool (*done)(run_t *r), uv_run_mode mode, const char *what)
 {
     r->timed_out = false;
     uv_timer_start(&r->deadline, on_deadline, DEADLINE_MS, 0);
@@ -156,6 +156,10 @@ static void run_until(run_t *r, bool (*done)(run_t *r), uv_run_mode mode)
         uv_run(&r->loop, mode);
     }
     uv_timer_stop(&r->deadline);
+    if (r->timed_out) {
+        fprintf(stderr, "no %s in %d ms (fds %d, %d wanted)\n", what, DEADLINE_MS, count_fds(),
+                wanted_fds);
+    }
     CHECK(!r->timed_out);
 }
 
@@ -196,7 +200,7 @@ static void client_connect(run_t *r)
     CHECK(r->fd >= 0);
     CHECK(connect(r->fd, (struct sockaddr *)&un, sizeof(un)) == 0);
     CHECK(nb_proto_reader_new(NULL, &r->in) == 0);
-    run_until(r, one_client, UV_RUN_ONCE);
+    run_until(r, one_client, UV_RUN_ONCE, "control connection");
 }
 
 static bool loopback_literal(const char *host)
@@ -471,7 +475,7 @@ static void feed_lines(run_t *r, const uint8_t *data, size_t size)
         free(text);
         current = &ex;
         wanted = r->replies + 1;
-        run_until(r, replied, UV_RUN_ONCE);
+        run_until(r, replied, UV_RUN_ONCE, "reply");
         /* Exactly one: a second reply would be counted by the next line's wait, or here. */
         collect(r, &ex);
         CHECK(r->replies == wanted || (r->eof && r->replies == wanted - 1));
@@ -495,7 +499,7 @@ static void teardown(run_t *r, int baseline, int before)
     collect(r, NULL);
     close(r->fd);
     nb_proto_reader_free(r->in);
-    run_until(r, no_client, UV_RUN_ONCE);
+    run_until(r, no_client, UV_RUN_ONCE, "end of the client");
     while (r->d.servers != NULL) {
         nb_srv_close(r->d.servers);
     }
@@ -509,7 +513,7 @@ static void teardown(run_t *r, int baseline, int before)
     /* libuv keeps one fd per loop in reserve for EMFILE (uv_loop_t's emfile_fd), from the
      * first listener on: the loop's, closed with it. */
     wanted_fds = baseline + (r->loop.emfile_fd >= 0 ? 1 : 0);
-    run_until(r, fds_back, UV_RUN_NOWAIT);
+    run_until(r, fds_back, UV_RUN_NOWAIT, "return to the fds held before");
     uv_close((uv_handle_t *)&r->deadline, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&r->loop) == 0);
