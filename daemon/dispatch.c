@@ -57,10 +57,10 @@ void nb_conn_drop(nb_conn_t *conn, const char *reason)
 
 static bool blocked(nb_srv_t *srv, nc_socket_t *sock)
 {
-    nc_sockaddr_t sa;
+    nc_sockaddr_t sa = { 0 };
     socklen_t len = sizeof(sa.u);
     int fd = nc_socket_fileno(sock);
-    if (fd < 0 || getpeername(fd, &sa.u.sa, &len) < 0 ||
+    if (fd < 0 || getpeername(fd, &sa.u.sa, &len) != 0 ||
         (sa.u.sa.sa_family != AF_INET && sa.u.sa.sa_family != AF_INET6)) {
         return false;
     }

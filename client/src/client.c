@@ -196,7 +196,7 @@ static int open_socket(const char *path, nb_client_error_t *err)
 static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
 {
     char args[64];
-    nb_client_msg_t reply;
+    nb_client_msg_t reply = { 0 };
 
     snprintf(args, sizeof(args), "{\"version\":%d}", NB_PROTO_VERSION);
     int r = nb_client_call(c, "hello", args, NULL, 0, timeout_ms, &reply, err);
