@@ -63,7 +63,10 @@ static void setup_env(void)
     if (getenv("FUZZ_CONFIG_LOG") == NULL) {
         nb_log_set_level(LOG_EMERG);
     }
-    snprintf(env.dir, sizeof(env.dir), "%s", "/tmp/nb-fuzzc.XXXXXX");
+    /* In run.sh's work directory (TMPDIR), so that a run that dies leaves nothing. */
+    const char *tmp = getenv("TMPDIR");
+    snprintf(env.dir, sizeof(env.dir), "%s/nb-fuzzc.XXXXXX",
+             tmp != NULL && tmp[0] == '/' && strlen(tmp) < 44 ? tmp : "/tmp");
     CHECK(mkdtemp(env.dir) != NULL);
     env.memfd = memfd_create("config", MFD_CLOEXEC);
     CHECK(env.memfd >= 0);

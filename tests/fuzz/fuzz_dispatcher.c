@@ -96,7 +96,10 @@ static void setup_env(void)
     if (getenv("FUZZ_DISPATCHER_LOG") == NULL) {
         nb_log_set_level(LOG_EMERG);
     }
-    snprintf(env.dir, sizeof(env.dir), "%s", "/tmp/nb-fuzzd.XXXXXX");
+    /* In run.sh's work directory (TMPDIR), so that a run that dies leaves nothing. */
+    const char *tmp = getenv("TMPDIR");
+    snprintf(env.dir, sizeof(env.dir), "%s/nb-fuzzd.XXXXXX",
+             tmp != NULL && tmp[0] == '/' && strlen(tmp) < 44 ? tmp : "/tmp");
     CHECK(mkdtemp(env.dir) != NULL);
     snprintf(env.control, sizeof(env.control), "%s/control.sock", env.dir);
     snprintf(env.target, sizeof(env.target), "%s/target.sock", env.dir);

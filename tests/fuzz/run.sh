@@ -37,8 +37,9 @@ for t in "${targets[@]}"; do
     mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
     cp "$here/corpus/$t/"* "$work/$t/corpus/"
     rc=0
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        "$bin" -max_total_time="$seconds" -timeout=10 -max_len="${max_len[$t]}" \
+    # TMPDIR: the daemon targets' sockets live under it, removed with the work dir.
+    TMPDIR="$work/$t" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1 "$bin" -max_total_time="$seconds" -timeout=10 -max_len="${max_len[$t]}" \
         -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
         "$work/$t/corpus" >"$work/$t/log" 2>&1 || rc=$?
     done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/$t/log" | tail -n 1 || true)
