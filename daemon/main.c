@@ -174,6 +174,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     nb_outbound_cancel_all(d);
     nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
+    nb_notify_status_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -215,6 +216,7 @@ static int start(app_t *app)
            path);
     nb_daemon_ready_when_settled(d);
     nb_notify_watchdog_start(d);
+    nb_notify_status_start(d);
     return 0;
 }
 
@@ -247,6 +249,7 @@ int main(int argc, char **argv)
     r = start(&app);
     if (r < 0) {
         d->stopping = true;
+        nb_activation_clear(d);
         nb_fdstore_clear(d);
         nb_control_stop(d);
         while (d->servers != NULL) {
