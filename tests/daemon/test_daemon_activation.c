@@ -396,6 +396,38 @@ static void test_reload_keeps_adopted(void **state)
     assert_int_equal(dh_self_fd_count(), before);
 }
 
+/* systemd/examples/netbrokerd.json, as shipped, on a passed 'web': the example's policy
+ * (acquire, its access rule) on the passed socket instead of port 80. */
+static void test_shipped_example_config(void **state)
+{
+    fixture_t *f = *state;
+    int before = dh_self_fd_count();
+    int port, tcp = tcp_listener(&port);
+    const int fds[] = { tcp };
+    const char *const names[] = { "web" };
+    char *argv[] = { NETBROKERD_PATH, "--config", NB_EXAMPLES_DIR "/netbrokerd.json",
+                     "--control",     f->control, NULL };
+    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
+    expect(f, "READY=1");
+    dh_client_t c;
+    dh_connect_path(&c, f->control);
+    json_t *r = server_info(&c, "web");
+    assert_int_equal(member(r, "port"), port);
+    json_t *rule = json_array_get(json_object_get(dh_ok(r), "access"), 0);
+    assert_int_equal(json_integer_value(json_object_get(rule, "gid")), 980);
+    json_decref(r);
+    int got[1];
+    size_t n = 0;
+    r = dh_call(&c, "server.acquire", "{\"name\":\"web\"}", got, &n);
+    dh_ok(r);
+    json_decref(r);
+    close(got[0]);
+    dh_close(&c);
+    expect_clean_exit(f);
+    close(tcp);
+    assert_int_equal(dh_self_fd_count(), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +435,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_bad_sockets, setup, teardown),
         cmocka_unit_test_setup_teardown(test_wrong_listen_pid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_keeps_adopted, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_shipped_example_config, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_activation", tests, NULL, NULL);
 }
