@@ -397,17 +397,19 @@ static void test_reload_keeps_adopted(void **state)
 }
 
 /* systemd/examples/netbrokerd.json, as shipped, on a passed 'web': the example's policy
- * (acquire, its access rule) on the passed socket instead of port 80. */
+ * (acquire, its access rule) on the passed socket instead of port 80. The control socket
+ * comes under systemd's default name (the socket unit's): found by its path. */
 static void test_shipped_example_config(void **state)
 {
     fixture_t *f = *state;
     int before = dh_self_fd_count();
     int port, tcp = tcp_listener(&port);
-    const int fds[] = { tcp };
-    const char *const names[] = { "web" };
+    int ctl = unix_listener(f->control);
+    const int fds[] = { tcp, ctl };
+    const char *const names[] = { "web", "netbrokerd.socket" };
     char *argv[] = { NETBROKERD_PATH, "--config", NB_EXAMPLES_DIR "/netbrokerd.json",
                      "--control",     f->control, NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
+    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
     expect(f, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
@@ -415,6 +417,10 @@ static void test_shipped_example_config(void **state)
     assert_int_equal(member(r, "port"), port);
     json_t *rule = json_array_get(json_object_get(dh_ok(r), "access"), 0);
     assert_int_equal(json_integer_value(json_object_get(rule, "gid")), 980);
+    json_decref(r);
+    assert_true(daemon_holds(f, ctl));
+    r = server_info(&c, "netbrokerd.socket");
+    dh_assert_error(r, "ERR_NOT_FOUND");
     json_decref(r);
     int got[1];
     size_t n = 0;
@@ -425,6 +431,7 @@ static void test_shipped_example_config(void **state)
     dh_close(&c);
     expect_clean_exit(f);
     close(tcp);
+    close(ctl);
     assert_int_equal(dh_self_fd_count(), before);
 }
 
