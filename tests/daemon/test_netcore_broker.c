@@ -248,7 +248,7 @@ static void on_stub_daemon(uv_poll_t *h, int status, int events)
 
 /* The provider's conversation runs beside the loop, not in it: the loop accepts and hangs
  * up on the provider's connection while the listen waits, so the listen fails with the
- * hang-up (ECONNRESET) well before its deadline (a provider that blocked the loop would
+ * hang-up (ECONNRESET or EPIPE) well before its deadline (a provider that blocked the loop would
  * wait the whole deadline out and fail with ETIMEDOUT). */
 static void test_broker_conversation_beside_loop(void **state)
 {
@@ -266,9 +266,13 @@ static void test_broker_conversation_beside_loop(void **state)
     assert_int_equal(uv_poll_start(&stub, UV_READABLE, on_stub_daemon), 0);
     nc_listen_options_t lo = { .host = "127.0.0.1", .port = f->port };
     nc_server_t *s = listen_now(f, &lo);
-    char want[128];
-    snprintf(want, sizeof(want), "error(bind ECONNRESET 127.0.0.1:%d) ", f->port);
-    assert_string_equal(f->log, want);
+    /* The hang-up meets the provider's hello as it is written or as it waits. */
+    char reset[128], pipe[128];
+    snprintf(reset, sizeof(reset), "error(bind ECONNRESET 127.0.0.1:%d) ", f->port);
+    snprintf(pipe, sizeof(pipe), "error(bind EPIPE 127.0.0.1:%d) ", f->port);
+    if (strcmp(f->log, pipe) != 0) {
+        assert_string_equal(f->log, reset);
+    }
     assert_false(nc_server_listening(s));
     server_done(f, s);
     close(listener);
