@@ -435,6 +435,44 @@ static void test_shipped_example_config(void **state)
     assert_int_equal(dh_self_fd_count(), before);
 }
 
+/* systemd keeps the socket units' sockets while the daemon is down: a control client and a
+ * TCP connection made then wait in the kernel's queues and are served by the next daemon,
+ * started with the same sockets. */
+static void test_restart_keeps_sockets(void **state)
+{
+    fixture_t *f = *state;
+    int before = dh_self_fd_count();
+    write_config(f, web_config);
+    int port, tcp = tcp_listener(&port);
+    int ctl = unix_listener(f->control);
+    const int fds[] = { ctl, tcp };
+    const char *const names[] = { "control", "web" };
+    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
+                     f->control,      "--log-level", "debug",   NULL };
+    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
+    expect(f, "READY=1");
+    expect_clean_exit(f);
+
+    dh_client_t c;
+    dh_connect_raw_path(&c, f->control); /* the daemon is down: queued, not refused */
+    int waiting = dh_tcp_connect(NULL, port);
+    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
+    expect(f, "READY=1");
+    json_t *r = dh_call(&c, "hello", "{\"version\":1}", NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    expect_dispatch(&c, waiting);
+    close(waiting);
+    dh_close(&c);
+    expect_clean_exit(f);
+    close(tcp);
+    close(ctl);
+    assert_int_equal(dh_self_fd_count(), before);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +481,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_wrong_listen_pid, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_keeps_adopted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_shipped_example_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart_keeps_sockets, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_activation", tests, NULL, NULL);
 }
