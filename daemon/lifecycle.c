@@ -8,7 +8,19 @@
 /* How long a stopping daemon waits for clients to take what was sent to them. */
 #define DRAIN_DEADLINE_MS 5000
 
+static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
+
+/* SIGHUP and daemon.reload alike: RELOADING=1 first, READY=1 once the servers it changed
+ * listen (or failed), also after a refused configuration. */
 int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
+{
+    nb_notify_reloading(d);
+    int r = reload(d, ret_diff, msg, size);
+    nb_daemon_ready_when_settled(d);
+    return r;
+}
+
+static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
 {
     json_t *config = nb_config_load(d->config_path, msg, size);
     if (config == NULL) {
@@ -54,6 +66,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     nb_outbound_cancel_all(d);
     nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
+    nb_notify_status_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     if (d->on_stop != NULL) {
         d->on_stop(d);

@@ -132,9 +132,7 @@ static void on_hup(uv_signal_t *handle, int signum)
 {
     (void)signum;
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
-    nb_notify_reloading(handle->data);
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
-    nb_daemon_ready_when_settled(handle->data);
 }
 
 static int start(app_t *app)
@@ -169,6 +167,7 @@ static int start(app_t *app)
            path);
     nb_daemon_ready_when_settled(d);
     nb_notify_watchdog_start(d);
+    nb_notify_status_start(d);
     return 0;
 }
 
@@ -201,6 +200,7 @@ int main(int argc, char **argv)
     r = start(&app);
     if (r < 0) {
         d->stopping = true;
+        nb_activation_clear(d);
         nb_fdstore_clear(d);
         nb_control_stop(d);
         while (d->servers != NULL) {
