@@ -181,6 +181,7 @@ struct nb_srv_s {
     /* server.create waiting for 'listening' or 'error' */
     uint64_t create_client;
     int64_t create_id;
+    void *pending; /* registry.c: the wait for 'listening' or 'error' (dispatch mode) */
     bool adopted; /* listens on a socket systemd passed (activation.c): a reload keeps it */
 };
 

@@ -146,6 +146,7 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
     uv_timer_init(srv->d->loop, srv->timer);
     srv->timer->data = srv;
     *p = (pending_t){ srv, done };
+    srv->pending = p;
     nc_server_once(srv->server, NC_SERVER_LISTENING, on_listening, p);
     nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
     nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
@@ -159,6 +160,7 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
         snprintf(msg, size, "%s", err.message);
         nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
         nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
+        srv->pending = NULL;
         free(p);
     }
     return r;
@@ -249,6 +251,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data)
     nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
     nc_server_address(server, &srv->address);
     srv->listening = true;
+    srv->pending = NULL;
     nb_srv_done_cb done = p->done;
     free(p);
     done(srv, 0, NULL);
@@ -260,6 +263,7 @@ static void on_error(nc_server_t *server, const void *arg, void *data)
     nb_srv_t *srv = p->srv;
     nc_server_off(server, NC_SERVER_LISTENING, on_listening, p);
     nc_server_off(server, NC_SERVER_ERROR, on_error, p);
+    srv->pending = NULL;
     nb_srv_done_cb done = p->done;
     free(p);
     srv_unlink(srv);
@@ -284,10 +288,29 @@ static void on_connection(nc_server_t *server, const void *arg, void *data)
     nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
 }
 
+/* Closed before 'listening' or 'error' (a server.close or a stop pipelined after the
+ * create): the wait ends as an abort, so server.create still gets its one reply. */
+static void abort_pending(nb_srv_t *srv)
+{
+    pending_t *p = srv->pending;
+    nc_error_t err = { .code = NC_ABORT_ERR };
+    if (p == NULL) {
+        return;
+    }
+    nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
+    nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
+    srv->pending = NULL;
+    nb_srv_done_cb done = p->done;
+    free(p);
+    snprintf(err.message, sizeof(err.message), "server '%s' closed before it listened", srv->name);
+    done(srv, NC_ABORT_ERR, &err);
+}
+
 void nb_srv_close(nb_srv_t *srv)
 {
     nb_config_settled(srv); /* closed before it listened: READY must not wait for it */
     srv_unlink(srv);
+    abort_pending(srv);
     nb_dispatch_drop_all(srv, "close");
     json_t *close_ev = json_pack("{s:s,s:s}", "event", "close", "server", srv->name);
     while (srv->subs != NULL) {
