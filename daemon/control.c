@@ -89,6 +89,24 @@ static int clear_stale(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
+static int control_listen(nb_daemon_t *d, int fd)
+{
+    nc_server_options_t so = { .pause_on_connect = true };
+    int r = nc_server_new(d->loop, &so, &d->control);
+    if (r < 0) {
+        return r;
+    }
+    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
+    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
+    nc_error_t err = { 0 };
+    if ((r = nc_server_listen_fd(d->control, fd, 0, &err)) < 0) {
+        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, err.message);
+        nc_server_release(d->control);
+        d->control = NULL;
+    }
+    return r;
+}
+
 int nb_control_start(nb_daemon_t *d, const char *path)
 {
     if (strlen(path) > NB_PROTO_PATH_MAX || path[0] != '/') {
@@ -101,23 +119,33 @@ int nb_control_start(nb_daemon_t *d, const char *path)
     if (r < 0 || (r = clear_stale(path)) < 0) {
         return r;
     }
-    nc_server_options_t so = { .pause_on_connect = true };
-    if ((r = nc_server_new(d->loop, &so, &d->control)) < 0) {
-        return r;
-    }
-    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
-    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
     nc_error_t err = { 0 };
-    /* The socket is born 0660: no moment where others could connect. */
+    int fd;
+    /* The socket is born 0660: no moment where others could connect. Bound by hand (not
+     * by libuv, which unlinks on close) so that a takeover can keep the path. */
     mode_t old = umask(0117);
-    r = nc_server_listen(d->control, &lo, &err);
+    r = nc_listen_socket(&lo, &fd, &err);
     umask(old);
     if (r < 0) {
         nb_log(LOG_ERR, "control socket '%s': %s", path, err.message);
         return r;
     }
-    return 0;
+    if ((r = control_listen(d, fd)) < 0) {
+        close(fd);
+    }
+    return r;
+}
+
+int nb_control_start_fd(nb_daemon_t *d, const char *path, int fd)
+{
+    snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    return control_listen(d, fd);
+}
+
+int nb_control_fileno(const nb_daemon_t *d)
+{
+    return d->control != NULL ? nc_server_fileno(d->control) : -EBADF;
 }
 
 void nb_control_stop(nb_daemon_t *d)
@@ -126,6 +154,9 @@ void nb_control_stop(nb_daemon_t *d)
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
         d->control = NULL;
+        if (!d->keep_paths) {
+            unlink(d->control_path);
+        }
     }
 }
 
@@ -252,6 +283,7 @@ void nb_client_kill(nb_client_t *c, const char *why)
     nb_dispatch_client_gone(c);
     nb_events_client_gone(c);
     nb_outbound_client_gone(c);
+    nb_handover_client_gone(c);
     uv_poll_stop(&c->poll);
     uv_close((uv_handle_t *)&c->poll, client_closed);
     drain_done_if_empty(d);

@@ -221,8 +221,10 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
 
 void nb_dispatch_run(nb_srv_t *srv)
 {
-    if (srv->running) {
-        return; /* a subscriber cut off inside a send: the outer loop goes on */
+    if (srv->running || srv->d->dispatch_held) {
+        /* a subscriber cut off inside a send: the outer loop goes on; or a takeover
+         * holds the queue for the next daemon */
+        return;
     }
     srv->running = true;
     nb_sub_t *sub;
@@ -342,4 +344,42 @@ void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason)
         }
     }
     arm_timer(srv);
+}
+
+void nb_dispatch_forget_queue(nb_srv_t *srv)
+{
+    while (srv->queue != NULL) {
+        nb_conn_t *conn = queue_pop(srv);
+        srv->held--;
+        conn_free(conn); /* the next daemon holds a duplicate: no drop */
+    }
+    arm_timer(srv);
+}
+
+int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields)
+{
+    nc_socket_options_t so = { .has_fd = true, .fd = fd };
+    nc_socket_t *sock;
+    nb_conn_t *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL) {
+        return -ENOMEM;
+    }
+    int r = nc_socket_new(srv->d->loop, &so, &sock);
+    if (r < 0) {
+        free(conn);
+        return r;
+    }
+    *conn = (nb_conn_t){ .srv = srv, .sock = sock, .fields = json_object() };
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)fields, key, v)
+    {
+        if (strcmp(key, "server") != 0) {
+            json_object_set(conn->fields, key, v);
+        }
+    }
+    conn->queued_at = uv_now(srv->d->loop);
+    queue_push(srv, conn, false);
+    srv->held++;
+    return 0;
 }

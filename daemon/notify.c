@@ -35,7 +35,7 @@ void nb_notify_stopping(const nb_daemon_t *d)
 
 void nb_notify_fdstore(const char *name, int fd)
 {
-    char msg[NB_PROTO_FD_NAME_MAX + 32];
+    char msg[NB_PROTO_FD_NAME_MAX + 48];
     snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
     int r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
     if (r < 0) {
@@ -46,7 +46,7 @@ void nb_notify_fdstore(const char *name, int fd)
 
 void nb_notify_fdstore_remove(const char *name)
 {
-    char msg[NB_PROTO_FD_NAME_MAX + 40];
+    char msg[NB_PROTO_FD_NAME_MAX + 48];
     snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
     sd_notify(0, msg);
 }
@@ -62,6 +62,10 @@ int nb_notify_adopt(nb_daemon_t *d)
     for (int i = 0; i < n; i++) {
         int fd = SD_LISTEN_FDS_START + i;
         const char *name = names != NULL ? names[i] : NULL;
+        if (name != NULL && strncmp(name, "nb-", 3) == 0) {
+            nb_handover_adopt_fd(d, name, fd); /* the daemon's own entries (handover.c) */
+            continue;
+        }
         if (name == NULL || !nb_proto_fd_name_valid(name) || nb_fdstore_adopt(d, name, fd) < 0) {
             nb_log(LOG_WARNING, "inherited fd %d ('%s') not adopted, closed", fd,
                    name != NULL ? name : "");
@@ -76,6 +80,7 @@ int nb_notify_adopt(nb_daemon_t *d)
         }
         free(names);
     }
+    nb_handover_restore(d);
     return n;
 }
 

@@ -59,9 +59,11 @@ static void srv_free(nb_srv_t *srv)
     }
     if (srv->fd >= 0) {
         close(srv->fd);
-        if (srv->path[0] == '/') {
-            unlink(srv->path); /* Node unlinks the path of a server it closes */
-        }
+    }
+    /* Node unlinks the path of a server it closes; a listener handed over (fd store,
+     * takeover) lives on in the next daemon, and so does its path. */
+    if (srv->own_path && !srv->d->keep_paths) {
+        unlink(srv->path);
     }
     json_decref(srv->spec);
     json_decref(srv->blocklist_rules);
@@ -128,7 +130,11 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, size_t size)
+static int srv_listen_dispatch(nb_srv_t *srv,
+                               int fd,
+                               nb_srv_done_cb done,
+                               char *msg,
+                               size_t size)
 {
     nc_server_options_t so = { .pause_on_connect = true };
     int r = nc_server_new(srv->d->loop, &so, &srv->server);
@@ -146,7 +152,21 @@ static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, si
     nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
     nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
     nc_error_t err = { 0 };
-    r = nc_server_listen(srv->server, &srv->lo, &err);
+    /* A filesystem path is bound by hand (nc_listen_socket), as for acquire: libuv would
+     * unlink a path it bound when the server closes, even one handed over. */
+    bool bound = false;
+    if (fd < 0 && srv->path[0] == '/') {
+        r = nc_listen_socket(&srv->lo, &fd, &err);
+        bound = r == 0;
+    }
+    if (r == 0) {
+        r = fd >= 0 ? nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)
+                    : nc_server_listen(srv->server, &srv->lo, &err);
+        if (r < 0 && bound) {
+            close(fd); /* ours, bound above; an adopted fd stays the caller's */
+            unlink(srv->path);
+        }
+    }
     if (r < 0) {
         snprintf(msg, size, "%s", err.message);
         nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
@@ -156,10 +176,15 @@ static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, si
     return r;
 }
 
-static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
+static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
-    int r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    int r = 0;
+    if (fd >= 0) {
+        srv->fd = fd;
+    } else {
+        r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    }
     if (r < 0) {
         snprintf(msg, size, "%s", err.message);
         return r;
@@ -190,6 +215,18 @@ int nb_srv_create(nb_daemon_t *d,
                   char *msg,
                   size_t size)
 {
+    return nb_srv_adopt(d, a, spec, -1, done, ret, msg, size);
+}
+
+int nb_srv_adopt(nb_daemon_t *d,
+                 const nb_proto_server_create_args_t *a,
+                 const json_t *spec,
+                 int fd,
+                 nb_srv_done_cb done,
+                 nb_srv_t **ret,
+                 char *msg,
+                 size_t size)
+{
     if (nb_srv_find(d, a->name) != NULL) {
         snprintf(msg, size, "A server named '%s' exists", a->name);
         return NC_ERR_SERVER_ALREADY_LISTEN;
@@ -211,16 +248,21 @@ int nb_srv_create(nb_daemon_t *d,
         r = srv_policy(srv, a, msg, size);
     }
     if (r == 0) {
-        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, done, msg, size)
-                                              : srv_listen_acquire(srv, msg, size);
+        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, fd, done, msg, size)
+                                              : srv_listen_acquire(srv, fd, msg, size);
     }
     if (r < 0) {
+        if (fd >= 0 && srv->fd == fd) {
+            srv->fd = -1; /* on failure the caller keeps its fd */
+        }
         srv_free(srv);
         return r;
     }
+    srv->own_path = srv->path[0] == '/'; /* its path is ours to remove now */
     srv->next = d->servers;
     d->servers = srv;
     d->nservers++;
+    nb_handover_changed(d);
     *ret = srv;
     return 0;
 }
@@ -269,6 +311,38 @@ static void on_connection(nc_server_t *server, const void *arg, void *data)
     nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
 }
 
+void nb_srv_stop_accepting(nb_srv_t *srv)
+{
+    if (srv->server != NULL) {
+        nc_server_close(srv->server, NULL, NULL);
+        nc_server_release(srv->server);
+        srv->server = NULL;
+    }
+}
+
+int nb_srv_resume_accepting(nb_srv_t *srv, int fd)
+{
+    nc_server_options_t so = { .pause_on_connect = true };
+    nc_error_t err = { 0 };
+    int r = nc_server_new(srv->d->loop, &so, &srv->server);
+    if (r < 0) {
+        return r;
+    }
+    nc_server_on(srv->server, NC_SERVER_ERROR, on_runtime_error, srv);
+    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
+    if ((r = nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)) < 0) {
+        nb_log(LOG_ERR, "server '%s' cannot accept again: %s", srv->name, err.message);
+        nc_server_release(srv->server);
+        srv->server = NULL;
+    }
+    return r;
+}
+
+int nb_srv_fileno(const nb_srv_t *srv)
+{
+    return srv->server != NULL ? nc_server_fileno(srv->server) : srv->fd >= 0 ? srv->fd : -EBADF;
+}
+
 void nb_srv_close(nb_srv_t *srv)
 {
     nb_config_settled(srv); /* closed before it listened: READY must not wait for it */
@@ -282,6 +356,7 @@ void nb_srv_close(nb_srv_t *srv)
     }
     json_decref(close_ev);
     nb_events_emit(srv->d, NB_PROTO_EVENT_CLOSE, srv, NULL);
+    nb_handover_srv_closed(srv);
     nb_log(LOG_INFO, "server '%s' closed", srv->name);
     srv_free(srv);
 }
