@@ -185,8 +185,8 @@ struct nb_srv_s {
     /* server.create waiting for 'listening' or 'error' */
     uint64_t create_client;
     int64_t create_id;
-    bool own_path;  /* a Unix path it bound or adopted: removed when it closes */
-    bool fdstored;  /* its listener is in systemd's fd store (handover.c) */
+    bool own_path; /* a Unix path it bound or adopted: removed when it closes */
+    bool fdstored; /* its listener is in systemd's fd store (handover.c) */
 };
 
 /* Creates and starts a server from validated arguments. On success the server is in the
@@ -355,11 +355,11 @@ struct nb_daemon_s {
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
-    nb_resolve_t *resolving; /* server.create waiting for a host name */
-    size_t config_pending;   /* configured servers not yet listening or failed */
-    bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
-    bool keep_paths;         /* stopping with the listeners handed over: paths stay */
-    bool dispatch_held;      /* a takeover holds every queue for the next daemon */
+    nb_resolve_t *resolving;        /* server.create waiting for a host name */
+    size_t config_pending;          /* configured servers not yet listening or failed */
+    bool ready_owed;                /* READY=1 goes out once config_pending is 0 */
+    bool keep_paths;                /* stopping with the listeners handed over: paths stay */
+    bool dispatch_held;             /* a takeover holds every queue for the next daemon */
     struct nb_handover_s *handover; /* handover.c's state (fd store, takeover) */
 };
 

@@ -2,8 +2,8 @@
  * by one mechanism for both restarts that drop nothing: systemd's fd store (each listener
  * and parked fd stored by name, the document in a sealed memfd named nb-state) and
  * --takeover (takeover.c). Listeners are never re-bound: the kernel socket lives on. */
-#include "daemon.h"
 #include "handover.h"
+#include "daemon.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,8 +70,8 @@ json_t *nb_handover_state(nb_daemon_t *d)
         json_array_append_new(fds, nb_fdstore_describe(s));
     }
     return json_pack("{s:i,s:O,s:o,s:o}", "version", NB_PROTO_VERSION, "blocklist",
-                     d->global_rules != NULL ? d->global_rules : json_array(), "servers",
-                     servers, "fds", fds);
+                     d->global_rules != NULL ? d->global_rules : json_array(), "servers", servers,
+                     "fds", fds);
 }
 
 /* ---- import ------------------------------------------------------------------------- */
@@ -112,9 +112,12 @@ static json_t *create_request(const char *name, const json_t *st)
     json_t *a = json_is_object(spec) ? json_deep_copy(spec) : json_object();
     json_object_set_new(a, "name", json_string(name));
     json_object_del(a, "host");
+    bool dispatch = json_is_string(json_object_get(st, "mode")) &&
+                    strcmp(json_string_value(json_object_get(st, "mode")), "dispatch") == 0;
     for (size_t i = 0; i < sizeof(policy_keys) / sizeof(policy_keys[0]); i++) {
         json_t *v = json_object_get(st, policy_keys[i]);
-        if (v != NULL) {
+        /* access is every server's; the rest only dispatch servers' (9.3.1) */
+        if (v != NULL && (dispatch || strcmp(policy_keys[i], "access") == 0)) {
             json_object_set(a, policy_keys[i], v);
         }
     }
@@ -239,8 +242,10 @@ static void restore_servers(nb_daemon_t *d, nb_handover_t *h, const json_t *serv
         const char *name = json_string_value(json_object_get(st, "name"));
         int fd = name != NULL ? take_inherited(h, "nb-srv.", name) : -1;
         if (fd < 0) {
-            nb_log(LOG_WARNING, "server '%s' in the saved state has no listener in the fd "
-                   "store, ignoring", name != NULL ? name : "");
+            nb_log(LOG_WARNING,
+                   "server '%s' in the saved state has no listener in the fd "
+                   "store, ignoring",
+                   name != NULL ? name : "");
             continue;
         }
         if (nb_handover_import_server(d, st, fd, msg, sizeof(msg)) < 0) {

@@ -130,11 +130,7 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-static int srv_listen_dispatch(nb_srv_t *srv,
-                               int fd,
-                               nb_srv_done_cb done,
-                               char *msg,
-                               size_t size)
+static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char *msg, size_t size)
 {
     nc_server_options_t so = { .pause_on_connect = true };
     int r = nc_server_new(srv->d->loop, &so, &srv->server);

@@ -45,9 +45,7 @@ bool nb_handover_frozen(const nb_daemon_t *d, const nb_proto_op_t *op, const nb_
     return d->handover != NULL && d->handover->phase != TK_NONE && mutates(op, args);
 }
 
-void nb_handover_after_request(nb_daemon_t *d,
-                               const nb_proto_op_t *op,
-                               const nb_proto_args_t *args)
+void nb_handover_after_request(nb_daemon_t *d, const nb_proto_op_t *op, const nb_proto_args_t *args)
 {
     if (mutates(op, args)) {
         nb_handover_changed(d); /* server.set and blocklists: the rest say it themselves */
@@ -99,14 +97,13 @@ static int build_items(nb_daemon_t *d, nb_handover_t *h)
     int r = add_item(h, json_pack("{s:s}", "kind", "control"), nb_control_fileno(d));
     for (nb_srv_t *s = d->servers; r == 0 && s != NULL; s = s->next) {
         if (s->listening && nb_srv_fileno(s) >= 0) {
-            r = add_item(h, json_pack("{s:s,s:o}", "kind", "server", "server",
-                                      nb_handover_server_state(s)),
-                         nb_srv_fileno(s));
+            r = add_item(
+                h, json_pack("{s:s,s:o}", "kind", "server", "server", nb_handover_server_state(s)),
+                nb_srv_fileno(s));
         }
     }
     for (nb_stored_t *s = d->stored; r == 0 && s != NULL; s = s->next) {
-        r = add_item(h, json_pack("{s:s,s:o}", "kind", "fd", "fd", nb_fdstore_describe(s)),
-                     s->fd);
+        r = add_item(h, json_pack("{s:s,s:o}", "kind", "fd", "fd", nb_fdstore_describe(s)), s->fd);
     }
     return r;
 }
@@ -164,8 +161,7 @@ static int item_fd(nb_handover_t *h, const char *kind, const char *name)
         json_t *res = h->items[i].result;
         const json_t *srv = json_object_get(res, "server");
         if (strcmp(json_string_value(json_object_get(res, "kind")), kind) == 0 &&
-            (name == NULL ||
-             strcmp(json_string_value(json_object_get(srv, "name")), name) == 0)) {
+            (name == NULL || strcmp(json_string_value(json_object_get(srv, "name")), name) == 0)) {
             return fcntl(h->items[i].fd, F_DUPFD_CLOEXEC, 3);
         }
     }
@@ -244,8 +240,10 @@ void nb_handover_op(nb_client_t *c, const nb_proto_op_t *op, int64_t id)
         tk_abort(c->d, h, "cannot hand the queued connections over");
         nb_reply_err(c, id, -EMFILE, "Cannot hand the queued connections over");
     } else {
-        nb_log(LOG_NOTICE, "takeover committed: no more accepting here, %zu connections to hand "
-               "over", h->nitems - h->next);
+        nb_log(LOG_NOTICE,
+               "takeover committed: no more accepting here, %zu connections to hand "
+               "over",
+               h->nitems - h->next);
         nb_reply_ok(c, id, NULL, NULL, 0);
     }
 }
@@ -327,9 +325,8 @@ static json_t *peer_read(tk_peer_t *p, int *fd)
 static json_t *peer_call(tk_peer_t *p, const char *op, const char *args, int *ret_fd)
 {
     char line[128];
-    int n = snprintf(line, sizeof(line), "{\"id\":%lld,\"op\":\"%s\"%s%s}\n",
-                     (long long)++p->id, op, args != NULL ? ",\"args\":" : "",
-                     args != NULL ? args : "");
+    int n = snprintf(line, sizeof(line), "{\"id\":%lld,\"op\":\"%s\"%s%s}\n", (long long)++p->id,
+                     op, args != NULL ? ",\"args\":" : "", args != NULL ? args : "");
     *ret_fd = -1;
     if (nb_proto_writer_push_line(p->writer, line, (size_t)n, NULL, 0) < 0 ||
         nb_proto_writer_flush(p->writer, p->fd) < 0 || nb_proto_writer_queued(p->writer) > 0) {
@@ -442,7 +439,9 @@ int nb_handover_takeover(nb_daemon_t *d, const char *path)
         close(control_fd);
         return r;
     }
-    nb_log(LOG_NOTICE, "took over from the running daemon: %zu servers, %zu fds, %zu queued "
-           "connections, control '%s'", d->nservers, d->nstored, nconn, path);
+    nb_log(LOG_NOTICE,
+           "took over from the running daemon: %zu servers, %zu fds, %zu queued "
+           "connections, control '%s'",
+           d->nservers, d->nstored, nconn, path);
     return 0;
 }
