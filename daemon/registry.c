@@ -272,6 +272,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data)
     nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
     nc_server_address(server, &srv->address);
     srv->listening = true;
+    nb_handover_changed(srv->d); /* now there is a listener to store */
     nb_srv_done_cb done = p->done;
     free(p);
     done(srv, 0, NULL);

@@ -149,7 +149,8 @@ void sh_pump(sh_t *h)
 /* Waits for the notify socket or fd (may be -1) within the deadline. */
 static void wait_io(sh_t *h, int fd, int64_t until, const char *what)
 {
-    struct pollfd p[2] = { { .fd = h->notify_fd, .events = POLLIN }, { .fd = fd, .events = POLLIN } };
+    struct pollfd p[2] = { { .fd = h->notify_fd, .events = POLLIN },
+                           { .fd = fd, .events = POLLIN } };
     int64_t left = until - now_ms();
     if (left <= 0 || poll(p, fd >= 0 ? 2 : 1, (int)left) <= 0) {
         sh_dump_log(h);
@@ -212,7 +213,8 @@ static void child_exec(sh_t *h, bool takeover)
         setenv("LISTEN_FDS", num, 1);
         setenv("LISTEN_FDNAMES", names, 1);
     }
-    const char *argv[12] = { "netbrokerd", "--control", h->control, "--log-level", "debug" };
+    const char *argv[12] = { "netbrokerd", "--control", h->control, "--log-level",
+                             h->log_level != NULL ? h->log_level : "debug" };
     int n = 5;
     if (h->config[0] != '\0') {
         argv[n++] = "--config";
@@ -306,10 +308,30 @@ void sh_dump_log(const sh_t *h)
     if (in == NULL) {
         return;
     }
+    /* the end tells why: under load the debug lines run long */
+    if (fseek(in, 0, SEEK_END) == 0 && ftell(in) > (long)sizeof(buf) - 1) {
+        fseek(in, -(long)sizeof(buf) + 1, SEEK_END);
+    } else {
+        rewind(in);
+    }
     size_t n = fread(buf, 1, sizeof(buf) - 1, in);
     buf[n] = '\0';
     fclose(in);
     fprintf(stderr, "--- netbrokerd stderr ---\n%s--- end ---\n", buf);
+}
+
+bool sh_log_contains(const sh_t *h, const char *text)
+{
+    FILE *in = fopen(h->log_path, "r");
+    char line[1024];
+    bool found = false;
+    while (in != NULL && !found && fgets(line, sizeof(line), in) != NULL) {
+        found = strstr(line, text) != NULL;
+    }
+    if (in != NULL) {
+        fclose(in);
+    }
+    return found;
 }
 
 void sh_cleanup(sh_t *h)

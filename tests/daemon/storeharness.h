@@ -30,6 +30,7 @@ typedef struct {
     sh_entry_t store[SH_STORE_MAX];
     size_t nstore;
     unsigned ready, stopping; /* READY=1 and STOPPING=1 heard so far */
+    const char *log_level;    /* --log-level: "debug" unless set */
 } sh_t;
 
 /* A temp dir, its notify socket; config (JSON text or NULL) goes to a --config file. */
@@ -53,6 +54,8 @@ uint64_t sh_store_inode(const sh_t *h, const char *name);
 bool sh_pid_holds_inode(pid_t pid, uint64_t inode);
 int sh_pid_fd_count(pid_t pid);
 void sh_dump_log(const sh_t *h);
+/* True when the daemons' stderr (all of them, appended) holds text. */
+bool sh_log_contains(const sh_t *h, const char *text);
 /* Kills what still runs, closes the store, removes the temp dir. */
 void sh_cleanup(sh_t *h);
 

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #define CONFIG                                                                                     \
-    "{\"servers\":{\"cfg\":{\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}},"          \
+    "{\"servers\":{\"cfg\":{\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}},"            \
     "\"access\":[{\"uid\":0,\"allow\":[\"*\"]}]}"
 
 typedef struct {
@@ -132,8 +132,8 @@ static int build_state(fx_t *f)
     ok(f, "server.close", "{\"name\":\"gone\"}");
     int p[2];
     assert_int_equal(pipe(p), 0);
-    json_t *r = dh_reply(&f->c, dh_send(&f->c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1),
-                         NULL, NULL);
+    json_t *r =
+        dh_reply(&f->c, dh_send(&f->c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
     dh_ok(r);
     json_decref(r);
     close(p[0]);
@@ -211,7 +211,8 @@ static void restart_keeps_everything(void **state, int sig)
     f->c.fd = -1;
     assert_int_equal(kill(f->h.pid, sig), 0);
     int status = sh_wait_exit(&f->h, f->h.pid);
-    assert_true(sig == SIGKILL ? WIFSIGNALED(status) : WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_true(sig == SIGKILL ? WIFSIGNALED(status)
+                               : WIFEXITED(status) && WEXITSTATUS(status) == 0);
     /* Down: connections still complete, in the listener's queue that systemd holds. */
     int early[3];
     for (int i = 0; i < 3; i++) {
