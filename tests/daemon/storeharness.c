@@ -193,7 +193,11 @@ static void child_exec(sh_t *h, bool takeover)
     int log = open(h->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     dup2(log, STDERR_FILENO);
     setenv("NOTIFY_SOCKET", h->notify_path, 1);
-    setenv("FDSTORE", "64", 1);
+    if (h->no_fdstore) {
+        unsetenv("FDSTORE");
+    } else {
+        setenv("FDSTORE", "64", 1);
+    }
     unsetenv("LISTEN_FDS");
     if (!takeover && h->nstore > 0) {
         /* What systemd does: the stored fds from 3 on, in order, named. */

@@ -31,6 +31,7 @@ typedef struct {
     size_t nstore;
     unsigned ready, stopping; /* READY=1 and STOPPING=1 heard so far */
     const char *log_level;    /* --log-level: "debug" unless set */
+    bool no_fdstore;          /* a service without an fd store: $FDSTORE unset */
 } sh_t;
 
 /* A temp dir, its notify socket; config (JSON text or NULL) goes to a --config file. */
