@@ -251,8 +251,8 @@ void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason);
 void nb_conn_drop(nb_conn_t *conn, const char *reason);
 /* Takeover: the queued connections went to the next daemon; ours close without a drop. */
 void nb_dispatch_forget_queue(nb_srv_t *srv);
-/* Takeover: a connection the previous daemon had queued joins the queue (fd taken on
- * success; fields: the peer members of its connection event). */
+/* Handover: a connection the previous daemon had queued joins the queue (fd taken on
+ * success; fields: the peer members of its connection event, NULL: from the socket). */
 int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields);
 
 /* ---- events.c ------------------------------------------------------------------------- */

@@ -369,7 +369,8 @@ int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields)
         free(conn);
         return r;
     }
-    *conn = (nb_conn_t){ .srv = srv, .sock = sock, .fields = json_object() };
+    *conn = (nb_conn_t){ .srv = srv, .sock = sock };
+    conn->fields = fields != NULL ? json_object() : conn_fields(sock);
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)fields, key, v)

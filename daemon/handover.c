@@ -283,9 +283,14 @@ static void restore_rest(nb_daemon_t *d, nb_handover_t *h)
         if (e->fd < 0) {
             continue;
         }
+        nb_srv_t *srv = strncmp(e->name, "nb-conn.", 8) == 0 ? nb_srv_find(d, e->name + 8) : NULL;
         if (strncmp(e->name, "nb-fd.", 6) == 0 && nb_proto_fd_name_valid(e->name + 6) &&
             nb_fdstore_adopt(d, e->name + 6, e->fd) == 0) {
             nb_log(LOG_INFO, "fd '%s' taken back from systemd's fd store", e->name + 6);
+        } else if (srv != NULL && srv->mode == NB_PROTO_MODE_DISPATCH &&
+                   nb_dispatch_adopt(srv, e->fd, NULL) == 0) {
+            /* ours now: they all go from the store at once (one name for all) */
+            nb_notify_fdstore_remove(e->name);
         } else {
             reject(e->name, e->fd, "no state for it");
         }
@@ -412,11 +417,30 @@ static bool queues_out(const nb_daemon_t *d)
     return true;
 }
 
+/* What no subscriber took goes to the fd store too, as nb-conn.SERVER (systemd keeps
+ * several fds under one name), for the next daemon's queue. */
+static void store_queued(nb_daemon_t *d)
+{
+    for (nb_srv_t *s = d->servers; s != NULL; s = s->next) {
+        char name[NB_PROTO_SERVER_NAME_MAX + 16];
+        snprintf(name, sizeof(name), "nb-conn.%s", s->name);
+        for (nb_conn_t *c = s->queue; c != NULL; c = c->next) {
+            nb_notify_fdstore(name, nc_socket_fileno(c->sock));
+        }
+        if (s->queue != NULL) {
+            nb_log(LOG_INFO, "server '%s': %zu queued connections left in the fd store", s->name,
+                   s->nqueued);
+        }
+        nb_dispatch_forget_queue(s);
+    }
+}
+
 static void on_quiesce(uv_timer_t *t)
 {
     nb_daemon_t *d = t->data;
     nb_handover_t *h = d->handover;
     if (queues_out(d) || uv_now(d->loop) >= h->quiesce_until) {
+        store_queued(d);
         h->quiesced = true;
         uv_close((uv_handle_t *)t, timer_closed);
         h->quiesce = NULL;

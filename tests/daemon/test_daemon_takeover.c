@@ -24,7 +24,7 @@
 #include <cmocka.h>
 
 #define CONFIG                                                                                     \
-    "{\"servers\":{\"cfg\":{\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}},"          \
+    "{\"servers\":{\"cfg\":{\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}},"            \
     "\"access\":[{\"uid\":0,\"allow\":[\"*\"]}]}"
 
 typedef struct {
@@ -143,11 +143,13 @@ static void test_takeover_moves_everything(void **state)
     json_decref(ok(&c, "server.create", "{\"name\":\"rt\",\"host\":\"127.0.0.1\",\"port\":0}"));
     snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/u.sock\"}", f->h.dir);
     json_decref(ok(&c, "server.create", args));
-    json_decref(ok(&c, "server.set", "{\"name\":\"cfg\",\"maxConnections\":9,\"blocklist\":"
-                                     "[{\"kind\":\"address\",\"address\":\"127.0.0.9\"}]}"));
+    json_decref(ok(&c, "server.set",
+                   "{\"name\":\"cfg\",\"maxConnections\":9,\"blocklist\":"
+                   "[{\"kind\":\"address\",\"address\":\"127.0.0.9\"}]}"));
     int p[2];
     assert_int_equal(pipe(p), 0);
-    json_t *r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
+    json_t *r =
+        dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
     dh_ok(r);
     json_decref(r);
     close(p[0]);
@@ -172,9 +174,8 @@ static void test_takeover_moves_everything(void **state)
     assert_true(json_equal(stored, stored2));
     assert_true(sh_pid_holds_inode(f->h.pid, rt_inode)); /* the same socket */
     json_t *st = ok(&c, "stats", "{\"server\":\"cfg\"}");
-    assert_int_equal(json_integer_value(
-                         json_object_get(json_array_get(json_object_get(st, "servers"), 0),
-                                         "accepted")),
+    assert_int_equal(json_integer_value(json_object_get(
+                         json_array_get(json_object_get(st, "servers"), 0), "accepted")),
                      2); /* counters move too */
     json_decref(st);
     dh_client_t sub;
