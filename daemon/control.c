@@ -353,11 +353,14 @@ static int client_flush(nb_client_t *c)
         nb_client_kill(c, strerror(-r));
         return r;
     }
-    if (c->draining && r == 0) {
+    /* nb_dispatch_sent may have queued more for this very client (the next connection),
+     * and a nested flush may have met a full socket: what is left now decides, not r. */
+    bool left = nb_proto_writer_queued(c->writer) > 0;
+    if (c->draining && !left) {
         nb_client_kill(c, "daemon stopping, output delivered");
         return 0;
     }
-    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (left ? UV_WRITABLE : 0);
     if (want != c->poll_events && !c->dead) {
         c->poll_events = want;
         uv_poll_start(&c->poll, want, on_poll);

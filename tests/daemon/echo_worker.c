@@ -67,9 +67,14 @@ int main(int argc, char **argv)
             }
             close(conn.fd);
         } else if (r != -ETIMEDOUT && r != -EINTR && !stop) {
+            fprintf(stderr, "echo_worker: %s (%d), after %ld served: subscribing again\n",
+                    err.message, r, served);
             nb_client_close(c); /* the broker went away: find the next one */
             c = subscribe(argv[1], argv[2]);
         }
+    }
+    if (c == NULL && !stop) {
+        fprintf(stderr, "echo_worker: no broker to subscribe to for %d ms\n", RETRY_FOR_MS);
     }
     nb_client_close(c);
     printf("served %ld\n", served);

@@ -168,6 +168,18 @@ static void test_restart_and_takeover_under_load(void **state)
            "(start to READY=1)\n",
            attempted, served, refused, reset, closed, timeout, error, ms, by_worker,
            (long long)down_restart, (long long)takeover_ms);
+    if (served != TOTAL) { /* what the daemon holds tells where they went */
+        dh_daemon_t dd = { 0 };
+        dh_client_t c;
+        snprintf(dd.control, sizeof(dd.control), "%s", sh->control);
+        dh_connect(&c, &dd);
+        json_t *r = dh_call(&c, "stats", NULL, NULL, NULL);
+        char *text = json_dumps(r, JSON_COMPACT);
+        printf("daemon stats: %s\n", text);
+        free(text);
+        json_decref(r);
+        dh_close(&c);
+    }
     assert_int_equal(attempted, TOTAL);
     assert_int_equal(served, TOTAL);
     assert_int_equal(refused + reset + closed + timeout + error, 0);
