@@ -385,6 +385,9 @@ void nb_handover_adopt_fd(nb_daemon_t *d, const char *name, int fd);
 /* After the inherited fds: restores servers and parked fds from nb-state and closes what
  * does not fit. */
 void nb_handover_restore(nb_daemon_t *d);
+/* After the configuration's first apply: the previous daemon's runtime global rules stay
+ * where the configuration's are those they started from. */
+void nb_handover_config_applied(nb_daemon_t *d);
 /* --takeover: takes the running daemon's state and fds over its control socket at path
  * and starts the control server on the listener it hands over. */
 int nb_handover_takeover(nb_daemon_t *d, const char *path);

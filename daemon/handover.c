@@ -69,9 +69,56 @@ json_t *nb_handover_state(nb_daemon_t *d)
     for (nb_stored_t *s = d->stored; s != NULL; s = s->next) {
         json_array_append_new(fds, nb_fdstore_describe(s));
     }
-    return json_pack("{s:i,s:O,s:o,s:o}", "version", NB_PROTO_VERSION, "blocklist",
-                     d->global_rules != NULL ? d->global_rules : json_array(), "servers", servers,
-                     "fds", fds);
+    json_t *state = json_pack("{s:i,s:o,s:o,s:o}", "version", NB_PROTO_VERSION, "servers", servers,
+                              "fds", fds, "blocklist", json_array());
+    nb_handover_blocklist_export(d, state);
+    return state;
+}
+
+void nb_handover_blocklist_export(const nb_daemon_t *d, json_t *o)
+{
+    json_t *conf = json_object_get(d->config, "blocklist");
+    if (d->global_rules != NULL) {
+        json_object_set(o, "blocklist", d->global_rules);
+    }
+    json_object_set_new(o, "configBlocklist", conf != NULL ? json_deep_copy(conf) : json_array());
+}
+
+void nb_handover_blocklist_import(nb_daemon_t *d, const json_t *o)
+{
+    nb_handover_t *h = nb_handover_get(d);
+    if (h != NULL && json_is_array(json_object_get(o, "blocklist"))) {
+        json_decref(h->rules);
+        json_decref(h->config_rules);
+        h->rules = json_deep_copy(json_object_get(o, "blocklist"));
+        h->config_rules = json_deep_copy(json_object_get(o, "configBlocklist"));
+    }
+}
+
+void nb_handover_config_applied(nb_daemon_t *d)
+{
+    nb_handover_t *h = d->handover;
+    if (h == NULL || h->rules == NULL) {
+        return;
+    }
+    /* The configuration applies on top, as a reload would; but where its global rules are
+     * those the previous daemon started from, the runtime changes made since stay. */
+    json_t *conf = json_object_get(d->config, "blocklist"), *empty = json_array();
+    nc_blocklist_t *bl;
+    json_t *listed;
+    char msg[NB_PROTO_ERROR_MESSAGE_MAX];
+    if (json_equal(conf != NULL ? conf : empty, h->config_rules) &&
+        nb_blocklist_build(h->rules, &bl, &listed, msg, sizeof(msg)) == 0) {
+        nc_blocklist_unref(d->global_bl);
+        json_decref(d->global_rules);
+        d->global_bl = bl;
+        d->global_rules = listed;
+    }
+    json_decref(empty);
+    json_decref(h->rules);
+    json_decref(h->config_rules);
+    h->rules = h->config_rules = NULL;
+    nb_handover_changed(d);
 }
 
 /* ---- import ------------------------------------------------------------------------- */
@@ -314,6 +361,7 @@ void nb_handover_restore(nb_daemon_t *d)
         close(fd);
     }
     if (state != NULL) {
+        nb_handover_blocklist_import(d, state);
         restore_servers(d, h, json_object_get(state, "servers"));
         restore_fds(d, h, json_object_get(state, "fds"));
         nb_log(LOG_NOTICE, "state taken back from systemd's fd store: %zu servers, %zu fds",
@@ -485,5 +533,8 @@ void nb_handover_free(nb_daemon_t *d)
         uv_close((uv_handle_t *)h->sync, timer_closed);
         h->sync = NULL;
     }
+    json_decref(h->rules);
+    json_decref(h->config_rules);
+    h->rules = h->config_rules = NULL;
     nb_takeover_clear(d);
 }

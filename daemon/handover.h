@@ -36,7 +36,8 @@ typedef struct nb_handover_s {
     uint64_t client;
     nb_tk_item_t *items;
     size_t nitems, next;
-    int control_fd; /* a duplicate of the control listener: an abort accepts on it again */
+    /* the previous daemon's global rules, until the configuration is applied */
+    json_t *rules, *config_rules;
 } nb_handover_t;
 
 nb_handover_t *nb_handover_get(nb_daemon_t *d);
@@ -49,6 +50,10 @@ json_t *nb_handover_server_state(const nb_srv_t *srv);
 int nb_handover_import_server(nb_daemon_t *d, const json_t *st, int fd, char *msg, size_t size);
 /* A parked fd from its state (schema fd); fd owned on success. */
 int nb_handover_import_fd(nb_daemon_t *d, const json_t *st, int fd);
+/* The global rules into o ("blocklist", and "configBlocklist": the configuration's, which
+ * they started from); kept from o until nb_handover_config_applied. */
+void nb_handover_blocklist_export(const nb_daemon_t *d, json_t *o);
+void nb_handover_blocklist_import(nb_daemon_t *d, const json_t *o);
 /* Ends the running side of a takeover: items and their fds released. */
 void nb_takeover_clear(nb_daemon_t *d);
 

@@ -217,6 +217,7 @@ static int start(app_t *app)
         nb_log(LOG_ERR, "%s", msg);
         return r;
     }
+    nb_handover_config_applied(d);
     uv_signal_t *sigs[] = { &app->sigterm, &app->sigint, &app->sighup };
     for (int i = 0; i < 3; i++) {
         uv_signal_init(d->loop, sigs[i]);

@@ -129,10 +129,10 @@ static void tk_begin(nb_client_t *c, nb_handover_t *h, int64_t id)
     h->client = c->id;
     nb_log(LOG_NOTICE, "takeover begun by client %llu (pid %d): %zu items, state frozen",
            (unsigned long long)c->id, (int)c->pid, h->nitems);
-    nb_reply_ok(c, id,
-                json_pack("{s:i,s:I,s:O}", "version", NB_PROTO_VERSION, "items",
-                          (json_int_t)h->nitems, "blocklist", d->global_rules),
-                NULL, 0);
+    json_t *res =
+        json_pack("{s:i,s:I}", "version", NB_PROTO_VERSION, "items", (json_int_t)h->nitems);
+    nb_handover_blocklist_export(d, res);
+    nb_reply_ok(c, id, res, NULL, 0);
 }
 
 /* Commit: nothing more is accepted or dispatched here; what is queued becomes items. */
@@ -420,6 +420,7 @@ int nb_handover_takeover(nb_daemon_t *d, const char *path)
         return r < 0 ? r : -EPROTO;
     }
     json_int_t want = json_integer_value(json_object_get(res, "items"));
+    nb_handover_blocklist_import(d, res);
     json_decref(res);
     if ((r = take_items(d, &p, &control_fd, &n)) < 0 || control_fd < 0 || (json_int_t)n != want ||
         (res = peer_call(&p, "takeover.commit", NULL, &fd)) == NULL ||

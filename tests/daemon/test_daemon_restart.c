@@ -95,10 +95,15 @@ static json_t *server_state(fx_t *f)
     return list;
 }
 
+/* The parked fds, and the global blocklist with its runtime changes. */
 static json_t *fd_state(fx_t *f)
 {
     json_t *r = call(f, "fd.list", NULL, NULL, NULL);
-    json_t *list = json_deep_copy(json_object_get(dh_ok(r), "fds"));
+    json_t *list = json_pack("{s:O}", "fds", json_object_get(dh_ok(r), "fds"));
+    json_decref(r);
+    r = call(f, "blocklist.list", NULL, NULL, NULL);
+    json_object_set(list, "blocklist", json_object_get(dh_ok(r), "rules"));
+    assert_int_equal(json_array_size(json_object_get(list, "blocklist")), 1);
     json_decref(r);
     return list;
 }
@@ -130,6 +135,7 @@ static int build_state(fx_t *f)
     ok(f, "server.create", "{\"name\":\"gone\",\"host\":\"127.0.0.1\",\"port\":0}");
     ok(f, "server.set", "{\"name\":\"cfg\",\"queueLimit\":5,\"maxConnections\":3}");
     ok(f, "server.close", "{\"name\":\"gone\"}");
+    ok(f, "blocklist.add", "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.8\"}]}");
     int p[2];
     assert_int_equal(pipe(p), 0);
     json_t *r =

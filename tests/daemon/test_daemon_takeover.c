@@ -146,6 +146,8 @@ static void test_takeover_moves_everything(void **state)
     json_decref(ok(&c, "server.set",
                    "{\"name\":\"cfg\",\"maxConnections\":9,\"blocklist\":"
                    "[{\"kind\":\"address\",\"address\":\"127.0.0.9\"}]}"));
+    json_decref(
+        ok(&c, "blocklist.add", "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.8\"}]}"));
     int p[2];
     assert_int_equal(pipe(p), 0);
     json_t *r =
@@ -164,6 +166,8 @@ static void test_takeover_moves_everything(void **state)
     uint64_t rt_inode = inode_of(fds[0]);
     close(fds[0]);
     json_t *servers = listed(&c, "server.list", "servers"), *stored = listed(&c, "fd.list", "fds");
+    json_t *rules = listed(&c, "blocklist.list", "rules");
+    assert_int_equal(json_array_size(rules), 1);
     dh_close(&c);
 
     takeover(f);
@@ -172,6 +176,10 @@ static void test_takeover_moves_everything(void **state)
            *stored2 = listed(&c, "fd.list", "fds");
     assert_true(json_equal(servers, servers2)); /* queued 2 there and here */
     assert_true(json_equal(stored, stored2));
+    json_t *rules2 = listed(&c, "blocklist.list", "rules");
+    assert_true(json_equal(rules, rules2)); /* the runtime global rule too */
+    json_decref(rules);
+    json_decref(rules2);
     assert_true(sh_pid_holds_inode(f->h.pid, rt_inode)); /* the same socket */
     json_t *st = ok(&c, "stats", "{\"server\":\"cfg\"}");
     assert_int_equal(json_integer_value(json_object_get(
