@@ -115,8 +115,20 @@ int nb_control_start(nb_daemon_t *d, const char *path)
         return -EINVAL;
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
-    int r = safe_dir(path);
-    if (r < 0 || (r = clear_stale(path)) < 0) {
+    int r, passed = nb_activation_control_fd(d, path);
+    if (passed >= 0) {
+        /* The control socket systemd passed (netbrokerd.socket): its file, mode and group
+         * are the socket unit's, and it stays when the daemon stops, so that clients
+         * queue meanwhile. */
+        d->control_passed = true;
+        if ((r = control_listen(d, passed)) < 0) {
+            close(passed);
+            return r;
+        }
+        nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
+        return 0;
+    }
+    if ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0) {
         return r;
     }
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
@@ -154,7 +166,7 @@ void nb_control_stop(nb_daemon_t *d)
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
         d->control = NULL;
-        if (!d->keep_paths) {
+        if (!d->keep_paths && !d->control_passed) {
             unlink(d->control_path);
         }
     }

@@ -51,6 +51,7 @@ json_t *nb_handover_server_state(const nb_srv_t *srv)
     json_object_del(o, "subscribers");
     json_object_set_new(o, "spec", srv->spec != NULL ? json_deep_copy(srv->spec) : json_object());
     json_object_set_new(o, "fromConfig", json_boolean(srv->from_config));
+    json_object_set_new(o, "passed", json_boolean(srv->adopted)); /* a socket unit's */
     const uint64_t counters[] = { srv->accepted, srv->dispatched, srv->dropped, srv->blocked };
     for (size_t i = 0; i < 4; i++) {
         json_object_set_new(o, counter_keys[i], json_integer((json_int_t)counters[i]));
@@ -196,6 +197,7 @@ int nb_handover_import_server(nb_daemon_t *d, const json_t *st, int fd, char *ms
     } else if ((r = nb_srv_adopt(d, &args.server_create, spec, fd, imported, &srv, msg, size)) ==
                0) {
         srv->from_config = json_is_true(json_object_get(st, "fromConfig"));
+        srv->adopted = json_is_true(json_object_get(st, "passed"));
         uint64_t *counters[] = { &srv->accepted, &srv->dispatched, &srv->dropped, &srv->blocked };
         for (size_t i = 0; i < 4; i++) {
             json_int_t v = json_integer_value(json_object_get(st, counter_keys[i]));

@@ -60,9 +60,9 @@ static void srv_free(nb_srv_t *srv)
     if (srv->fd >= 0) {
         close(srv->fd);
     }
-    /* Node unlinks the path of a server it closes; a listener handed over (fd store,
-     * takeover) lives on in the next daemon, and so does its path. */
-    if (srv->own_path && !srv->d->keep_paths) {
+    /* Node unlinks the path of a server it closes; a socket unit's is systemd's, and a
+     * listener handed over (fd store, takeover) lives on in the next daemon, path and all. */
+    if (srv->own_path && !srv->adopted && !srv->d->keep_paths) {
         unlink(srv->path);
     }
     json_decref(srv->spec);
@@ -138,6 +138,9 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
     srv->timer = malloc(sizeof(*srv->timer));
     if (r < 0 || p == NULL || srv->timer == NULL) {
         free(p);
+        if (fd >= 0) {
+            close(fd);
+        }
         snprintf(msg, size, "out of memory");
         return r < 0 ? r : -ENOMEM;
     }
@@ -243,13 +246,19 @@ int nb_srv_adopt(nb_daemon_t *d,
     if (r == 0) {
         r = srv_policy(srv, a, msg, size);
     }
+    bool passed = false;
     if (r == 0) {
+        /* A socket systemd passed under this name replaces the bind; the policy stays. */
+        passed = fd < 0 && (fd = nb_activation_take(d, srv)) >= 0;
         r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, fd, done, msg, size)
                                               : srv_listen_acquire(srv, fd, msg, size);
     }
     if (r < 0) {
         if (fd >= 0 && srv->fd == fd) {
             srv->fd = -1; /* on failure the caller keeps its fd */
+        }
+        if (passed) {
+            close(fd); /* systemd's, taken: nobody else closes it */
         }
         srv_free(srv);
         return r;
