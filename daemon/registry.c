@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data);
 static void on_error(nc_server_t *server, const void *arg, void *data);
 static void on_connection(nc_server_t *server, const void *arg, void *data);
 static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
+static void clear_stale_path(const char *path);
 
 typedef struct {
     nb_srv_t *srv;
@@ -155,6 +159,7 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
      * unlink a path it bound when the server closes, even one handed over. */
     bool bound = false;
     if (fd < 0 && srv->path[0] == '/') {
+        clear_stale_path(srv->path);
         r = nc_listen_socket(&srv->lo, &fd, &err);
         bound = r == 0;
     }
@@ -175,6 +180,28 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
     return r;
 }
 
+/* A socket file nobody answers on is removed before a bind there: a daemon that stopped
+ * with its listeners in systemd's fd store leaves its paths for the next one, and when the
+ * store was emptied meanwhile (a stop, not a restart) the next one binds afresh. A live
+ * socket, or anything else, is left for the bind to refuse as Node would. */
+static void clear_stale_path(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        return;
+    }
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == ECONNREFUSED) {
+        nb_log(LOG_INFO, "'%s': a socket nobody listens on, removed", path);
+        unlink(path);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
 static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
@@ -182,6 +209,9 @@ static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
     if (fd >= 0) {
         srv->fd = fd;
     } else {
+        if (srv->path[0] == '/') {
+            clear_stale_path(srv->path);
+        }
         r = nc_listen_socket(&srv->lo, &srv->fd, &err);
     }
     if (r < 0) {

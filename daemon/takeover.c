@@ -94,7 +94,8 @@ static int add_item(nb_handover_t *h, json_t *result, int fd)
 
 static int build_items(nb_daemon_t *d, nb_handover_t *h)
 {
-    int r = add_item(h, json_pack("{s:s}", "kind", "control"), nb_control_fileno(d));
+    int r = add_item(h, json_pack("{s:s,s:b}", "kind", "control", "passed", d->control_passed),
+                     nb_control_fileno(d));
     for (nb_srv_t *s = d->servers; r == 0 && s != NULL; s = s->next) {
         if (s->listening && nb_srv_fileno(s) >= 0) {
             r = add_item(
@@ -363,7 +364,8 @@ static int take_item(nb_daemon_t *d, const json_t *item, int fd, int *control_fd
     } else if (fd < 0 || kind == NULL) {
         snprintf(msg, sizeof(msg), "an item without its fd");
     } else if (strcmp(kind, "control") == 0 && *control_fd < 0) {
-        *control_fd = fd;
+        *control_fd = fd; /* a socket unit's stays the unit's: never unlinked */
+        d->control_passed = json_is_true(json_object_get(item, "passed"));
         return 0;
     } else if (strcmp(kind, "server") == 0) {
         r = nb_handover_import_server(d, json_object_get(item, "server"), fd, msg, sizeof(msg));
