@@ -110,6 +110,30 @@ static void on_event(int ep, slot_t *s, uint32_t events, counts_t *c, long *done
         done);
 }
 
+typedef struct {
+    long total, rate;
+    int64_t t0;
+} load_t;
+
+/* Opens the connections whose time has come (RATE a second since t0), in free slots. */
+static void open_due(int ep,
+                     slot_t *slots,
+                     long max,
+                     int port,
+                     load_t load,
+                     counts_t *c,
+                     long *done)
+{
+    int64_t now = now_ms();
+    for (long i = 0; i < max && c->attempted < load.total && c->attempted - *done < max &&
+                     now >= load.t0 + c->attempted * 1000 / load.rate;
+         i++) {
+        if (slots[i].fd < 0) {
+            open_one(ep, &slots[i], port, c, done);
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 5) {
@@ -137,24 +161,15 @@ int main(int argc, char **argv)
         slots[i].fd = -1;
     }
     counts_t c = { 0 };
-    long done = 0, next_progress = total / 20, inflight;
+    long done = 0, next_progress = total / 20;
     int64_t t0 = now_ms();
     while (done < total) {
-        int64_t now = now_ms();
-        inflight = c.attempted - done;
-        for (long i = 0; i < max && c.attempted < total && inflight < max &&
-                         now >= t0 + c.attempted * 1000 / rate;
-             i++) {
-            if (slots[i].fd < 0) {
-                open_one(ep, &slots[i], port, &c, &done);
-                inflight = c.attempted - done;
-            }
-        }
+        open_due(ep, slots, max, port, (load_t){ total, rate, t0 }, &c, &done);
         int n = epoll_wait(ep, evs, (int)max, 5);
         for (int i = 0; i < n; i++) {
             on_event(ep, evs[i].data.ptr, evs[i].events, &c, &done);
         }
-        now = now_ms();
+        int64_t now = now_ms();
         for (long i = 0; i < max; i++) {
             if (slots[i].fd >= 0 && now - slots[i].started > CONN_DEADLINE_MS) {
                 end(&slots[i], &c.timeout, &done);

@@ -213,6 +213,55 @@ static void retrieve_parked(fx_t *f, int wr)
     close(fdv[0]);
 }
 
+static void subscribe(dh_client_t *sub, const char *name)
+{
+    char args[64];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    json_t *r = dh_call(sub, "server.subscribe", args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
+/* Stops the daemon with sig; a connection made while it is down completes (the listener's
+ * queue, which systemd holds) and is returned in early[3]. */
+static void stop_and_connect(fx_t *f, int sig, int port, int early[3])
+{
+    dh_close(&f->c);
+    f->c.fd = -1;
+    assert_int_equal(kill(f->h.pid, sig), 0);
+    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_true(sig == SIGKILL ? WIFSIGNALED(status)
+                               : WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (int i = 0; i < 3; i++) {
+        early[i] = dh_tcp_connect(NULL, port);
+    }
+}
+
+/* Serving more leaves the daemon with the fds it had. */
+static void expect_no_leak(fx_t *f, dh_client_t *sub, int port, int wr)
+{
+    json_decref(call(f, "stats", NULL, NULL, NULL)); /* the handoffs before are complete */
+    int daemon_fds = sh_pid_fd_count(f->h.pid);
+    for (int i = 0; i < 3; i++) {
+        expect_served(f, sub, dh_tcp_connect(NULL, port));
+    }
+    retrieve_parked(f, wr);
+    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->h.pid }, &f->c, daemon_fds);
+}
+
+static void stop_for_good(fx_t *f)
+{
+    dh_close(&f->c);
+    f->c.fd = -1;
+    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
+    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    for (size_t i = 0; i < f->h.nstore; i++) {
+        close(f->h.store[i].fd);
+    }
+    f->h.nstore = 0; /* a stop for good: systemd empties the store */
+}
+
 /* The path the last daemon kept for a successor is bound again by a daemon that starts
  * with an empty store. */
 static void cold_start_binds_again(fx_t *f)
@@ -222,95 +271,54 @@ static void cold_start_binds_again(fx_t *f)
     connect_daemon(f);
     snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/unix.sock\"}", f->h.dir);
     ok(f, "server.create", args);
-    dh_close(&f->c);
-    f->c.fd = -1;
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (size_t i = 0; i < f->h.nstore; i++) {
-        close(f->h.store[i].fd);
-    }
-    f->h.nstore = 0;
+    stop_for_good(f);
 }
 
 static void restart_keeps_everything(void **state, int sig)
 {
     fx_t *f = *state;
-    int self_before = dh_self_fd_count();
+    int self_before = dh_self_fd_count(), early[3], queued = -1;
     sh_start(&f->h);
     connect_daemon(f);
     int wr = build_state(f);
-    json_t *servers = server_state(f), *fds = fd_state(f);
+    json_t *before = json_pack("{s:o,s:o}", "servers", server_state(f), "fds", fd_state(f));
     uint64_t ino[4];
     store_inodes(&f->h, ino);
-    int port = port_of(servers, "disp");
+    int port = port_of(json_object_get(before, "servers"), "disp");
     assert_true(sh_pid_holds_inode(f->h.pid, ino[1]));
     size_t stored = f->h.nstore;
-
-    /* Accepted by the daemon, queued (no subscriber): a SIGTERM leaves it in the store. */
-    int queued = -1;
-    if (sig == SIGTERM) {
-        queued = dh_tcp_connect(NULL, port_of(servers, "cfg"));
+    if (sig == SIGTERM) { /* accepted, queued (no subscriber): left in the store */
+        queued = dh_tcp_connect(NULL, port_of(json_object_get(before, "servers"), "cfg"));
         wait_queued(f, "cfg");
     }
-    dh_close(&f->c);
-    f->c.fd = -1;
-    assert_int_equal(kill(f->h.pid, sig), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
-    assert_true(sig == SIGKILL ? WIFSIGNALED(status)
-                               : WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    /* Down: connections still complete, in the listener's queue that systemd holds. */
-    int early[3];
-    for (int i = 0; i < 3; i++) {
-        early[i] = dh_tcp_connect(NULL, port);
-    }
+    stop_and_connect(f, sig, port, early);
+
     sh_start(&f->h);
     connect_daemon(f);
     assert_int_equal(f->h.nstore, stored); /* the new daemon stored nothing twice */
-    json_t *servers2 = server_state(f), *fds2 = fd_state(f);
-    assert_true(json_equal(servers, servers2));
-    assert_true(json_equal(fds, fds2));
+    json_t *after = json_pack("{s:o,s:o}", "servers", server_state(f), "fds", fd_state(f));
+    assert_true(json_equal(before, after));
     for (int i = 0; i < 4; i++) {
         assert_true(sh_pid_holds_inode(f->h.pid, ino[i])); /* the same sockets, not re-bound */
     }
     dh_client_t sub;
     dh_connect(&sub, &f->dd);
-    json_t *sr = dh_call(&sub, "server.subscribe", "{\"name\":\"disp\"}", NULL, NULL);
-    dh_ok(sr);
-    json_decref(sr);
+    subscribe(&sub, "disp");
     for (int i = 0; i < 3; i++) {
         expect_served(f, &sub, early[i]);
     }
     if (queued >= 0) {
         assert_int_equal(sh_store_fd(&f->h, "nb-conn.cfg"), -1); /* taken, and gone */
-        sr = dh_call(&sub, "server.subscribe", "{\"name\":\"cfg\"}", NULL, NULL);
-        dh_ok(sr);
-        json_decref(sr);
+        subscribe(&sub, "cfg");
         expect_served(f, &sub, queued);
     }
     retrieve_parked(f, wr);
-    json_decref(call(f, "stats", NULL, NULL, NULL)); /* the handoffs above are complete */
-    int daemon_fds = sh_pid_fd_count(f->h.pid);
-    for (int i = 0; i < 3; i++) {
-        expect_served(f, &sub, dh_tcp_connect(NULL, port));
-    }
-    retrieve_parked(f, wr);
-    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->h.pid }, &f->c, daemon_fds);
+    expect_no_leak(f, &sub, port, wr);
     close(wr);
     dh_close(&sub);
-    json_decref(servers);
-    json_decref(servers2);
-    json_decref(fds);
-    json_decref(fds2);
-    dh_close(&f->c);
-    f->c.fd = -1;
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    status = sh_wait_exit(&f->h, f->h.pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (size_t i = 0; i < f->h.nstore; i++) {
-        close(f->h.store[i].fd);
-    }
-    f->h.nstore = 0; /* a stop for good: systemd empties the store */
+    json_decref(before);
+    json_decref(after);
+    stop_for_good(f);
     cold_start_binds_again(f);
     assert_int_equal(dh_self_fd_count(), self_before);
 }

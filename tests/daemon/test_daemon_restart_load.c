@@ -103,10 +103,98 @@ static int create_echo(sh_t *sh)
     return port;
 }
 
+typedef struct {
+    long attempted, served, refused, reset, closed, timeout, error, ms, by_worker;
+    int64_t down_ms, takeover_ms;
+} counts_t;
+
+static helper_t start_loadgen(int port)
+{
+    char portbuf[16], total[16], rate[16], inflight[16];
+    snprintf(portbuf, sizeof(portbuf), "%d", port);
+    snprintf(total, sizeof(total), "%d", TOTAL);
+    snprintf(rate, sizeof(rate), "%d", RATE);
+    snprintf(inflight, sizeof(inflight), "%d", INFLIGHT);
+    const char *argv[] = { LOADGEN_PATH, portbuf, total, rate, inflight, NULL };
+    return spawn(argv);
+}
+
+static void expect_exit_zero(sh_t *sh, pid_t pid)
+{
+    int status = sh_wait_exit(sh, pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* A restart through the fd store: SIGTERM, then systemd starts it again. */
+static int64_t restart(sh_t *sh)
+{
+    int64_t t0 = now_ms();
+    assert_int_equal(kill(sh->pid, SIGTERM), 0);
+    expect_exit_zero(sh, sh->pid);
+    sh_start(sh);
+    return now_ms() - t0;
+}
+
+/* netbrokerd --takeover replaces the running one, which exits 0. */
+static int64_t takeover(sh_t *sh)
+{
+    pid_t old = sh->pid;
+    unsigned ready = sh->ready;
+    int64_t t0 = now_ms();
+    sh_spawn(sh, true);
+    sh_wait_ready(sh, ready + 1);
+    int64_t ms = now_ms() - t0;
+    pid_t taker = sh->pid;
+    expect_exit_zero(sh, old);
+    sh->pid = taker;
+    return ms;
+}
+
+/* The load generator's last line, then the worker's count once it is told to stop. */
+static void collect(sh_t *sh, helper_t *lg, helper_t *worker, counts_t *n)
+{
+    char line[512];
+    long p;
+    int status;
+    while (next_line(sh, lg, line, sizeof(line)) != NULL && sscanf(line, "progress %ld", &p) == 1) {
+    }
+    assert_int_equal(sscanf(line,
+                            "{\"attempted\":%ld,\"served\":%ld,\"refused\":%ld,\"reset\":%ld,"
+                            "\"closed\":%ld,\"timeout\":%ld,\"error\":%ld,\"ms\":%ld}",
+                            &n->attempted, &n->served, &n->refused, &n->reset, &n->closed,
+                            &n->timeout, &n->error, &n->ms),
+                     8);
+    assert_int_equal(waitpid(lg->pid, &status, 0), lg->pid);
+    fclose(lg->out);
+    kill(worker->pid, SIGTERM);
+    n->by_worker = -1;
+    while (next_line(sh, worker, line, sizeof(line)) != NULL &&
+           sscanf(line, "served %ld", &n->by_worker) != 1) {
+    }
+    assert_int_equal(waitpid(worker->pid, &status, 0), worker->pid);
+    fclose(worker->out);
+}
+
+/* What the daemon holds tells where missing connections went. */
+static void print_stats(sh_t *sh)
+{
+    dh_daemon_t dd = { 0 };
+    dh_client_t c;
+    snprintf(dd.control, sizeof(dd.control), "%s", sh->control);
+    dh_connect(&c, &dd);
+    json_t *r = dh_call(&c, "stats", NULL, NULL, NULL);
+    char *text = json_dumps(r, JSON_COMPACT);
+    printf("daemon stats: %s\n", text);
+    free(text);
+    json_decref(r);
+    dh_close(&c);
+}
+
 static void test_restart_and_takeover_under_load(void **state)
 {
     sh_t *sh = *state;
-    char line[512], portbuf[16], total[16], rate[16], inflight[16];
+    char line[512];
+    counts_t n = { 0 };
     int self_before = dh_self_fd_count();
     sh_start(sh);
     int port = create_echo(sh);
@@ -114,82 +202,30 @@ static void test_restart_and_takeover_under_load(void **state)
     helper_t worker = spawn(wargv);
     assert_non_null(next_line(sh, &worker, line, sizeof(line)));
     assert_string_equal(line, "subscribed\n");
-    snprintf(portbuf, sizeof(portbuf), "%d", port);
-    snprintf(total, sizeof(total), "%d", TOTAL);
-    snprintf(rate, sizeof(rate), "%d", RATE);
-    snprintf(inflight, sizeof(inflight), "%d", INFLIGHT);
-    const char *largv[] = { LOADGEN_PATH, portbuf, total, rate, inflight, NULL };
-    helper_t lg = spawn(largv);
-
-    /* 1. A restart through the fd store, at a quarter of the load. */
-    wait_progress(sh, &lg, TOTAL / 4);
-    int64_t t0 = now_ms();
-    assert_int_equal(kill(sh->pid, SIGTERM), 0);
-    int status = sh_wait_exit(sh, sh->pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    sh_start(sh);
-    int64_t down_restart = now_ms() - t0;
-
-    /* 2. A takeover, at 60 % of the load. */
-    wait_progress(sh, &lg, TOTAL * 6 / 10);
-    pid_t old = sh->pid;
-    unsigned ready = sh->ready;
-    t0 = now_ms();
-    sh_spawn(sh, true);
-    sh_wait_ready(sh, ready + 1);
-    int64_t takeover_ms = now_ms() - t0;
-    pid_t taker = sh->pid;
-    status = sh_wait_exit(sh, old);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    sh->pid = taker;
-
-    long n, attempted = -1, served = -1, refused = -1, reset = -1, closed = -1, timeout = -1,
-            error = -1, ms = -1;
-    while (next_line(sh, &lg, line, sizeof(line)) != NULL &&
-           sscanf(line, "progress %ld", &n) == 1) {
-    }
-    assert_int_equal(sscanf(line,
-                            "{\"attempted\":%ld,\"served\":%ld,\"refused\":%ld,\"reset\":%ld,"
-                            "\"closed\":%ld,\"timeout\":%ld,\"error\":%ld,\"ms\":%ld}",
-                            &attempted, &served, &refused, &reset, &closed, &timeout, &error, &ms),
-                     8);
-    assert_int_equal(waitpid(lg.pid, &status, 0), lg.pid);
-    fclose(lg.out);
-    kill(worker.pid, SIGTERM);
-    long by_worker = -1;
-    while (next_line(sh, &worker, line, sizeof(line)) != NULL &&
-           sscanf(line, "served %ld", &by_worker) != 1) {
-    }
-    assert_int_equal(waitpid(worker.pid, &status, 0), worker.pid);
-    fclose(worker.out);
+    helper_t lg = start_loadgen(port);
+    wait_progress(sh, &lg, TOTAL / 4); /* a restart at a quarter of the load */
+    n.down_ms = restart(sh);
+    wait_progress(sh, &lg, TOTAL * 6 / 10); /* a takeover at 60 % */
+    n.takeover_ms = takeover(sh);
+    collect(sh, &lg, &worker, &n);
     printf("restart under load: attempted %ld, served %ld, refused %ld, reset %ld, closed "
            "unanswered %ld, timed out %ld, other errors %ld, in %ld ms; served by the worker %ld; "
            "daemon down for the fd-store restart %lld ms (SIGTERM to READY=1), takeover %lld ms "
            "(start to READY=1)\n",
-           attempted, served, refused, reset, closed, timeout, error, ms, by_worker,
-           (long long)down_restart, (long long)takeover_ms);
-    if (served != TOTAL) { /* what the daemon holds tells where they went */
-        dh_daemon_t dd = { 0 };
-        dh_client_t c;
-        snprintf(dd.control, sizeof(dd.control), "%s", sh->control);
-        dh_connect(&c, &dd);
-        json_t *r = dh_call(&c, "stats", NULL, NULL, NULL);
-        char *text = json_dumps(r, JSON_COMPACT);
-        printf("daemon stats: %s\n", text);
-        free(text);
-        json_decref(r);
-        dh_close(&c);
+           n.attempted, n.served, n.refused, n.reset, n.closed, n.timeout, n.error, n.ms,
+           n.by_worker, (long long)n.down_ms, (long long)n.takeover_ms);
+    if (n.served != TOTAL) {
+        print_stats(sh);
     }
-    assert_int_equal(attempted, TOTAL);
-    assert_int_equal(served, TOTAL);
-    assert_int_equal(refused + reset + closed + timeout + error, 0);
-    assert_int_equal(by_worker, TOTAL);
+    assert_int_equal(n.attempted, TOTAL);
+    assert_int_equal(n.served, TOTAL);
+    assert_int_equal(n.refused + n.reset + n.closed + n.timeout + n.error, 0);
+    assert_int_equal(n.by_worker, TOTAL);
     /* each new daemon took the server over, not a new bind */
     assert_true(sh_log_contains(sh, "state taken back from systemd's fd store: 1 servers"));
     assert_true(sh_log_contains(sh, "took over from the running daemon: 1 servers"));
     assert_int_equal(kill(sh->pid, SIGTERM), 0);
-    status = sh_wait_exit(sh, sh->pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    expect_exit_zero(sh, sh->pid);
     for (size_t i = 0; i < sh->nstore; i++) {
         close(sh->store[i].fd);
     }

@@ -132,82 +132,104 @@ static void takeover(fx_t *f)
     f->h.pid = taker;
 }
 
-static void test_takeover_moves_everything(void **state)
+/* What must move: the listing of servers, parked fds and global rules. */
+static json_t *state_of(dh_client_t *c)
 {
-    fx_t *f = *state;
-    int self_before = dh_self_fd_count();
-    sh_start(&f->h);
-    dh_client_t c;
-    dh_connect(&c, &f->dd);
+    return json_pack("{s:o,s:o,s:o}", "servers", listed(c, "server.list", "servers"), "fds",
+                     listed(c, "fd.list", "fds"), "rules", listed(c, "blocklist.list", "rules"));
+}
+
+/* Runtime servers and policy, a global rule, a parked pipe (its write end returned), and
+ * two connections queued on "cfg" (no subscriber), returned in queued. */
+static int build_state(fx_t *f, dh_client_t *c, int queued[2])
+{
     char args[256];
-    json_decref(ok(&c, "server.create", "{\"name\":\"rt\",\"host\":\"127.0.0.1\",\"port\":0}"));
+    json_decref(ok(c, "server.create", "{\"name\":\"rt\",\"host\":\"127.0.0.1\",\"port\":0}"));
     snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/u.sock\"}", f->h.dir);
-    json_decref(ok(&c, "server.create", args));
-    json_decref(ok(&c, "server.set",
+    json_decref(ok(c, "server.create", args));
+    json_decref(ok(c, "server.set",
                    "{\"name\":\"cfg\",\"maxConnections\":9,\"blocklist\":"
                    "[{\"kind\":\"address\",\"address\":\"127.0.0.9\"}]}"));
     json_decref(
-        ok(&c, "blocklist.add", "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.8\"}]}"));
+        ok(c, "blocklist.add", "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.8\"}]}"));
     int p[2];
     assert_int_equal(pipe(p), 0);
-    json_t *r =
-        dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
+    json_t *r = dh_reply(c, dh_send(c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
     dh_ok(r);
     json_decref(r);
     close(p[0]);
-    int port = port_of(&c, "cfg");
-    int queued[2] = { dh_tcp_connect(NULL, port), dh_tcp_connect(NULL, port) };
-    wait_queued(&c, "cfg", 2); /* no subscriber: they wait in the old daemon's queue */
+    int port = port_of(c, "cfg");
+    queued[0] = dh_tcp_connect(NULL, port);
+    queued[1] = dh_tcp_connect(NULL, port);
+    wait_queued(c, "cfg", 2); /* they wait in the old daemon's queue */
+    return p[1];
+}
+
+static uint64_t acquired_inode(dh_client_t *c, const char *name)
+{
+    char args[64];
     int fds[1];
     size_t nfds;
-    r = dh_call(&c, "server.acquire", "{\"name\":\"rt\"}", fds, &nfds);
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    json_t *r = dh_call(c, "server.acquire", args, fds, &nfds);
     dh_ok(r);
     json_decref(r);
-    uint64_t rt_inode = inode_of(fds[0]);
+    uint64_t ino = inode_of(fds[0]);
     close(fds[0]);
-    json_t *servers = listed(&c, "server.list", "servers"), *stored = listed(&c, "fd.list", "fds");
-    json_t *rules = listed(&c, "blocklist.list", "rules");
-    assert_int_equal(json_array_size(rules), 1);
+    return ino;
+}
+
+/* The parked pipe's read end, taken back, reads what its write end writes. */
+static void expect_parked(dh_client_t *c, int wr)
+{
+    int fds[1];
+    size_t nfds;
+    json_t *r = dh_call(c, "fd.retrieve", "{\"name\":\"parked\"}", fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(write(wr, "p", 1), 1);
+    char b;
+    assert_int_equal(read(fds[0], &b, 1), 1);
+    close(fds[0]);
+}
+
+static void test_takeover_moves_everything(void **state)
+{
+    fx_t *f = *state;
+    int self_before = dh_self_fd_count(), queued[2];
+    sh_start(&f->h);
+    dh_client_t c, sub;
+    dh_connect(&c, &f->dd);
+    int wr = build_state(f, &c, queued);
+    uint64_t rt_inode = acquired_inode(&c, "rt");
+    json_t *before = state_of(&c);
+    assert_int_equal(json_array_size(json_object_get(before, "rules")), 1);
     dh_close(&c);
 
     takeover(f);
     dh_connect(&c, &f->dd);
-    json_t *servers2 = listed(&c, "server.list", "servers"),
-           *stored2 = listed(&c, "fd.list", "fds");
-    assert_true(json_equal(servers, servers2)); /* queued 2 there and here */
-    assert_true(json_equal(stored, stored2));
-    json_t *rules2 = listed(&c, "blocklist.list", "rules");
-    assert_true(json_equal(rules, rules2)); /* the runtime global rule too */
-    json_decref(rules);
-    json_decref(rules2);
+    json_t *after = state_of(&c);
+    assert_true(json_equal(before, after)); /* 2 queued there and here, the global rule */
     assert_true(sh_pid_holds_inode(f->h.pid, rt_inode)); /* the same socket */
     json_t *st = ok(&c, "stats", "{\"server\":\"cfg\"}");
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(json_object_get(st, "servers"), 0), "accepted")),
                      2); /* counters move too */
     json_decref(st);
-    dh_client_t sub;
     dh_connect(&sub, &f->dd);
     json_decref(ok(&sub, "server.subscribe", "{\"name\":\"cfg\"}"));
     expect_served(&sub, queued[0]);
     expect_served(&sub, queued[1]);
-    expect_served(&sub, dh_tcp_connect(NULL, port)); /* and it accepts */
-    r = dh_call(&c, "fd.retrieve", "{\"name\":\"parked\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(write(p[1], "p", 1), 1);
-    char b;
-    assert_int_equal(read(fds[0], &b, 1), 1);
-    close(fds[0]);
-    close(p[1]);
+    expect_served(&sub, dh_tcp_connect(NULL, port_of(&c, "cfg"))); /* and it accepts */
+    expect_parked(&c, wr);
+    close(wr);
+    char path[128];
     struct stat sst;
     assert_int_equal(lstat(f->h.control, &sst), 0); /* the paths stayed */
-    snprintf(args, sizeof(args), "%s/u.sock", f->h.dir);
-    assert_int_equal(lstat(args, &sst), 0);
-    json_decref(servers);
-    json_decref(servers2);
-    json_decref(stored);
-    json_decref(stored2);
+    snprintf(path, sizeof(path), "%s/u.sock", f->h.dir);
+    assert_int_equal(lstat(path, &sst), 0);
+    json_decref(before);
+    json_decref(after);
     dh_close(&sub);
     dh_close(&c);
     assert_int_equal(kill(f->h.pid, SIGTERM), 0);
