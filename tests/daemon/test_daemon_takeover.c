@@ -7,6 +7,7 @@
 #include "storeharness.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -290,12 +291,51 @@ static void test_takeover_abort_resumes(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Even with admin, a takeover is for root or the daemon's own uid (PROTOCOL.md 9.9). */
+static void test_takeover_needs_root(void **state)
+{
+    fx_t *f = *state;
+    if (geteuid() != 0) {
+        fprintf(stderr, "not root: cannot become another uid\n");
+        skip();
+    }
+    FILE *out = fopen(f->h.config, "w");
+    assert_non_null(out);
+    fputs("{\"access\":[{\"uid\":0,\"allow\":[\"*\"]},{\"uid\":65534,\"allow\":[\"admin\"]}]}",
+          out);
+    fclose(out);
+    assert_int_equal(chmod(f->h.dir, 0711), 0);
+    sh_start(&f->h);
+    assert_int_equal(chown(f->h.control, 0, 65534), 0); /* the socket's group lets nobody in */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0) {
+            _exit(3);
+        }
+        dh_client_t c;
+        dh_connect(&c, &f->dd);
+        json_t *r = dh_call(&c, "takeover.begin", NULL, NULL, NULL);
+        dh_assert_error(r, "EACCES");
+        json_decref(r);
+        dh_close(&c);
+        _exit(0);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid); /* its calls have deadlines */
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
+    status = sh_wait_exit(&f->h, f->h.pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_takeover_moves_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_takeover_abort_resumes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_takeover_needs_root, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_takeover", tests, NULL, NULL);
 }
