@@ -322,9 +322,18 @@ static json_t *peer_read(tk_peer_t *p, int *fd)
     }
 }
 
-/* One request; its result (a new reference) and fd (-1: none), or NULL. */
+/* One request; its result (a new reference) and fd (-1: none; ret_fd NULL: none is
+ * expected, and one that comes is closed), or NULL. */
 static json_t *peer_call(tk_peer_t *p, const char *op, const char *args, int *ret_fd)
 {
+    int unexpected = -1;
+    if (ret_fd == NULL) {
+        json_t *res = peer_call(p, op, args, &unexpected);
+        if (unexpected >= 0) {
+            close(unexpected);
+        }
+        return res;
+    }
     char line[128];
     int n = snprintf(line, sizeof(line), "{\"id\":%lld,\"op\":\"%s\"%s%s}\n", (long long)++p->id,
                      op, args != NULL ? ",\"args\":" : "", args != NULL ? args : "");
@@ -410,14 +419,14 @@ static int take_items(nb_daemon_t *d, tk_peer_t *p, int *control_fd, size_t *ret
 int nb_handover_takeover(nb_daemon_t *d, const char *path)
 {
     tk_peer_t p = { .fd = -1 };
-    int control_fd = -1, fd, r;
+    int control_fd = -1, r;
     size_t n = 0, nconn = 0;
     json_t *res = NULL;
     /* Until the end, the paths are the running daemon's: a failure must not unlink them. */
     d->keep_paths = true;
     if ((r = peer_connect(&p, path)) < 0 ||
-        (res = peer_call(&p, "hello", "{\"version\":1}", &fd)) == NULL ||
-        (json_decref(res), res = peer_call(&p, "takeover.begin", NULL, &fd)) == NULL) {
+        (res = peer_call(&p, "hello", "{\"version\":1}", NULL)) == NULL ||
+        (json_decref(res), res = peer_call(&p, "takeover.begin", NULL, NULL)) == NULL) {
         peer_close(&p);
         return r < 0 ? r : -EPROTO;
     }
@@ -425,10 +434,9 @@ int nb_handover_takeover(nb_daemon_t *d, const char *path)
     nb_handover_blocklist_import(d, res);
     json_decref(res);
     if ((r = take_items(d, &p, &control_fd, &n)) < 0 || control_fd < 0 || (json_int_t)n != want ||
-        (res = peer_call(&p, "takeover.commit", NULL, &fd)) == NULL ||
+        (res = peer_call(&p, "takeover.commit", NULL, NULL)) == NULL ||
         (json_decref(res), r = take_items(d, &p, &control_fd, &nconn)) < 0) {
-        int ignored;
-        json_decref(peer_call(&p, "takeover.abort", NULL, &ignored));
+        json_decref(peer_call(&p, "takeover.abort", NULL, NULL));
         peer_close(&p);
         if (control_fd >= 0) {
             close(control_fd);

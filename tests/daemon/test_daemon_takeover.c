@@ -291,6 +291,18 @@ static void test_takeover_abort_resumes(void **state)
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Nobody to take over: the new daemon says so and exits 1, leaving no path behind. */
+static void test_takeover_without_daemon_fails(void **state)
+{
+    fx_t *f = *state;
+    pid_t pid = sh_spawn(&f->h, true);
+    int status = sh_wait_exit(&f->h, pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+    assert_true(sh_log_contains(&f->h, "takeover: no daemon answers on"));
+    struct stat st;
+    assert_int_equal(lstat(f->h.control, &st), -1);
+}
+
 /* Even with admin, a takeover is for root or the daemon's own uid (PROTOCOL.md 9.9). */
 static void test_takeover_needs_root(void **state)
 {
@@ -336,6 +348,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_takeover_moves_everything, setup, teardown),
         cmocka_unit_test_setup_teardown(test_takeover_abort_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_takeover_needs_root, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_takeover_without_daemon_fails, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_takeover", tests, NULL, NULL);
 }
