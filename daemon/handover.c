@@ -1,7 +1,6 @@
 /* handover.c: the daemon's state as one JSON document plus its fds, exported and imported
- * by one mechanism for both restarts that drop nothing: systemd's fd store (each listener
- * and parked fd stored by name, the document in a sealed memfd named nb-state) and
- * --takeover (takeover.c). Listeners are never re-bound: the kernel socket lives on. */
+ * for both restarts that drop nothing (never re-binding a listener): systemd's fd store,
+ * kept here (nb-srv.*, nb-fd.*, the memfd nb-state), and --takeover (takeover.c). */
 #include "handover.h"
 #include "daemon.h"
 

@@ -1,8 +1,6 @@
-/* takeover.c: netbrokerd --takeover (PROTOCOL.md 9.9). The running daemon's side answers
- * takeover.begin/next/commit/abort with the state handover.c exports, one item and one
- * duplicate fd a reply; the new daemon's side asks for them over the control socket,
- * imports them with the same code as a restart through systemd's fd store, and then
- * accepts on the very control listener the old one used: the path never refuses. */
+/* takeover.c: netbrokerd --takeover (PROTOCOL.md 9.9): the running daemon answers with
+ * handover.c's state, one item and one duplicate fd a reply; the new one imports them as a
+ * restart would and accepts on the old control listener itself (the path never refuses). */
 #include "daemon.h"
 #include "handover.h"
 
