@@ -57,7 +57,7 @@ struct nb_client_s {
 static int open_socket(const char *path, nb_client_error_t *err);
 static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err);
 static int receive_all(nb_client_t *c);
-static int queue_push(nb_client_t *c, nb_proto_msg_t *m);
+static int queue_push(nb_client_t *c, nb_proto_lazy_t *m);
 
 const char *nb_client_version(void)
 {
@@ -397,10 +397,11 @@ int nb_client_process(nb_client_t *c)
 static int receive_all(nb_client_t *c)
 {
     for (;;) {
-        nb_proto_msg_t m;
+        nb_proto_lazy_t m;
         nb_proto_error_t perr;
         int r;
-        while ((r = nb_proto_reader_next(c->reader, &m, &perr)) == 1) {
+        /* Lazy: an event or a short reply costs no jansson tree, only its text. */
+        while ((r = nb_proto_reader_next_lazy(c->reader, &m, &perr)) == 1) {
             r = queue_push(c, &m);
             if (r < 0) {
                 return r;
@@ -431,27 +432,44 @@ static void fill_error(nb_client_msg_t *out, json_t *error)
     snprintf(out->error.message, sizeof(out->error.message), "%s", message != NULL ? message : "");
 }
 
-/* Turns a proto message into a client message; takes its fds. */
-static int convert(nb_proto_msg_t *m, nb_client_msg_t *out)
+/* The message's text for nb_client_msg_t.json: the line itself when it is plain JSON
+ * without whitespace (already what the compact dump of its tree would be, but for "-0"),
+ * else the tree dumped. */
+static char *message_text(nb_proto_lazy_t *m)
 {
-    json_t *event = json_object_get(m->json, "event");
-    json_t *id = json_object_get(m->json, "id");
+    if (m->json == NULL && m->compact) {
+        return strndup(m->line, m->len);
+    }
+    json_t *tree = nb_proto_lazy_json(m);
+    return tree != NULL ? json_dumps(tree, JSON_COMPACT) : NULL;
+}
+
+/* Turns a proto message into a client message; takes its fds. */
+static int convert(nb_proto_lazy_t *m, nb_client_msg_t *out)
+{
+    const nb_proto_head_t *h = &m->head;
 
     memset(out, 0, sizeof(*out));
-    if (json_is_string(event)) {
+    if (h->event != NULL) {
         out->kind = NB_CLIENT_MSG_EVENT;
-        snprintf(out->event, sizeof(out->event), "%s", json_string_value(event));
-    } else if (json_is_integer(id) || json_is_null(id)) {
+        size_t n = h->event_len < sizeof(out->event) ? h->event_len : sizeof(out->event) - 1;
+        memcpy(out->event, h->event, n);
+        out->event[n] = '\0';
+    } else if (h->has_id || h->id_null) {
         out->kind = NB_CLIENT_MSG_REPLY;
-        out->id = json_is_integer(id) ? json_integer_value(id) : -1;
-        out->ok = json_is_true(json_object_get(m->json, "ok"));
+        out->id = h->has_id ? h->id : -1;
+        out->ok = h->ok == 1;
         if (!out->ok) {
-            fill_error(out, json_object_get(m->json, "error"));
+            json_t *tree = nb_proto_lazy_json(m);
+            if (tree == NULL) {
+                return -ENOMEM;
+            }
+            fill_error(out, json_object_get(tree, "error"));
         }
     } else {
         return NB_PROTO_ERR_PROTO_PARSE;
     }
-    out->json = json_dumps(m->json, JSON_COMPACT);
+    out->json = message_text(m);
     if (out->json == NULL) {
         return -ENOMEM;
     }
@@ -461,11 +479,11 @@ static int convert(nb_proto_msg_t *m, nb_client_msg_t *out)
     return 0;
 }
 
-static int queue_push(nb_client_t *c, nb_proto_msg_t *m)
+static int queue_push(nb_client_t *c, nb_proto_lazy_t *m)
 {
     nb_client_msg_t msg;
     int r = convert(m, &msg);
-    nb_proto_msg_clear(m);
+    nb_proto_lazy_clear(m);
     if (r < 0) {
         return r;
     }
