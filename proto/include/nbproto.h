@@ -190,7 +190,6 @@ int nb_proto_request_parse(const json_t *msg,
  * starting with a letter. */
 bool nb_proto_name_valid(const char *s);
 
-
 /* ---- Fast paths: a message without a jansson tree -----------------------------------
  * For the messages sent and received most often (a 'connection' event and its fd, short
  * replies), what the calls above cost besides the system calls is the jansson tree built,
@@ -278,7 +277,9 @@ typedef struct nb_proto_lazy_s {
 
 /* As nb_proto_reader_next, with the same verdicts, errors and fds, into a lazy message.
  * head is filled either way; event points into the line or into json. */
-int nb_proto_reader_next_lazy(nb_proto_reader_t *r, nb_proto_lazy_t *ret_msg, nb_proto_error_t *ret_err);
+int nb_proto_reader_next_lazy(nb_proto_reader_t *r,
+                              nb_proto_lazy_t *ret_msg,
+                              nb_proto_error_t *ret_err);
 /* The message's tree, parsed on first use (while the line is still valid): borrowed from
  * msg, freed by nb_proto_lazy_clear. NULL only when out of memory. */
 json_t *nb_proto_lazy_json(nb_proto_lazy_t *msg);

@@ -26,9 +26,9 @@ json_t *nb_proto__json_parse_fast(const char *buf, size_t len);
 /* What nb_proto__json_scan notes of a message's top level. */
 typedef struct {
     nb_proto_head_t head;
-    bool fds_seen;  /* an "fds" member is there */
-    int64_t fds;    /* its value when an integer, else -1 */
-    bool compact;   /* no whitespace outside strings */
+    bool fds_seen; /* an "fds" member is there */
+    int64_t fds;   /* its value when an integer, else -1 */
+    bool compact;  /* no whitespace outside strings */
 } nb_proto__scan_top_t;
 /* True when buf[0..len) is valid UTF-8 and an object that nb_proto__json_parse_fast would
  * build (so that json_loadb would accept it), with *ret filled; false for anything else. */

@@ -61,8 +61,8 @@ static bool scan_string(scan_t *c, span_t *ret)
         ascii = ascii && ch < 0x80;
         c->p++;
     }
-    if (c->p == c->end || (!ascii && nb_proto__utf8_prefix(s, (size_t)(c->p - s)) !=
-                                         (size_t)(c->p - s))) {
+    if (c->p == c->end ||
+        (!ascii && nb_proto__utf8_prefix(s, (size_t)(c->p - s)) != (size_t)(c->p - s))) {
         return false;
     }
     ret->s = s;

@@ -47,11 +47,8 @@ static void reader_fail(nb_proto_reader_t *r, int code, int64_t id, const char *
     __attribute__((format(printf, 4, 5)));
 static void fifo_close_all(nb_proto_reader_t *r);
 /* Turns a line into what a next() call hands out (ret): 1, or an error code. */
-typedef int (*deliver_fn)(nb_proto_reader_t *r,
-                          const char *line,
-                          size_t len,
-                          uint64_t line_seq,
-                          void *ret);
+typedef int (
+    *deliver_fn)(nb_proto_reader_t *r, const char *line, size_t len, uint64_t line_seq, void *ret);
 static int deliver(nb_proto_reader_t *r,
                    const char *line,
                    size_t len,
@@ -429,11 +426,7 @@ static int take_fds(nb_proto_reader_t *r, uint64_t line_seq, size_t n, int64_t i
     return 0;
 }
 
-static int deliver(nb_proto_reader_t *r,
-                   const char *line,
-                   size_t len,
-                   uint64_t line_seq,
-                   void *ret)
+static int deliver(nb_proto_reader_t *r, const char *line, size_t len, uint64_t line_seq, void *ret)
 {
     json_error_t jerr;
     nb_proto_msg_t msg = { .json = NULL };

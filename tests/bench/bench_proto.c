@@ -288,10 +288,10 @@ static void pass_lib(fdbench_t *b, size_t n, size_t batch)
 {
     for (size_t done = 0; done < n; done += batch) {
         for (size_t i = 0; i < batch; i++) {
-            int rc = b->via == VIA_FAST        ? send_fast(b)
-                     : b->via == VIA_PUSH_LINE ? nb_proto_writer_push_line(
-                                                     b->w, FD_LINE, sizeof(FD_LINE) - 1, &b->fd, 1)
-                                               : nb_proto_writer_push(b->w, b->msg, &b->fd, 1);
+            int rc = b->via == VIA_FAST ? send_fast(b)
+                     : b->via == VIA_PUSH_LINE
+                         ? nb_proto_writer_push_line(b->w, FD_LINE, sizeof(FD_LINE) - 1, &b->fd, 1)
+                         : nb_proto_writer_push(b->w, b->msg, &b->fd, 1);
             if (rc < 0) {
                 errno = -rc;
                 die("nb_proto_writer_push");
