@@ -122,6 +122,22 @@ static int remaining_ms(int64_t deadline)
     return now >= deadline ? 0 : (int)(deadline - now);
 }
 
+static int client_new(nb_client_t **ret, nb_client_error_t *err)
+{
+    nb_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    c->next_id = 1;
+    c->fd = -1;
+    if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
+        nb_client_close(c);
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    *ret = c;
+    return 0;
+}
+
 int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_client_error_t *err)
 {
     char buf[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
@@ -140,15 +156,9 @@ int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_clien
         }
         path = buf;
     }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return nb__client_fail(err, -ENOMEM, "out of memory");
-    }
-    c->next_id = 1;
-    c->fd = -1;
-    if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
-        nb_client_close(c);
-        return nb__client_fail(err, -ENOMEM, "out of memory");
+    r = client_new(&c, err);
+    if (r < 0) {
+        return r;
     }
     c->fd = open_socket(path, err);
     if (c->fd < 0) {
@@ -158,6 +168,31 @@ int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_clien
     }
     r = say_hello(c, timeout_ms, err);
     if (r < 0) {
+        nb_client_close(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+int nb_client_adopt_fd(int fd, int timeout_ms, nb_client_t **ret, nb_client_error_t *err)
+{
+    nb_client_t *c;
+
+    if (ret == NULL) {
+        return nb__client_fail(err, -EINVAL, "no place for the client");
+    }
+    if (fd < 0) {
+        return nb__client_fail(err, -EBADF, "no control socket");
+    }
+    int r = client_new(&c, err);
+    if (r < 0) {
+        return r;
+    }
+    c->fd = fd;
+    r = say_hello(c, timeout_ms, err);
+    if (r < 0) {
+        c->fd = -1; /* the caller's again, as on every failure */
         nb_client_close(c);
         return r;
     }
@@ -209,9 +244,11 @@ static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
     json_t *caps = json_object_get(result, "capabilities");
     nb_client_msg_clear(&reply);
     if (version < 1 || version > NB_PROTO_VERSION || !json_is_array(caps)) {
+        const char *what = json_is_array(caps) ? "" : " and no capabilities";
         json_decref(msg);
         return nb__client_fail(err, NB_PROTO_ERR_PROTO_VERSION,
-                               "the daemon answered hello with version %lld", (long long)version);
+                               "the daemon answered hello with version %lld%s", (long long)version,
+                               what);
     }
     c->version = (int)version;
     c->capabilities = json_incref(caps);

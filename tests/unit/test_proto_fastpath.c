@@ -61,10 +61,10 @@ static void test_line_scalars_as_jansson(void **state)
     nb_proto_line_bool(&l, "t", true);
     nb_proto_line_bool(&l, "f", false);
     nb_proto_line_null(&l, "n");
-    json_t *want = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:b,s:n}", "event",
-                             "connection", "s", all, "empty", "", "k\"ey\n", "v", "zero",
-                             (json_int_t)0, "min", (json_int_t)INT64_MIN, "max",
-                             (json_int_t)INT64_MAX, "neg", (json_int_t)-42, "t", 1, "f", 0, "n");
+    json_t *want =
+        json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I,s:b,s:b,s:n}", "event", "connection", "s", all,
+                  "empty", "", "k\"ey\n", "v", "zero", (json_int_t)0, "min", (json_int_t)INT64_MIN,
+                  "max", (json_int_t)INT64_MAX, "neg", (json_int_t)-42, "t", 1, "f", 0, "n");
     assert_non_null(want);
     assert_line_is(&l, 3, want);
 }
@@ -82,10 +82,9 @@ static void test_line_nested_and_json_values(void **state)
     nb_proto_line_close(&l);
     nb_proto_line_str(&l, "after", "y");
     /* end closes "inner" and "result" */
-    json_t *want = json_pack("{s:i,s:b,s:{s:s,s:i,s:f,s:[i,s,{s:b}],s:{},s:{s:{},s:s}}}", "id",
-                             7, "ok", 1, "result", "remoteAddress", "::1", "remotePort", 5000,
-                             "real", 1.5, "arr", 1, "two", "x", 0, "obj", "inner", "deeper",
-                             "after", "y");
+    json_t *want = json_pack("{s:i,s:b,s:{s:s,s:i,s:f,s:[i,s,{s:b}],s:{},s:{s:{},s:s}}}", "id", 7,
+                             "ok", 1, "result", "remoteAddress", "::1", "remotePort", 5000, "real",
+                             1.5, "arr", 1, "two", "x", 0, "obj", "inner", "deeper", "after", "y");
     assert_non_null(want);
     assert_line_is(&l, 0, want);
     json_decref(fields);
@@ -317,8 +316,7 @@ static void test_send_line_errors(void **state)
     big[0] = '{';
     big[sizeof(big) - 2] = '}';
     big[sizeof(big) - 1] = '\n';
-    assert_int_equal(nb_proto_writer_send_line(p.w, p.sv[0], big, sizeof(big), NULL, 0),
-                     -ENOBUFS);
+    assert_int_equal(nb_proto_writer_send_line(p.w, p.sv[0], big, sizeof(big), NULL, 0), -ENOBUFS);
     int closed = dup(file);
     close(closed); /* a number that names nothing now */
     assert_int_equal(nb_proto_writer_send_line(p.w, p.sv[0], line, len, &closed, 1), -EBADF);
