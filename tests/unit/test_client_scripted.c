@@ -19,19 +19,20 @@
 #include "netbroker.h"
 #include "test_proto_util.h"
 
-#define HELLO_REQ   "{\"id\":1,\"op\":\"hello\",\"args\":{\"version\":1}}"
-#define HELLO_REPLY "{\"id\":1,\"ok\":true,\"result\":{\"version\":1,\"daemon\":\"scripted 1\"," \
-                    "\"capabilities\":[\"hello\",\"server.info\",\"server.acquire\"]}}\n"
+#define HELLO_REQ "{\"id\":1,\"op\":\"hello\",\"args\":{\"version\":1}}"
+#define HELLO_REPLY                                                                                \
+    "{\"id\":1,\"ok\":true,\"result\":{\"version\":1,\"daemon\":\"scripted 1\","                   \
+    "\"capabilities\":[\"hello\",\"server.info\",\"server.acquire\"]}}\n"
 /* Generous: a deadline only a broken client reaches. */
 #define DEADLINE_MS 10000
 
 typedef struct {
-    int peer;          /* the daemon's end, played by the test */
-    int sock;          /* the client's end, until the client adopts it */
+    int peer; /* the daemon's end, played by the test */
+    int sock; /* the client's end, until the client adopts it */
     nb_client_t *c;
-    char buf[8192];    /* bytes from the client not yet taken as lines */
+    char buf[8192]; /* bytes from the client not yet taken as lines */
     size_t len;
-    int fds[16];       /* fds from the client not yet taken */
+    int fds[16]; /* fds from the client not yet taken */
     size_t nfds;
 } script_t;
 
@@ -193,14 +194,15 @@ static void test_call_reply(void **state)
     nb_client_error_t err;
     script_start(&s);
     peer_write(&s, "{\"id\":2,\"ok\":true,\"result\":{\"name\":\"web\",\"port\":8080}}\n");
-    assert_int_equal(
-        nb_client_call(s.c, "server.info", "{\"name\":\"web\"}", NULL, 0, DEADLINE_MS, &reply, &err),
-        0);
+    assert_int_equal(nb_client_call(s.c, "server.info", "{\"name\":\"web\"}", NULL, 0, DEADLINE_MS,
+                                    &reply, &err),
+                     0);
     peer_expect(&s, "{\"id\":2,\"op\":\"server.info\",\"args\":{\"name\":\"web\"}}");
     assert_int_equal(reply.kind, NB_CLIENT_MSG_REPLY);
     assert_int_equal(reply.id, 2);
     assert_true(reply.ok);
-    assert_string_equal(reply.json, "{\"id\":2,\"ok\":true,\"result\":{\"name\":\"web\",\"port\":8080}}");
+    assert_string_equal(reply.json,
+                        "{\"id\":2,\"ok\":true,\"result\":{\"name\":\"web\",\"port\":8080}}");
     assert_int_equal(reply.nfds, 0);
     nb_client_msg_clear(&reply);
     script_close(&s);
@@ -211,9 +213,10 @@ static void expect_call_error(script_t *s, int64_t id, const char *code_name, in
 {
     char reply[256], req[128];
     nb_client_error_t err;
-    snprintf(reply, sizeof(reply),
-             "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"said \\\"no\\\"\"}}\n",
-             (long long)id, code_name);
+    snprintf(
+        reply, sizeof(reply),
+        "{\"id\":%lld,\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"said \\\"no\\\"\"}}\n",
+        (long long)id, code_name);
     peer_write(s, reply);
     assert_int_equal(nb_client_call(s->c, "frob.nicate", NULL, NULL, 0, DEADLINE_MS, NULL, &err),
                      code);
@@ -347,9 +350,10 @@ static void test_next_connection(void **state)
     int file;
     script_start(&s);
     make_files(&file, 1);
-    const char ev[] = "{\"event\":\"connection\",\"remoteAddress\":\"127.0.0.1\",\"remotePort\":"
-                      "40000,\"remoteFamily\":\"IPv4\",\"localAddress\":\"127.0.0.1\",\"localPort\":"
-                      "8080,\"localFamily\":\"IPv4\",\"server\":\"web\",\"fds\":1}\n";
+    const char ev[] =
+        "{\"event\":\"connection\",\"remoteAddress\":\"127.0.0.1\",\"remotePort\":"
+        "40000,\"remoteFamily\":\"IPv4\",\"localAddress\":\"127.0.0.1\",\"localPort\":"
+        "8080,\"localFamily\":\"IPv4\",\"server\":\"web\",\"fds\":1}\n";
     send_raw(s.peer, ev, sizeof(ev) - 1, &file, 1);
     assert_int_equal(nb_client_next_connection(s.c, DEADLINE_MS, &conn, &err), 0);
     assert_true(same_file(conn.fd, file));
