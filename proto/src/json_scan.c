@@ -27,7 +27,7 @@ typedef struct {
 
 static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_top_t *top);
 
-static void skip_ws(scan_t *c)
+static inline void skip_ws(scan_t *c)
 {
     const char *p = c->p;
     while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')) {

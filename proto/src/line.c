@@ -117,13 +117,28 @@ static void put_escape(nb_proto_line_t *l, unsigned char c)
  * the other ones below 0x20; everything else (UTF-8, '/', DEL) as it is. */
 static void put_string(nb_proto_line_t *l, const char *s, size_t n)
 {
-    size_t run = 0;
-    bool ascii = true;
+    size_t run = 0, plain = 0;
+    bool ascii;
 
-    for (size_t i = 0; i < n && ascii; i++) {
+    /* Most strings (names, addresses) are printable ASCII: one copy between the quotes. */
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && (unsigned char)s[plain] < 0x80 &&
+           s[plain] != '"' && s[plain] != '\\') {
+        plain++;
+    }
+    if (plain == n) {
+        if (room(l, n + 2)) {
+            l->buf[l->len] = '"';
+            memcpy(l->buf + l->len + 1, s, n);
+            l->buf[l->len + n + 1] = '"';
+            l->len += n + 2;
+        }
+        return;
+    }
+    ascii = true;
+    for (size_t i = plain; i < n && ascii; i++) {
         ascii = (unsigned char)s[i] < 0x80;
     }
-    if (!ascii && nb_proto__utf8_prefix(s, n) != n) {
+    if (!ascii && nb_proto__utf8_prefix(s + plain, n - plain) != n - plain) {
         if (l->err == 0) {
             l->err = -EINVAL; /* json_string() refuses it too */
         }
