@@ -254,7 +254,7 @@ int nb_proto_writer_send_line(nb_proto_writer_t *w,
 
 /* The members of a message's top level that receivers look at first. */
 typedef struct nb_proto_head_s {
-    const char *event; /* "event" when a string, else NULL; NUL-terminated only via json */
+    const char *event; /* "event" when a string, else NULL: event_len bytes, not NUL-ended */
     size_t event_len;
     bool has_id;  /* "id" is an integer (id holds it) */
     bool id_null; /* "id" is null */
@@ -268,8 +268,8 @@ typedef struct nb_proto_head_s {
 typedef struct nb_proto_lazy_s {
     const char *line; /* without its '\n' */
     size_t len;
-    json_t *json; /* NULL until nb_proto_lazy_json */
-    bool compact; /* the line has no whitespace outside strings */
+    json_t *json; /* a plain line's: NULL until nb_proto_lazy_json; any other's: built */
+    bool compact; /* plain, and no whitespace outside strings */
     nb_proto_head_t head;
     int fds[NB_PROTO_FDS_MAX];
     size_t nfds;

@@ -44,8 +44,8 @@ static double proc_cpu_s(pid_t pid)
     fclose(f);
     /* After the command's ')': state is field 3, utime 14, stime 15. */
     const char *p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                            &st) != 2) {
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
         die("parse", path);
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
