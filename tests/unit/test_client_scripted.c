@@ -478,6 +478,20 @@ static void test_peer_breaks_protocol(void **state)
     expect_broken("{\"id\":2,\"id\":2}\n", false, NB_CLIENT_ERR_PROTO_PARSE);
 }
 
+/* A reply longer than the 64 KiB line limit: the stream cannot be trusted past it. */
+static void test_peer_oversized_reply(void **state)
+{
+    (void)state;
+    size_t n = 70 * 1024;
+    char *text = malloc(n + 64);
+    assert_non_null(text);
+    int head = snprintf(text, 64, "{\"id\":2,\"ok\":true,\"result\":{\"s\":\"");
+    memset(text + head, 'x', n);
+    strcpy(text + head + n, "\"}}\n");
+    expect_broken(text, false, NB_CLIENT_ERR_PROTO_TOO_LARGE);
+    free(text);
+}
+
 static void test_peer_closes_mid_reply(void **state)
 {
     (void)state;
@@ -497,6 +511,29 @@ static void test_peer_answers_then_closes(void **state)
     assert_int_equal(nb_client_call(s.c, "daemon.shutdown", NULL, NULL, 0, DEADLINE_MS, NULL, &err),
                      0);
     assert_int_equal(nb_client_process(s.c), -ECONNRESET);
+    script_close(&s);
+}
+
+/* Events with fds that the program never takes: closing the client closes them. */
+static void test_close_with_queued_fds(void **state)
+{
+    (void)state;
+    script_t s;
+    int files[2];
+    script_start(&s);
+    make_files(files, 2);
+    int before = count_fds();
+    const char ev[] = "{\"event\":\"connection\",\"server\":\"web\",\"fds\":1}\n";
+    send_raw(s.peer, ev, sizeof(ev) - 1, &files[0], 1);
+    send_raw(s.peer, ev, sizeof(ev) - 1, &files[1], 1);
+    while (count_fds() < before + 2) {
+        client_poll(&s);
+    }
+    assert_int_equal(count_fds(), before + 2); /* both held, in queued messages */
+    nb_client_close(s.c);
+    s.c = NULL;
+    assert_int_equal(count_fds(), before - 1); /* both, and the control socket */
+    close_all(files, 2);
     script_close(&s);
 }
 
@@ -537,8 +574,10 @@ int main(void)
         FD_TEST(test_nonblocking_partial_lines),
         FD_TEST(test_nonblocking_pipelined),
         FD_TEST(test_peer_breaks_protocol),
+        FD_TEST(test_peer_oversized_reply),
         FD_TEST(test_peer_closes_mid_reply),
         FD_TEST(test_peer_answers_then_closes),
+        FD_TEST(test_close_with_queued_fds),
         FD_TEST(test_call_timeout),
     };
     return cmocka_run_group_tests_name("client_scripted", tests, NULL, NULL);
