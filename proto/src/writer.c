@@ -340,7 +340,9 @@ int nb_proto_writer_send_line(nb_proto_writer_t *w,
         return 0;
     }
     if (n > 0) {
-        /* The fds went with the first byte: the rest is bytes only. */
+        /* The fds went with the first byte: the rest is bytes only. Only -ENOMEM can fail
+         * here, part of the line gone: a broken stream, which the caller cuts off as it
+         * does on any error. */
         rc = nb_proto_writer_push_line(w, line, len, NULL, 0);
         if (rc == 0) {
             consume(w, (size_t)n);
