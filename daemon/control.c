@@ -27,6 +27,7 @@ static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
 static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
+static int client_flushed(nb_client_t *c, int r);
 static void client_read_some(nb_client_t *c);
 
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
@@ -359,7 +360,12 @@ uint64_t nb_client_sent(const nb_client_t *c)
 
 static int client_flush(nb_client_t *c)
 {
-    int r = nb_proto_writer_flush(c->writer, c->fd);
+    return client_flushed(c, nb_proto_writer_flush(c->writer, c->fd));
+}
+
+/* What follows a flush (or a send_line, which ends with one) that returned r. */
+static int client_flushed(nb_client_t *c, int r)
+{
     nb_dispatch_sent(c);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
@@ -395,9 +401,31 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     }
     size_t len = strlen(text);
     text[len] = '\n'; /* jansson's NUL becomes the line's end; the length says where */
-    int r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    int r = nb_client_send_line(c, text, len + 1, fds, nfds, ret_start);
     free(text);
-    if (r < 0) {
+    return r;
+}
+
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start)
+{
+    if (c->dead) {
+        return -EPIPE;
+    }
+    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
+     * line carrying fds goes at once (a dispatch must not wait for a batch), straight from
+     * the caller's buffer with the caller's fds when nothing is queued before it. */
+    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
+    bool direct = !hold && nb_proto_writer_queued(c->writer) == 0;
+    int r = direct ? nb_proto_writer_send_line(c->writer, c->fd, line, len, fds, nfds)
+                   : nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
+    /* The stream offsets below must count exactly the lines sent or queued: with an empty
+     * queue before it, a line is in the queue afterwards or went out whole (0). */
+    if (direct ? r != 0 && nb_proto_writer_queued(c->writer) == 0 : r < 0) {
         /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
         nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));
         return r;
@@ -405,11 +433,11 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     if (ret_start != NULL) {
         *ret_start = c->pushed;
     }
-    c->pushed += len + 1;
-    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
-     * line carrying fds goes at once (a dispatch must not wait for a batch). */
-    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
-    return hold ? 0 : client_flush(c);
+    c->pushed += len;
+    if (hold) {
+        return 0;
+    }
+    return direct ? client_flushed(c, r) : client_flush(c);
 }
 
 static void client_request(nb_client_t *c, nb_proto_msg_t *msg)

@@ -106,6 +106,15 @@ void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
 int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
+/* As nb_client_send, for a line already serialised (len bytes, '\n' last: a line built by
+ * nb_proto_line_*). fds stay the caller's: when nothing is queued the line and fds go
+ * straight to the socket, else duplicates are queued. */
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start);
 /* Bytes of the client's stream the kernel took: lines starting below this were sent,
  * fds and all. */
 uint64_t nb_client_sent(const nb_client_t *c);
