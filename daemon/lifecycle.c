@@ -50,8 +50,8 @@ void nb_daemon_ready_when_settled(nb_daemon_t *d)
 
 void nb_daemon_stop(nb_daemon_t *d, const char *why)
 {
-    if (d->stopping) {
-        return;
+    if (d->stopping || nb_handover_quiesce(d, why)) {
+        return; /* stopping already, or once the queued connections are handed out */
     }
     d->stopping = true;
     nb_log(LOG_NOTICE, "%s, stopping", why);
@@ -66,6 +66,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     nb_outbound_cancel_all(d);
     nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
+    nb_handover_free(d);
     nb_notify_status_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     if (d->on_stop != NULL) {

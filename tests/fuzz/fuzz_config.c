@@ -256,6 +256,7 @@ static void teardown(run_t *r, int before)
     while (r->d.servers != NULL) {
         nb_srv_close(r->d.servers);
     }
+    nb_handover_free(&r->d);
     uv_close((uv_handle_t *)&r->deadline, NULL);
     uv_run(&r->loop, UV_RUN_DEFAULT);
     CHECK(uv_loop_close(&r->loop) == 0);
@@ -263,6 +264,7 @@ static void teardown(run_t *r, int before)
     nc_blocklist_unref(r->d.global_bl);
     json_decref(r->d.global_rules);
     json_decref(r->d.config);
+    free(r->d.handover);
     CHECK(count_fds() == before);
 }
 

@@ -518,6 +518,7 @@ static void teardown(run_t *r, int baseline, int before)
     nb_fdstore_clear(&r->d);
     nb_outbound_cancel_all(&r->d);
     nb_resolve_cancel_all(&r->d);
+    nb_handover_free(&r->d);
     nb_control_stop(&r->d);
     close(r->tcp_target);
     close(r->unix_target);
@@ -533,6 +534,7 @@ static void teardown(run_t *r, int baseline, int before)
     nc_blocklist_unref(r->d.global_bl);
     json_decref(r->d.global_rules);
     json_decref(r->d.config);
+    free(r->d.handover);
     CHECK(count_fds() == before);
 }
 
