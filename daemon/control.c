@@ -348,8 +348,22 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     }
     size_t len = strlen(text);
     text[len] = '\n'; /* jansson's NUL becomes the line's end; the length says where */
-    int r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    int r = nb_client_send_line(c, text, len + 1, fds, nfds, ret_start);
     free(text);
+    return r;
+}
+
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start)
+{
+    if (c->dead) {
+        return -EPIPE;
+    }
+    int r = nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
     if (r < 0) {
         /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
         nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));
@@ -358,7 +372,7 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     if (ret_start != NULL) {
         *ret_start = c->pushed;
     }
-    c->pushed += len + 1;
+    c->pushed += len;
     /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
      * line carrying fds goes at once (a dispatch must not wait for a batch). */
     bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;

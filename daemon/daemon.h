@@ -100,6 +100,14 @@ void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
 int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
+/* The same for a line already serialised (len bytes, the last one '\n') that declares
+ * nfds fds: the dispatch path, which writes its event lines without jansson. */
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start);
 /* Bytes of the client's stream the kernel took: lines starting below this were sent,
  * fds and all. */
 uint64_t nb_client_sent(const nb_client_t *c);
@@ -129,10 +137,10 @@ void nb_reply_err_named(nb_client_t *c, int64_t id, const char *name, const char
 struct nb_conn_s {
     nb_conn_t *next;
     nb_srv_t *srv;
-    nc_socket_t *sock; /* libnetcore's, never read; destroyed once handed over */
+    int fd; /* accepted, never read; closed once handed over */
     uint64_t queued_at;
-    uint64_t start; /* pending: offset of its event line in the subscriber's stream */
-    json_t *fields; /* the event's address members */
+    uint64_t start;   /* pending: offset of its event line in the subscriber's stream */
+    nc_sockaddr_t peer; /* from accept4; family AF_UNSPEC for a Unix connection */
 };
 
 struct nb_sub_s {
@@ -156,8 +164,11 @@ struct nb_srv_s {
     char path[NB_PROTO_PATH_MAX + 2];
     bool listening;
     bool closing;
-    int fd;              /* acquire mode: the listening fd the daemon holds */
-    nc_server_t *server; /* dispatch mode */
+    int fd;         /* the listening fd the daemon holds (dispatch: and accepts on) */
+    uv_poll_t *poll; /* dispatch mode: readiness of fd */
+    uv_timer_t *backoff;  /* dispatch mode: accepting again after EMFILE and the like */
+    nc_sockaddr_t local;  /* the listener's address: every connection's local address... */
+    bool local_fixed;     /* ...when it is bound to one address (not a wildcard) */
     uint64_t owner;      /* exclusive acquire: the client holding it, 0 none */
     nc_address_t address;
     int64_t max_connections; /* < 0: no limit */
@@ -215,7 +226,11 @@ json_t *nb_blocklist_first_match(const json_t *list, const char *address, const 
 int nb_check_rules(const char *file, const char *address);
 
 /* ---- dispatch.c: accepted connections to subscribers ------------------------------- */
-void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock);
+/* Starts accepting on srv->fd (listening): several connections per readiness, each
+ * checked and queued, never read. Returns 0 or a negative code. */
+int nb_dispatch_start(nb_srv_t *srv);
+/* Stops accepting; the handles go on a later turn. srv->fd stays the caller's. */
+void nb_dispatch_stop(nb_srv_t *srv);
 void nb_dispatch_run(nb_srv_t *srv);
 int nb_dispatch_subscribe(nb_srv_t *srv, nb_client_t *c, int64_t max_pending);
 void nb_dispatch_unsubscribe(nb_srv_t *srv, nb_client_t *c);

@@ -1,6 +1,6 @@
-/* registry.c: the named servers. An acquire server is a listening fd the daemon holds and
- * never accepts on (nc_listen_socket); a dispatch server is a libnetcore server with
- * pauseOnConnect whose connections dispatch.c hands out. Policy lives here too. */
+/* registry.c: the named servers. Each holds a listening fd (nc_listen_socket): an acquire
+ * server never accepts on it and hands out duplicates; a dispatch server accepts on it
+ * itself and dispatch.c hands the connections out. Policy lives here too. */
 #include "daemon.h"
 
 #include <arpa/inet.h>
@@ -10,16 +10,6 @@
 #include <string.h>
 #include <syslog.h>
 #include <unistd.h>
-
-static void on_listening(nc_server_t *server, const void *arg, void *data);
-static void on_error(nc_server_t *server, const void *arg, void *data);
-static void on_connection(nc_server_t *server, const void *arg, void *data);
-static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
-
-typedef struct {
-    nb_srv_t *srv;
-    nb_srv_done_cb done;
-} pending_t;
 
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name)
 {
@@ -43,20 +33,9 @@ static void srv_unlink(nb_srv_t *srv)
     }
 }
 
-static void timer_closed(uv_handle_t *h)
-{
-    free(h);
-}
-
 static void srv_free(nb_srv_t *srv)
 {
-    if (srv->timer != NULL) {
-        uv_close((uv_handle_t *)srv->timer, timer_closed);
-    }
-    if (srv->server != NULL) {
-        nc_server_close(srv->server, NULL, NULL);
-        nc_server_release(srv->server);
-    }
+    nb_dispatch_stop(srv); /* before the close: the poll leaves epoll with its fd */
     if (srv->fd >= 0) {
         close(srv->fd);
         if (srv->path[0] == '/') {
@@ -93,6 +72,13 @@ static void fd_address(int fd, nb_srv_t *srv)
         a->family = "IPv6";
     }
     a->address_len = strlen(a->address);
+    /* A listener bound to one address gives it to every connection as its local address:
+     * no getsockname per connection then. */
+    memcpy(&srv->local.u, &ss, sizeof(srv->local.u));
+    srv->local_fixed =
+        (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr != INADDR_ANY) ||
+        (ss.ss_family == AF_INET6 &&
+         !IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr));
 }
 
 static int srv_options(nb_srv_t *srv,
@@ -128,35 +114,9 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, size_t size)
-{
-    nc_server_options_t so = { .pause_on_connect = true };
-    int r = nc_server_new(srv->d->loop, &so, &srv->server);
-    pending_t *p = malloc(sizeof(*p));
-    srv->timer = malloc(sizeof(*srv->timer));
-    if (r < 0 || p == NULL || srv->timer == NULL) {
-        free(p);
-        snprintf(msg, size, "out of memory");
-        return r < 0 ? r : -ENOMEM;
-    }
-    uv_timer_init(srv->d->loop, srv->timer);
-    srv->timer->data = srv;
-    *p = (pending_t){ srv, done };
-    nc_server_once(srv->server, NC_SERVER_LISTENING, on_listening, p);
-    nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
-    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
-    nc_error_t err = { 0 };
-    r = nc_server_listen(srv->server, &srv->lo, &err);
-    if (r < 0) {
-        snprintf(msg, size, "%s", err.message);
-        nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
-        nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
-        free(p);
-    }
-    return r;
-}
-
-static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
+/* Both modes hold a listening fd from nc_listen_socket: acquire hands out duplicates,
+ * dispatch accepts on it itself (dispatch.c), each connection a bare fd. */
+static int srv_listen(nb_srv_t *srv, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
     int r = nc_listen_socket(&srv->lo, &srv->fd, &err);
@@ -165,6 +125,10 @@ static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
         return r;
     }
     fd_address(srv->fd, srv);
+    if (srv->mode == NB_PROTO_MODE_DISPATCH && (r = nb_dispatch_start(srv)) < 0) {
+        snprintf(msg, size, "%s", nc_strerror(r));
+        return r;
+    }
     srv->listening = true;
     return 0;
 }
@@ -198,6 +162,7 @@ int nb_srv_create(nb_daemon_t *d,
         snprintf(msg, size, "The daemon holds %d servers already", NB_SERVERS_MAX);
         return -EMFILE;
     }
+    (void)done; /* every listener is bound before this returns: callers see srv->listening */
     nb_srv_t *srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         return -ENOMEM;
@@ -211,8 +176,7 @@ int nb_srv_create(nb_daemon_t *d,
         r = srv_policy(srv, a, msg, size);
     }
     if (r == 0) {
-        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, done, msg, size)
-                                              : srv_listen_acquire(srv, msg, size);
+        r = srv_listen(srv, msg, size);
     }
     if (r < 0) {
         srv_free(srv);
@@ -223,50 +187,6 @@ int nb_srv_create(nb_daemon_t *d,
     d->nservers++;
     *ret = srv;
     return 0;
-}
-
-static void on_listening(nc_server_t *server, const void *arg, void *data)
-{
-    (void)arg;
-    pending_t *p = data;
-    nb_srv_t *srv = p->srv;
-    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
-    nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
-    nc_server_address(server, &srv->address);
-    srv->listening = true;
-    nb_srv_done_cb done = p->done;
-    free(p);
-    done(srv, 0, NULL);
-}
-
-static void on_error(nc_server_t *server, const void *arg, void *data)
-{
-    pending_t *p = data;
-    nb_srv_t *srv = p->srv;
-    nc_server_off(server, NC_SERVER_LISTENING, on_listening, p);
-    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
-    nb_srv_done_cb done = p->done;
-    free(p);
-    srv_unlink(srv);
-    done(srv, ((const nc_error_t *)arg)->code, arg);
-    srv_free(srv);
-}
-
-/* An accept that failed (EMFILE...): the server goes on; subscribers hear of it. */
-static void on_runtime_error(nc_server_t *server, const void *arg, void *data)
-{
-    (void)server;
-    nb_srv_t *srv = data;
-    const nc_error_t *err = arg;
-    nb_log(LOG_WARNING, "server '%s': %s, ignoring", srv->name, err->message);
-    nb_events_emit(srv->d, NB_PROTO_EVENT_ERROR, srv,
-                   json_pack("{s:s,s:s}", "code", nc_err_name(err->code), "message", err->message));
-}
-
-static void on_connection(nc_server_t *server, const void *arg, void *data)
-{
-    (void)server;
-    nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
 }
 
 void nb_srv_close(nb_srv_t *srv)
