@@ -315,7 +315,9 @@ uint64_t nb_client_sent(const nb_client_t *c)
 
 static int client_flush(nb_client_t *c)
 {
+    uint64_t before = nb_client_sent(c);
     int r = nb_proto_writer_flush(c->writer, c->fd);
+    c->d->bytes_written += nb_client_sent(c) - before;
     nb_dispatch_sent(c);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
@@ -458,6 +460,10 @@ static void client_read_some(nb_client_t *c)
         if (r == 0) {
             nb_client_kill(c, "end of stream");
             return;
+        }
+        if (r > 0) {
+            c->bytes_read += (uint64_t)r;
+            c->d->bytes_read += (uint64_t)r;
         }
         if (r < 0 && r != -EBUSY) {
             client_drain(c); /* a fatal framing error is answered before the cut */

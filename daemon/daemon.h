@@ -81,11 +81,12 @@ struct nb_client_s {
     gid_t groups[NB_GROUPS_MAX];
     int ngroups;
     bool hello;
-    bool dead;       /* cut off: unlinked, its memory goes on a later turn */
-    bool draining;   /* the daemon stops: no more input, closed once its output left */
-    bool batching;   /* replies to a read's requests are flushed together after it */
-    uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
-    size_t nsubs;    /* dispatch subscriptions */
+    bool dead;           /* cut off: unlinked, its memory goes on a later turn */
+    bool draining;       /* the daemon stops: no more input, closed once its output left */
+    bool batching;       /* replies to a read's requests are flushed together after it */
+    uint64_t pushed;     /* bytes ever queued to the writer: what dispatch measures */
+    uint64_t bytes_read; /* bytes ever read from the client (stats) */
+    size_t nsubs;        /* dispatch subscriptions */
     nb_evsub_t *evsubs;
 };
 
@@ -139,7 +140,7 @@ struct nb_conn_s {
     nb_srv_t *srv;
     int fd; /* accepted, never read; closed once handed over */
     uint64_t queued_at;
-    uint64_t start;   /* pending: offset of its event line in the subscriber's stream */
+    uint64_t start;     /* pending: offset of its event line in the subscriber's stream */
     nc_sockaddr_t peer; /* from accept4; family AF_UNSPEC for a Unix connection */
 };
 
@@ -164,11 +165,11 @@ struct nb_srv_s {
     char path[NB_PROTO_PATH_MAX + 2];
     bool listening;
     bool closing;
-    int fd;         /* the listening fd the daemon holds (dispatch: and accepts on) */
-    uv_poll_t *poll; /* dispatch mode: readiness of fd */
-    uv_timer_t *backoff;  /* dispatch mode: accepting again after EMFILE and the like */
-    nc_sockaddr_t local;  /* the listener's address: every connection's local address... */
-    bool local_fixed;     /* ...when it is bound to one address (not a wildcard) */
+    int fd;              /* the listening fd the daemon holds (dispatch: and accepts on) */
+    uv_poll_t *poll;     /* dispatch mode: readiness of fd */
+    uv_timer_t *backoff; /* dispatch mode: accepting again after EMFILE and the like */
+    nc_sockaddr_t local; /* the listener's address: every connection's local address... */
+    bool local_fixed;    /* ...when it is bound to one address (not a wildcard) */
     uint64_t owner;      /* exclusive acquire: the client holding it, 0 none */
     nc_address_t address;
     int64_t max_connections; /* < 0: no limit */
@@ -338,6 +339,8 @@ struct nb_daemon_s {
     nb_resolve_t *resolving; /* server.create waiting for a host name */
     size_t config_pending;   /* configured servers not yet listening or failed */
     bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
+    uint64_t bytes_read;     /* control plane, every client since the start (stats) */
+    uint64_t bytes_written;
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

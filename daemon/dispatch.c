@@ -95,8 +95,8 @@ static size_t event_line(const nb_conn_t *conn, char *buf, size_t size)
     }
     if (l.ok) {
         n += snprintf(buf + n, size - (size_t)n,
-                      ",\"localAddress\":\"%s\",\"localPort\":%d,\"localFamily\":\"%s\"",
-                      l.address, l.port, l.family);
+                      ",\"localAddress\":\"%s\",\"localPort\":%d,\"localFamily\":\"%s\"", l.address,
+                      l.port, l.family);
     }
     n += snprintf(buf + n, size - (size_t)n, ",\"fds\":1}\n");
     return (size_t)n;

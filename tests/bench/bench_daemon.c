@@ -18,8 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -311,8 +311,8 @@ static double cpu_s(pid_t pid)
     buf[n] = '\0';
     unsigned long ut = 0, st = 0;
     const char *p = strrchr(buf, ')'); /* fields 14 and 15, after the command's name */
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-                            &st) != 2) {
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
         return 0;
     }
     return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
@@ -402,8 +402,8 @@ static void churn_concurrent(const char *name,
     close(out[0]);
     waitpid(pid, NULL, 0);
     *ret = (result_t){ r[0], r[1], cpu > 0 ? total / cpu : 0 };
-    printf("  %-28s %2d in flight %8.0f conn/s   median %6.0f us   %8.0f conn/CPU-s\n", name,
-           slots, r[0], r[1], ret->cpu_rate);
+    printf("  %-28s %2d in flight %8.0f conn/s   median %6.0f us   %8.0f conn/CPU-s\n", name, slots,
+           r[0], r[1], ret->cpu_rate);
 }
 
 /* Pins pid to one CPU (cpu >= 0) or lets it run on all of them again (cpu < 0), when the
@@ -457,8 +457,9 @@ static void way_open(way_t *w, int kind, client_t *worker, int port_broker)
 
 static void *way_ctx(way_t *w)
 {
-    return w->take == take_broker ? (void *)w->worker : w->take == take_bare ? (void *)&w->sp
-                                                                              : (void *)&w->lfd;
+    return w->take == take_broker ? (void *)w->worker
+           : w->take == take_bare ? (void *)&w->sp
+                                  : (void *)&w->lfd;
 }
 
 static void way_close(way_t *w)
@@ -521,8 +522,7 @@ static void bench_ways(client_t *worker, int port_broker, int rounds, result_t r
 
 static void bench_dispatch(client_t *admin, int rounds)
 {
-    printf("dispatch, churn mode, %d connections each way, %d rounds alternating:\n", rounds,
-           REPS);
+    printf("dispatch, churn mode, %d connections each way, %d rounds alternating:\n", rounds, REPS);
     json_t *r =
         call(admin, "server.create",
              "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}");
