@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -323,33 +324,37 @@ static double cpu_s(pid_t pid)
  * `total` were made. Writes rate and median latency to out. */
 static void loadgen(int port, int slots, int total, int out)
 {
-    struct pollfd *p = calloc((size_t)slots, sizeof(*p));
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    int *fds = calloc((size_t)slots, sizeof(int));
     double *t = calloc((size_t)slots, sizeof(double)), *lat = calloc((size_t)total, sizeof(double));
     int started = 0, done = 0;
     double t0 = now_s();
     for (int i = 0; i < slots; i++, started++) {
-        p[i] = (struct pollfd){ .fd = tcp_connect(port), .events = POLLIN };
+        fds[i] = tcp_connect(port);
         t[i] = now_s();
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
     }
     while (done < total) {
-        if (poll(p, (nfds_t)slots, 10000) <= 0) {
-            die("loadgen poll");
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, 10000);
+        if (n <= 0) {
+            die("loadgen epoll_wait");
         }
-        for (int i = 0; i < slots; i++) {
+        for (int k = 0; k < n; k++) {
+            int i = (int)evs[k].data.u32;
             char b;
-            if (p[i].fd < 0 || p[i].revents == 0) {
-                continue;
-            }
-            if (read(p[i].fd, &b, 1) != 1) {
+            if (read(fds[i], &b, 1) != 1) {
                 die("loadgen read");
             }
             lat[done++] = now_s() - t[i];
-            close(p[i].fd);
-            p[i].fd = -1;
+            close(fds[i]); /* leaves the epoll set with it */
             if (started < total) {
-                p[i].fd = tcp_connect(port);
+                fds[i] = tcp_connect(port);
                 t[i] = now_s();
                 started++;
+                struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+                epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
             }
         }
     }
