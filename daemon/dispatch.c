@@ -1,4 +1,5 @@
-/* dispatch.c: the connections of dispatch servers. Each accepted connection passes the
+/* dispatch.c: the connections of dispatch servers. The daemon accepts on the listening
+ * fd itself (several per wakeup, each a bare fd, never read); each connection passes the
  * blocklists and maxConnections, waits in the server's bounded queue, and goes round-robin
  * to a subscriber that can take it; it is handed over once its event's first byte left
  * (fds ride on that sendmsg), and a subscriber that goes first gives it back. */
@@ -17,8 +18,9 @@
 /* After an accept that failed for want of fds or memory: the connections wait in the
  * kernel's backlog meanwhile, and the loop does not spin on a readable listener. */
 #define ACCEPT_BACKOFF_MS 100
-/* {"event":"connection","server":NAME,6 address members,"fds":1}\n */
-#define EVENT_LINE_MAX (160 + NB_PROTO_SERVER_NAME_MAX + 2 * INET6_ADDRSTRLEN)
+/* {"event":"connection","server":NAME,6 address members,"fds":1}\n: 314 bytes at most
+ * (two IPv6 addresses of 45 characters, a name of 64); room to spare. */
+#define EVENT_LINE_MAX (256 + NB_PROTO_SERVER_NAME_MAX + 2 * INET6_ADDRSTRLEN)
 
 static void on_timer(uv_timer_t *t);
 static void on_readable(uv_poll_t *p, int status, int events);
@@ -216,13 +218,13 @@ static void on_backoff(uv_timer_t *t)
 
 /* An accept that failed for want of resources (EMFILE...): the server goes on after a
  * pause; subscribers hear of it. */
-static void accept_failed(nb_srv_t *srv, int err)
+static void accept_failed(nb_srv_t *srv, int code)
 {
     char msg[128];
-    snprintf(msg, sizeof(msg), "accept %s", nc_strerror(-err));
+    snprintf(msg, sizeof(msg), "accept %s", nc_strerror(code));
     nb_log(LOG_WARNING, "server '%s': %s, ignoring", srv->name, msg);
     nb_events_emit(srv->d, NB_PROTO_EVENT_ERROR, srv,
-                   json_pack("{s:s,s:s}", "code", nc_err_name(-err), "message", msg));
+                   json_pack("{s:s,s:s}", "code", nc_err_name(code), "message", msg));
     uv_poll_stop(srv->poll);
     uv_timer_start(srv->backoff, on_backoff, ACCEPT_BACKOFF_MS, 0);
 }
@@ -233,7 +235,11 @@ static void on_readable(uv_poll_t *p, int status, int events)
 {
     (void)events;
     nb_srv_t *srv = p->data;
-    for (int i = 0; i < ACCEPTS_PER_TURN && status == 0 && srv->poll != NULL; i++) {
+    if (status < 0) {
+        accept_failed(srv, status);
+        return;
+    }
+    for (int i = 0; i < ACCEPTS_PER_TURN; i++) {
         nb_conn_t tmp = { .srv = srv };
         socklen_t len = sizeof(tmp.peer.u);
         tmp.fd = accept4(srv->fd, &tmp.peer.u.sa, &len, SOCK_CLOEXEC | SOCK_NONBLOCK);
@@ -242,7 +248,7 @@ static void on_readable(uv_poll_t *p, int status, int events)
                 return;
             }
             if (errno != ECONNABORTED && errno != EINTR && errno != EPROTO && errno != EPERM) {
-                accept_failed(srv, errno);
+                accept_failed(srv, -errno);
                 return;
             }
             continue; /* that connection went before we took it; the next one */
