@@ -33,11 +33,30 @@ typedef struct {
     const char *family;
 } side_t;
 
+/* Dotted decimal, as inet_ntop writes it, without its sprintf per address (most of a
+ * dispatch's instructions otherwise). */
+static void ipv4_text(const struct in_addr *a, char *buf)
+{
+    const uint8_t *b = (const uint8_t *)&a->s_addr;
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        if (b[i] >= 100) {
+            buf[n++] = (char)('0' + b[i] / 100);
+        }
+        if (b[i] >= 10) {
+            buf[n++] = (char)('0' + b[i] / 10 % 10);
+        }
+        buf[n++] = (char)('0' + b[i] % 10);
+        buf[n++] = i < 3 ? '.' : '\0';
+    }
+}
+
 static side_t side_of(const nc_sockaddr_t *sa)
 {
     side_t s = { .ok = false };
     if (sa->u.sa.sa_family == AF_INET) {
-        s.ok = inet_ntop(AF_INET, &sa->u.in4.sin_addr, s.address, sizeof(s.address)) != NULL;
+        ipv4_text(&sa->u.in4.sin_addr, s.address);
+        s.ok = true;
         s.port = ntohs(sa->u.in4.sin_port);
         s.family = "IPv4";
     } else if (sa->u.sa.sa_family == AF_INET6) {
@@ -83,25 +102,62 @@ static json_t *conn_fields(const nb_conn_t *conn)
     return o;
 }
 
-/* The subscriber's `connection` line, written straight into buf: a dispatch must not pay
- * for a JSON tree. Server names need no escaping (PROTOCOL.md 9.1: [A-Za-z0-9._-]), nor
- * do addresses. Returns the length. */
-static size_t event_line(const nb_conn_t *conn, char *buf, size_t size)
+/* Appends text to the line at *n (the caller sized buf for the longest line). */
+static void put(char *buf, size_t *n, const char *text)
+{
+    size_t len = strlen(text);
+    memcpy(buf + *n, text, len);
+    *n += len;
+}
+
+static void put_port(char *buf, size_t *n, int port)
+{
+    char digits[8];
+    size_t k = 0;
+    do {
+        digits[k++] = (char)('0' + port % 10);
+        port /= 10;
+    } while (port > 0 && k < sizeof(digits));
+    while (k > 0) {
+        buf[(*n)++] = digits[--k];
+    }
+}
+
+static void put_side(char *buf, size_t *n, const char *prefix, const side_t *s)
+{
+    put(buf, n, ",\"");
+    put(buf, n, prefix);
+    put(buf, n, "Address\":\"");
+    put(buf, n, s->address);
+    put(buf, n, "\",\"");
+    put(buf, n, prefix);
+    put(buf, n, "Port\":");
+    put_port(buf, n, s->port);
+    put(buf, n, ",\"");
+    put(buf, n, prefix);
+    put(buf, n, "Family\":\"");
+    put(buf, n, s->family);
+    put(buf, n, "\"");
+}
+
+/* The subscriber's `connection` line, written straight into buf (EVENT_LINE_MAX bytes): a
+ * dispatch must not pay for a JSON tree, nor for printf. Server names need no escaping
+ * (PROTOCOL.md 9.1: [A-Za-z0-9._-]), nor do addresses. Returns the length. */
+static size_t event_line(const nb_conn_t *conn, char *buf)
 {
     side_t r = side_of(&conn->peer), l = local_of(conn);
-    int n = snprintf(buf, size, "{\"event\":\"connection\",\"server\":\"%s\"", conn->srv->name);
+    size_t n = 0;
+    put(buf, &n, "{\"event\":\"connection\",\"server\":\"");
+    put(buf, &n, conn->srv->name);
+    put(buf, &n, "\"");
     if (r.ok) {
-        n += snprintf(buf + n, size - (size_t)n,
-                      ",\"remoteAddress\":\"%s\",\"remotePort\":%d,\"remoteFamily\":\"%s\"",
-                      r.address, r.port, r.family);
+        put_side(buf, &n, "remote", &r);
     }
     if (l.ok) {
-        n += snprintf(buf + n, size - (size_t)n,
-                      ",\"localAddress\":\"%s\",\"localPort\":%d,\"localFamily\":\"%s\"", l.address,
-                      l.port, l.family);
+        put_side(buf, &n, "local", &l);
     }
-    n += snprintf(buf + n, size - (size_t)n, ",\"fds\":1}\n");
-    return (size_t)n;
+    put(buf, &n, ",\"fds\":1}\n");
+    return n;
 }
 
 static void conn_free(nb_conn_t *conn)
@@ -344,7 +400,7 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
 {
     nb_conn_t *conn = queue_pop(srv);
     char line[EVENT_LINE_MAX];
-    size_t len = event_line(conn, line, sizeof(line));
+    size_t len = event_line(conn, line);
     nb_client_t *c = sub->client;
     uint64_t start = 0;
     if (nb_client_send_line(c, line, len, &conn->fd, 1, &start) < 0) {
