@@ -1,7 +1,10 @@
 /* bench_daemon.c: netbrokerd measured side by side in one run (issue 5 "Speed"):
  * - dispatch in churn mode (connect, hand over, one byte back, close): through the broker,
  *   against accepting directly, and against a bare accept-and-SCM_RIGHTS pass in a few
- *   dozen lines (the floor); connections per second and median latency;
+ *   dozen lines (the floor); one connection at a time, and 32 in flight from a load
+ *   generator on the other CPU; connections per second, median latency, and connections
+ *   per CPU-second of the serving side (worker + passer or daemon), three alternating
+ *   rounds, medians;
  * - control requests per second on one connection, pipelined and one at a time;
  * - daemon RSS per parked fd, per owned server and per idle dispatch subscriber.
  * Usage: bench_daemon [ROUNDS]. Starts its own netbrokerd (NETBROKERD_PATH). */
