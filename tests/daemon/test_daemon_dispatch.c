@@ -1,8 +1,9 @@
 /* test_daemon_dispatch.c: the daemon's dispatch path against the real daemon: the
  * connection event's address members (a listener on one address, a wildcard one, a Unix
  * path), many connections accepted at once and each delivered exactly once, the 'drop'
- * event's addresses; and two other things the daemon sees: the control plane's byte
- * counters in stats, and socket.connect's localAddress/localPort. */
+ * event's addresses, an accept that fails for want of fds; and two other things the
+ * daemon sees: the control plane's byte counters in stats, and socket.connect's
+ * localAddress/localPort. */
 #include "dhelp.h"
 
 #include <arpa/inet.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -234,6 +236,38 @@ static void test_dispatch_drop_addresses(void **state)
     dh_close(&admin);
 }
 
+/* An accept that fails for want of fds (the daemon's RLIMIT_NOFILE lowered to 0 from
+ * here) is an 'error' event; the connection waits in the kernel's backlog, and once fds
+ * are there again the daemon's retry hands it over: nothing is lost, nothing spins. */
+static void test_dispatch_accept_emfile(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t admin, sub;
+    dh_connect(&admin, d);
+    dh_connect(&sub, d);
+    int port = create(&admin, "{\"name\":\"web\",\"host\":\"127.0.0.1\",\"port\":0,"
+                              "\"mode\":\"dispatch\"}");
+    call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"error\"]}");
+    call_ok(&sub, "server.subscribe", "{\"name\":\"web\"}");
+    struct rlimit was, none;
+    assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, NULL, &was), 0);
+    none = (struct rlimit){ .rlim_cur = 0, .rlim_max = was.rlim_max };
+    assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, &none, NULL), 0);
+    int peer = connect_from("127.0.0.1", "127.0.0.1", port), fd = -1;
+    json_t *e = dh_event(&admin, "error", NULL);
+    expect_str(e, "code", "EMFILE");
+    json_decref(e);
+    assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, &was, NULL), 0);
+    e = dh_event(&sub, "connection", &fd);
+    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
+    json_decref(e);
+    expect_same_connection(fd, peer);
+    close(fd);
+    close(peer);
+    dh_close(&sub);
+    dh_close(&admin);
+}
+
 /* Reads one line from a raw control connection; returns its length, newline included. */
 static size_t raw_line(int fd, char *buf, size_t size)
 {
@@ -336,6 +370,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dispatch_burst_each_once, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_drop_addresses, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_accept_emfile, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_stats_control_bytes, dh_fixture_setup,
                                         dh_fixture_teardown),
