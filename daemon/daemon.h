@@ -189,19 +189,14 @@ struct nb_srv_s {
     bool running; /* nb_dispatch_run is on the stack */
     uv_timer_t *timer;
     uint64_t accepted, dispatched, dropped, blocked;
-    /* server.create waiting for 'listening' or 'error' */
-    uint64_t create_client;
-    int64_t create_id;
 };
 
-/* Creates and starts a server from validated arguments. On success the server is in the
- * registry and 'listening' or 'error' completes it: done(srv, status) is called then
- * (status 0 or an error code with err). Returns 0 or a code with msg filled. */
-typedef void (*nb_srv_done_cb)(nb_srv_t *srv, int status, const nc_error_t *err);
+/* Creates and starts a server from validated arguments (host an IP address: resolve.c
+ * looks names up first). On success the server is in the registry, bound and listening.
+ * Returns 0 or a code with msg filled. */
 int nb_srv_create(nb_daemon_t *d,
                   const nb_proto_server_create_args_t *a,
                   const json_t *spec,
-                  nb_srv_done_cb done,
                   nb_srv_t **ret,
                   char *msg,
                   size_t size);

@@ -149,7 +149,6 @@ static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, cha
 int nb_srv_create(nb_daemon_t *d,
                   const nb_proto_server_create_args_t *a,
                   const json_t *spec,
-                  nb_srv_done_cb done,
                   nb_srv_t **ret,
                   char *msg,
                   size_t size)
@@ -162,7 +161,6 @@ int nb_srv_create(nb_daemon_t *d,
         snprintf(msg, size, "The daemon holds %d servers already", NB_SERVERS_MAX);
         return -EMFILE;
     }
-    (void)done; /* every listener is bound before this returns: callers see srv->listening */
     nb_srv_t *srv = calloc(1, sizeof(*srv));
     if (srv == NULL) {
         return -ENOMEM;
