@@ -144,6 +144,55 @@ static void test_dispatch_event_addresses(void **state)
     dh_close(&admin);
 }
 
+/* IPv6: ::1 to a listener on ::1, and an IPv4 peer of a dual-stack wildcard listener,
+ * which Node shows IPv4-mapped with family IPv6 (PROTOCOL.md 10 "connection"). */
+static void test_dispatch_event_ipv6(void **state)
+{
+    dh_daemon_t *d = *state;
+    int probe = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+    if (probe < 0 || bind(probe, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        fprintf(stderr, "no IPv6 loopback here\n");
+        close(probe);
+        skip();
+    }
+    close(probe);
+    dh_client_t admin, sub;
+    dh_connect(&admin, d);
+    dh_connect(&sub, d);
+    int v6 = create(&admin, "{\"name\":\"six\",\"host\":\"::1\",\"port\":0,"
+                            "\"mode\":\"dispatch\"}");
+    int dual = create(&admin, "{\"name\":\"dual\",\"host\":\"::\",\"port\":0,"
+                              "\"mode\":\"dispatch\"}");
+    call_ok(&sub, "server.subscribe", "{\"name\":\"six\"}");
+    call_ok(&sub, "server.subscribe", "{\"name\":\"dual\"}");
+    int peer = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), fd = -1;
+    sa.sin6_port = htons((uint16_t)v6);
+    assert_int_equal(connect(peer, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    json_t *e = dh_event(&sub, "connection", &fd);
+    expect_str(e, "remoteAddress", "::1");
+    expect_str(e, "remoteFamily", "IPv6");
+    expect_str(e, "localAddress", "::1");
+    expect_str(e, "localFamily", "IPv6");
+    assert_int_equal(json_integer_value(json_object_get(e, "localPort")), v6);
+    json_decref(e);
+    expect_same_connection(fd, peer);
+    close(fd);
+    close(peer);
+    peer = connect_from("127.0.0.6", "127.0.0.7", dual);
+    e = dh_event(&sub, "connection", &fd);
+    expect_str(e, "remoteAddress", "::ffff:127.0.0.6");
+    expect_str(e, "remoteFamily", "IPv6");
+    expect_str(e, "localAddress", "::ffff:127.0.0.7");
+    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
+    json_decref(e);
+    expect_same_connection(fd, peer);
+    close(fd);
+    close(peer);
+    dh_close(&sub);
+    dh_close(&admin);
+}
+
 static void test_dispatch_unix_path(void **state)
 {
     dh_daemon_t *d = *state;
@@ -364,6 +413,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_dispatch_event_addresses, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_event_ipv6, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_unix_path, dh_fixture_setup,
                                         dh_fixture_teardown),
