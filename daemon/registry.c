@@ -38,8 +38,9 @@ static void srv_free(nb_srv_t *srv)
     nb_dispatch_stop(srv); /* before the close: the poll leaves epoll with its fd */
     if (srv->fd >= 0) {
         close(srv->fd);
-        if (srv->path[0] == '/') {
-            unlink(srv->path); /* Node unlinks the path of a server it closes */
+        if (srv->path[0] == '/' && !srv->adopted) {
+            /* Node unlinks the path of a server it closes; a socket unit's is systemd's. */
+            unlink(srv->path);
         }
     }
     json_decref(srv->spec);
@@ -114,17 +115,31 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-/* Both modes hold a listening fd from nc_listen_socket: acquire hands out duplicates,
- * dispatch accepts on it itself (dispatch.c), each connection a bare fd. */
-static int srv_listen(nb_srv_t *srv, char *msg, size_t size)
+/* Both modes hold a listening fd, from nc_listen_socket or the socket systemd passed (fd
+ * >= 0, taken in every case): acquire hands out duplicates, dispatch accepts on it itself
+ * (dispatch.c), each connection a bare fd. */
+static int srv_listen(nb_srv_t *srv, int fd, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
-    int r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    int r = 0;
+    if (fd >= 0) {
+        srv->fd = fd;
+    } else {
+        r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    }
     if (r < 0) {
         snprintf(msg, size, "%s", err.message);
         return r;
     }
     fd_address(srv->fd, srv);
+    /* A passed socket listens already, as a rule; listen() again is harmless and sets the
+     * backlog, as nc_server_listen_fd did for it before. */
+    if (srv->mode == NB_PROTO_MODE_DISPATCH && fd >= 0 &&
+        listen(srv->fd, srv->lo.backlog > 0 ? srv->lo.backlog : SOMAXCONN) < 0) {
+        r = -errno;
+        snprintf(msg, size, "listen %s", nc_strerror(r));
+        return r;
+    }
     if (srv->mode == NB_PROTO_MODE_DISPATCH && (r = nb_dispatch_start(srv)) < 0) {
         snprintf(msg, size, "%s", nc_strerror(r));
         return r;
@@ -174,7 +189,8 @@ int nb_srv_create(nb_daemon_t *d,
         r = srv_policy(srv, a, msg, size);
     }
     if (r == 0) {
-        r = srv_listen(srv, msg, size);
+        /* A socket systemd passed under this name replaces the bind; the policy stays. */
+        r = srv_listen(srv, nb_activation_take(d, srv), msg, size);
     }
     if (r < 0) {
         srv_free(srv);

@@ -255,7 +255,7 @@ void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want)
     }
 }
 
-static void connect_raw_path(dh_client_t *c, const char *path)
+void dh_connect_raw_path(dh_client_t *c, const char *path)
 {
     memset(c, 0, sizeof(*c));
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -272,12 +272,12 @@ static void connect_raw_path(dh_client_t *c, const char *path)
 
 void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)
 {
-    connect_raw_path(c, d->control);
+    dh_connect_raw_path(c, d->control);
 }
 
 void dh_connect_path(dh_client_t *c, const char *path)
 {
-    connect_raw_path(c, path);
+    dh_connect_raw_path(c, path);
     json_t *r = dh_call(c, "hello", "{\"version\":1}", NULL, NULL);
     assert_int_equal(json_integer_value(json_object_get(dh_ok(r), "version")), 1);
     json_decref(r);

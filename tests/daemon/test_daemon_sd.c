@@ -6,12 +6,14 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -140,12 +142,72 @@ static void test_sd_fdstore_restart(void **state)
     close(p[1]);
 }
 
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool status_says(const fixture_t *f, size_t i, const char *want)
+{
+    size_t len = 0;
+    const char *v = sdh_message_value(&f->h, i, "STATUS", &len);
+    return v != NULL && memmem(v, len, want, strlen(want)) != NULL;
+}
+
+/* STATUS= follows changes but is rate-limited: over 100 changes of the client count (50
+ * clients come and go) cost at most one message per second they took, plus the first and
+ * the last; and the last one tells the state they ended in. */
+static void test_sd_status_rate_limited(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    expect(f, "READY=1");
+    size_t first = f->h.nmsgs;
+    int64_t start = now_ms();
+    for (int i = 0; i < 50; i++) {
+        dh_client_t c;
+        dh_connect_path(&c, f->control);
+        dh_close(&c);
+    }
+    /* Three clients stay: a state never met before (clients came one at a time). */
+    dh_client_t last[3];
+    for (int k = 0; k < 3; k++) {
+        dh_connect_path(&last[k], f->control);
+    }
+    json_decref(dh_call(&last[2], "stats", NULL, NULL, NULL)); /* the daemon saw it all */
+    /* The last STATUS= sent so far says so, or one (rate-limited) is on its way. */
+    assert_true(sdh_pump(&f->h) >= 0);
+    f->h.next = f->h.nmsgs;
+    int i = (int)f->h.nmsgs - 1;
+    while (i >= (int)first && strncmp(f->h.msgs[i].text, "STATUS=", 7) != 0) {
+        i--;
+    }
+    while (i < (int)first || !status_says(f, (size_t)i, " 3 clients")) {
+        i = sdh_wait_message(&f->h, "STATUS=", T);
+        assert_true(i >= 0);
+    }
+    int64_t elapsed = now_ms() - start;
+    size_t n = 0;
+    for (size_t k = first; k < f->h.nmsgs; k++) {
+        n += strncmp(f->h.msgs[k].text, "STATUS=", 7) == 0;
+    }
+    assert_true(n >= 1);
+    assert_true((int64_t)n <= elapsed / 1000 + 2);
+    for (int k = 0; k < 3; k++) {
+        dh_close(&last[k]);
+    }
+    expect_clean_exit(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sd_ready_reload_stop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sd_watchdog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sd_fdstore_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sd_status_rate_limited, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_sd", tests, NULL, NULL);
 }
