@@ -27,6 +27,7 @@ static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
 static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
+static int client_flushed(nb_client_t *c, int r);
 static void client_read_some(nb_client_t *c);
 
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
@@ -387,6 +388,12 @@ static int client_flush(nb_client_t *c)
     uint64_t before = nb_client_sent(c);
     int r = nb_proto_writer_flush(c->writer, c->fd);
     c->d->bytes_written += nb_client_sent(c) - before;
+    return client_flushed(c, r);
+}
+
+/* What follows a flush (or a send_line, which ends with one) that returned r. */
+static int client_flushed(nb_client_t *c, int r)
+{
     nb_dispatch_sent(c);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
@@ -434,8 +441,17 @@ int nb_client_send_line(nb_client_t *c,
     if (c->dead) {
         return -EPIPE;
     }
-    int r = nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
-    if (r < 0) {
+    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
+     * line carrying fds goes at once (a dispatch must not wait for a batch), straight from
+     * the caller's buffer with the caller's fds when nothing is queued before it. */
+    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
+    bool direct = !hold && nb_proto_writer_queued(c->writer) == 0;
+    uint64_t before = nb_client_sent(c);
+    int r = direct ? nb_proto_writer_send_line(c->writer, c->fd, line, len, fds, nfds)
+                   : nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
+    /* The stream offsets below must count exactly the lines sent or queued: with an empty
+     * queue before it, a line is in the queue afterwards or went out whole (0). */
+    if (direct ? r != 0 && nb_proto_writer_queued(c->writer) == 0 : r < 0) {
         /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
         nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));
         return r;
@@ -444,10 +460,11 @@ int nb_client_send_line(nb_client_t *c,
         *ret_start = c->pushed;
     }
     c->pushed += len;
-    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
-     * line carrying fds goes at once (a dispatch must not wait for a batch). */
-    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
-    return hold ? 0 : client_flush(c);
+    c->d->bytes_written += nb_client_sent(c) - before; /* what a direct send took */
+    if (hold) {
+        return 0;
+    }
+    return direct ? client_flushed(c, r) : client_flush(c);
 }
 
 static void client_request(nb_client_t *c, nb_proto_msg_t *msg)

@@ -102,8 +102,9 @@ void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
 int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
-/* The same for a line already serialised (len bytes, the last one '\n') that declares
- * nfds fds: the dispatch path, which writes its event lines without jansson. */
+/* As nb_client_send, for a line already serialised (len bytes, '\n' last, declaring nfds
+ * fds: a line built by nb_proto_line_*). fds stay the caller's: when nothing is queued the
+ * line and fds go straight to the socket, else duplicates are queued. */
 int nb_client_send_line(nb_client_t *c,
                         const char *line,
                         size_t len,

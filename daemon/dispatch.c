@@ -18,10 +18,6 @@
 /* After an accept that failed for want of fds or memory: the connections wait in the
  * kernel's backlog meanwhile, and the loop does not spin on a readable listener. */
 #define ACCEPT_BACKOFF_MS 100
-/* {"event":"connection","server":NAME,6 address members,"fds":1}\n: 314 bytes at most
- * (two IPv6 addresses of 45 characters, a name of 64); room to spare. */
-#define EVENT_LINE_MAX (256 + NB_PROTO_SERVER_NAME_MAX + 2 * INET6_ADDRSTRLEN)
-
 static void on_timer(uv_timer_t *t);
 static void on_readable(uv_poll_t *p, int status, int events);
 
@@ -102,62 +98,28 @@ static json_t *conn_fields(const nb_conn_t *conn)
     return o;
 }
 
-/* Appends text to the line at *n (the caller sized buf for the longest line). */
-static void put(char *buf, size_t *n, const char *text)
+static void line_side(nb_proto_line_t *l, const char *const keys[3], const side_t *s)
 {
-    size_t len = strlen(text);
-    memcpy(buf + *n, text, len);
-    *n += len;
+    nb_proto_line_str(l, keys[0], s->address);
+    nb_proto_line_int(l, keys[1], s->port);
+    nb_proto_line_str(l, keys[2], s->family);
 }
 
-static void put_port(char *buf, size_t *n, int port)
+/* The subscriber's `connection` event, built into l with proto's line builder (no JSON
+ * tree); the caller ends and frees it. */
+static void event_line(const nb_conn_t *conn, nb_proto_line_t *l)
 {
-    char digits[8];
-    size_t k = 0;
-    do {
-        digits[k++] = (char)('0' + port % 10);
-        port /= 10;
-    } while (port > 0 && k < sizeof(digits));
-    while (k > 0) {
-        buf[(*n)++] = digits[--k];
-    }
-}
-
-static void put_side(char *buf, size_t *n, const char *prefix, const side_t *s)
-{
-    put(buf, n, ",\"");
-    put(buf, n, prefix);
-    put(buf, n, "Address\":\"");
-    put(buf, n, s->address);
-    put(buf, n, "\",\"");
-    put(buf, n, prefix);
-    put(buf, n, "Port\":");
-    put_port(buf, n, s->port);
-    put(buf, n, ",\"");
-    put(buf, n, prefix);
-    put(buf, n, "Family\":\"");
-    put(buf, n, s->family);
-    put(buf, n, "\"");
-}
-
-/* The subscriber's `connection` line, written straight into buf (EVENT_LINE_MAX bytes): a
- * dispatch must not pay for a JSON tree, nor for printf. Server names need no escaping
- * (PROTOCOL.md 9.1: [A-Za-z0-9._-]), nor do addresses. Returns the length. */
-static size_t event_line(const nb_conn_t *conn, char *buf)
-{
-    side_t r = side_of(&conn->peer), l = local_of(conn);
-    size_t n = 0;
-    put(buf, &n, "{\"event\":\"connection\",\"server\":\"");
-    put(buf, &n, conn->srv->name);
-    put(buf, &n, "\"");
+    static const char *const remote[3] = { "remoteAddress", "remotePort", "remoteFamily" };
+    static const char *const local[3] = { "localAddress", "localPort", "localFamily" };
+    side_t r = side_of(&conn->peer), lo = local_of(conn);
+    nb_proto_line_event(l, "connection");
+    nb_proto_line_str(l, "server", conn->srv->name);
     if (r.ok) {
-        put_side(buf, &n, "remote", &r);
+        line_side(l, remote, &r);
     }
-    if (l.ok) {
-        put_side(buf, &n, "local", &l);
+    if (lo.ok) {
+        line_side(l, local, &lo);
     }
-    put(buf, &n, ",\"fds\":1}\n");
-    return n;
 }
 
 static void conn_free(nb_conn_t *conn)
@@ -399,11 +361,22 @@ static void on_timer(uv_timer_t *t)
 static void send_one(nb_srv_t *srv, nb_sub_t *sub)
 {
     nb_conn_t *conn = queue_pop(srv);
-    char line[EVENT_LINE_MAX];
-    size_t len = event_line(conn, line);
+    /* Built straight into a line and sent with the connection's own fd: no jansson, and
+     * no duplicate when the client's queue is empty. */
+    nb_proto_line_t line;
+    const char *text;
+    size_t len;
+    event_line(conn, &line);
+    if (nb_proto_line_end(&line, 1, &text, &len) < 0) {
+        nb_proto_line_free(&line);
+        nb_conn_drop(conn, "error"); /* out of memory: a requeue would spin */
+        return;
+    }
     nb_client_t *c = sub->client;
     uint64_t start = 0;
-    if (nb_client_send_line(c, line, len, &conn->fd, 1, &start) < 0) {
+    int r = nb_client_send_line(c, text, len, &conn->fd, 1, &start);
+    nb_proto_line_free(&line);
+    if (r < 0) {
         /* The subscriber is gone (its subscription with it): the next one takes it. */
         queue_push(srv, conn, true);
         return;
