@@ -234,12 +234,35 @@ static int take_direct(void *ctx)
     return accept4(*(int *)ctx, NULL, NULL, SOCK_CLOEXEC);
 }
 
+/* The next `connection` event's fd, read as libnetbroker reads it: the lazy reader, no
+ * JSON tree for a plain line. */
 static int take_broker(void *ctx)
 {
-    int fd = -1;
-    json_t *m = next_msg(ctx, &fd);
-    json_decref(m);
-    return fd;
+    client_t *c = ctx;
+    for (;;) {
+        nb_proto_lazy_t m;
+        nb_proto_error_t err;
+        int r = nb_proto_reader_next_lazy(c->reader, &m, &err);
+        if (r == 1) {
+            bool conn = m.head.event != NULL && m.head.event_len == 10 &&
+                        memcmp(m.head.event, "connection", 10) == 0 && m.nfds == 1;
+            int fd = conn ? m.fds[0] : -1;
+            m.nfds = conn ? 0 : m.nfds;
+            nb_proto_lazy_clear(&m);
+            if (conn) {
+                return fd;
+            }
+            continue;
+        }
+        if (r < 0) {
+            errno = EPROTO;
+            die(err.message);
+        }
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (poll(&p, 1, 10000) != 1 || nb_proto_reader_read(c->reader, c->fd) <= 0) {
+            die("read from netbrokerd");
+        }
+    }
 }
 
 static int take_bare(void *ctx)
