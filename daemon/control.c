@@ -90,19 +90,22 @@ static int clear_stale(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
-/* The control socket systemd passed (netbrokerd.socket): its file, mode and group are the
- * socket unit's, and it stays when the daemon stops, so that clients queue meanwhile. */
-static int control_adopt(nb_daemon_t *d, int fd)
+static int control_listen(nb_daemon_t *d, int fd)
 {
-    nc_error_t err = { 0 };
-    int r = nc_server_listen_fd(d->control, fd, 0, &err);
+    nc_server_options_t so = { .pause_on_connect = true };
+    int r = nc_server_new(d->loop, &so, &d->control);
     if (r < 0) {
-        close(fd);
-        nb_log(LOG_ERR, "control socket from systemd: %s", err.message);
         return r;
     }
-    nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
-    return 0;
+    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
+    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
+    nc_error_t err = { 0 };
+    if ((r = nc_server_listen_fd(d->control, fd, 0, &err)) < 0) {
+        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, err.message);
+        nc_server_release(d->control);
+        d->control = NULL;
+    }
+    return r;
 }
 
 int nb_control_start(nb_daemon_t *d, const char *path)
@@ -113,33 +116,49 @@ int nb_control_start(nb_daemon_t *d, const char *path)
         return -EINVAL;
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
-    nc_server_options_t so = { .pause_on_connect = true };
     int r, passed = nb_activation_control_fd(d, path);
-    if (passed < 0 && ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0)) {
-        return r;
-    }
-    if ((r = nc_server_new(d->loop, &so, &d->control)) < 0) {
-        if (passed >= 0) {
-            close(passed);
-        }
-        return r;
-    }
-    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
-    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
     if (passed >= 0) {
-        return control_adopt(d, passed);
+        /* The control socket systemd passed (netbrokerd.socket): its file, mode and group
+         * are the socket unit's, and it stays when the daemon stops, so that clients
+         * queue meanwhile. */
+        d->control_passed = true;
+        if ((r = control_listen(d, passed)) < 0) {
+            close(passed);
+            return r;
+        }
+        nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
+        return 0;
+    }
+    if ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0) {
+        return r;
     }
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
     nc_error_t err = { 0 };
-    /* The socket is born 0660: no moment where others could connect. */
+    int fd;
+    /* The socket is born 0660: no moment where others could connect. Bound by hand (not
+     * by libuv, which unlinks on close) so that a takeover can keep the path. */
     mode_t old = umask(0117);
-    r = nc_server_listen(d->control, &lo, &err);
+    r = nc_listen_socket(&lo, &fd, &err);
     umask(old);
     if (r < 0) {
         nb_log(LOG_ERR, "control socket '%s': %s", path, err.message);
         return r;
     }
-    return 0;
+    if ((r = control_listen(d, fd)) < 0) {
+        close(fd);
+    }
+    return r;
+}
+
+int nb_control_start_fd(nb_daemon_t *d, const char *path, int fd)
+{
+    snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    return control_listen(d, fd);
+}
+
+int nb_control_fileno(const nb_daemon_t *d)
+{
+    return d->control != NULL ? nc_server_fileno(d->control) : -EBADF;
 }
 
 void nb_control_stop(nb_daemon_t *d)
@@ -148,6 +167,9 @@ void nb_control_stop(nb_daemon_t *d)
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
         d->control = NULL;
+        if (!d->keep_paths && !d->control_passed) {
+            unlink(d->control_path);
+        }
     }
 }
 
@@ -322,6 +344,7 @@ void nb_client_kill(nb_client_t *c, const char *why)
     nb_dispatch_client_gone(c);
     nb_events_client_gone(c);
     nb_outbound_client_gone(c);
+    nb_handover_client_gone(c);
     uv_poll_stop(&c->poll);
     uv_close((uv_handle_t *)&c->poll, client_closed);
     drain_done_if_empty(d);
@@ -399,11 +422,14 @@ static int client_flushed(nb_client_t *c, int r)
         nb_client_kill(c, strerror(-r));
         return r;
     }
-    if (c->draining && r == 0) {
+    /* nb_dispatch_sent may have queued more for this very client (the next connection),
+     * and a nested flush may have met a full socket: what is left now decides, not r. */
+    bool left = nb_proto_writer_queued(c->writer) > 0;
+    if (c->draining && !left) {
         nb_client_kill(c, "daemon stopping, output delivered");
         return 0;
     }
-    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (left ? UV_WRITABLE : 0);
     if (want != c->poll_events && !c->dead) {
         c->poll_events = want;
         uv_poll_start(&c->poll, want, on_poll);

@@ -79,9 +79,7 @@ static side_t local_of(const nb_conn_t *conn)
     return side_of(&sa);
 }
 
-/* The address members as a JSON object: for the events stream, built only when somebody
- * subscribed to events. */
-static json_t *conn_fields(const nb_conn_t *conn)
+json_t *nb_conn_fields(const nb_conn_t *conn)
 {
     json_t *o = json_object();
     side_t r = side_of(&conn->peer), l = local_of(conn);
@@ -133,7 +131,7 @@ static void drop_fd(nb_srv_t *srv, const nb_conn_t *conn, const char *reason)
 {
     nb_log(LOG_INFO, "server '%s': connection dropped (%s)", srv->name, reason);
     if (srv->d->nevsubs > 0) {
-        json_t *ev = conn_fields(conn);
+        json_t *ev = nb_conn_fields(conn);
         json_object_set_new(ev, "reason", json_string(reason));
         nb_events_emit(srv->d, NB_PROTO_EVENT_DROP, srv, ev);
     }
@@ -391,15 +389,17 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
     nb_log(LOG_DEBUG, "server '%s': connection handed to client %llu", srv->name,
            (unsigned long long)c->id);
     if (srv->d->nevsubs > 0) {
-        nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, conn_fields(conn));
+        nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, nb_conn_fields(conn));
     }
     nb_dispatch_sent(c);
 }
 
 void nb_dispatch_run(nb_srv_t *srv)
 {
-    if (srv->running) {
-        return; /* a subscriber cut off inside a send: the outer loop goes on */
+    if (srv->running || srv->d->dispatch_held) {
+        /* a subscriber cut off inside a send: the outer loop goes on; or a takeover
+         * holds the queue for the next daemon */
+        return;
     }
     srv->running = true;
     nb_sub_t *sub;
@@ -519,4 +519,64 @@ void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason)
         }
     }
     arm_timer(srv);
+}
+
+void nb_dispatch_forget_queue(nb_srv_t *srv)
+{
+    while (srv->queue != NULL) {
+        nb_conn_t *conn = queue_pop(srv);
+        srv->held--;
+        conn_free(conn); /* the next daemon holds a duplicate: no drop */
+    }
+    arm_timer(srv);
+}
+
+/* The peer as the previous daemon described it (remoteAddress, remotePort, remoteFamily),
+ * else as the socket says: the same, unless the peer went meanwhile. */
+static void adopted_peer(nb_conn_t *conn, const json_t *fields)
+{
+    const char *address = json_string_value(json_object_get(fields, "remoteAddress"));
+    nc_socketaddress_options_t o = {
+        .address = address,
+        .address_len = address != NULL ? strlen(address) : 0,
+        .family = json_string_value(json_object_get(fields, "remoteFamily")),
+        .port = json_integer_value(json_object_get(fields, "remotePort")),
+    };
+    if (address != NULL && o.family != NULL && nc_socketaddress_init(&o, &conn->peer, NULL) == 0) {
+        return;
+    }
+    socklen_t len = sizeof(conn->peer.u);
+    if (getpeername(conn->fd, &conn->peer.u.sa, &len) < 0 || len > sizeof(conn->peer.u) ||
+        (conn->peer.u.sa.sa_family != AF_INET && conn->peer.u.sa.sa_family != AF_INET6)) {
+        conn->peer.u.sa.sa_family = AF_UNSPEC;
+    }
+}
+
+int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields)
+{
+    nb_conn_t *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL) {
+        return -ENOMEM;
+    }
+    *conn = (nb_conn_t){ .srv = srv, .fd = fd };
+    adopted_peer(conn, fields);
+    conn->queued_at = uv_now(srv->d->loop);
+    queue_push(srv, conn, false);
+    srv->held++;
+    return 0;
+}
+
+void nb_dispatch_pause(nb_srv_t *srv)
+{
+    if (srv->poll != NULL) {
+        uv_poll_stop(srv->poll);
+        uv_timer_stop(srv->backoff);
+    }
+}
+
+void nb_dispatch_resume(nb_srv_t *srv)
+{
+    if (srv->poll != NULL) {
+        uv_poll_start(srv->poll, UV_READABLE, on_readable);
+    }
 }

@@ -8,8 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
+
+static void clear_stale_path(const char *path);
 
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name)
 {
@@ -38,10 +43,11 @@ static void srv_free(nb_srv_t *srv)
     nb_dispatch_stop(srv); /* before the close: the poll leaves epoll with its fd */
     if (srv->fd >= 0) {
         close(srv->fd);
-        if (srv->path[0] == '/' && !srv->adopted) {
-            /* Node unlinks the path of a server it closes; a socket unit's is systemd's. */
-            unlink(srv->path);
-        }
+    }
+    /* Node unlinks the path of a server it closes; a socket unit's is systemd's, and a
+     * listener handed over (fd store, takeover) lives on in the next daemon, path and all. */
+    if (srv->own_path && !srv->adopted && !srv->d->keep_paths) {
+        unlink(srv->path);
     }
     json_decref(srv->spec);
     json_decref(srv->blocklist_rules);
@@ -115,6 +121,32 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
+/* A socket file nobody answers on is removed before a bind there: a daemon that stopped
+ * with its listeners in systemd's fd store leaves its paths for the next one, and when the
+ * store was emptied meanwhile (a stop, not a restart) the next one binds afresh. A live
+ * socket, or anything else, is left for the bind to refuse as Node would. */
+static void clear_stale_path(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        return;
+    }
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    size_t n = strlen(path);
+    if (n >= sizeof(un.sun_path)) {
+        return; /* no socket file can be there: the bind says so */
+    }
+    memcpy(un.sun_path, path, n + 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == ECONNREFUSED) {
+        nb_log(LOG_INFO, "'%s': a socket nobody listens on, removed", path);
+        unlink(path);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
 /* Both modes hold a listening fd, from nc_listen_socket or the socket systemd passed (fd
  * >= 0, taken in every case): acquire hands out duplicates, dispatch accepts on it itself
  * (dispatch.c), each connection a bare fd. */
@@ -125,6 +157,9 @@ static int srv_listen(nb_srv_t *srv, int fd, char *msg, size_t size)
     if (fd >= 0) {
         srv->fd = fd;
     } else {
+        if (srv->path[0] == '/') {
+            clear_stale_path(srv->path);
+        }
         r = nc_listen_socket(&srv->lo, &srv->fd, &err);
     }
     if (r < 0) {
@@ -168,6 +203,17 @@ int nb_srv_create(nb_daemon_t *d,
                   char *msg,
                   size_t size)
 {
+    return nb_srv_adopt(d, a, spec, -1, ret, msg, size);
+}
+
+int nb_srv_adopt(nb_daemon_t *d,
+                 const nb_proto_server_create_args_t *a,
+                 const json_t *spec,
+                 int fd,
+                 nb_srv_t **ret,
+                 char *msg,
+                 size_t size)
+{
     if (nb_srv_find(d, a->name) != NULL) {
         snprintf(msg, size, "A server named '%s' exists", a->name);
         return NC_ERR_SERVER_ALREADY_LISTEN;
@@ -188,19 +234,51 @@ int nb_srv_create(nb_daemon_t *d,
     if (r == 0) {
         r = srv_policy(srv, a, msg, size);
     }
+    bool passed = false;
     if (r == 0) {
         /* A socket systemd passed under this name replaces the bind; the policy stays. */
-        r = srv_listen(srv, nb_activation_take(d, srv), msg, size);
+        passed = fd < 0 && (fd = nb_activation_take(d, srv)) >= 0;
+        r = srv_listen(srv, fd, msg, size);
     }
     if (r < 0) {
+        if (fd >= 0 && srv->fd == fd) {
+            srv->fd = -1; /* on failure the caller keeps its fd */
+        }
+        if (passed) {
+            close(fd); /* systemd's, taken: nobody else closes it */
+        }
         srv_free(srv);
         return r;
     }
+    srv->own_path = srv->path[0] == '/'; /* its path is ours to remove now */
     srv->next = d->servers;
     d->servers = srv;
     d->nservers++;
+    nb_handover_changed(d);
     *ret = srv;
     return 0;
+}
+
+/* The listener stays open here (its duplicate lives on in the handover); only its poll
+ * stops, so resuming needs no new fd. */
+void nb_srv_stop_accepting(nb_srv_t *srv)
+{
+    nb_dispatch_pause(srv);
+}
+
+int nb_srv_resume_accepting(nb_srv_t *srv, int fd)
+{
+    if (srv->fd < 0 || srv->mode != NB_PROTO_MODE_DISPATCH) {
+        return -EBADF;
+    }
+    close(fd); /* a duplicate of srv->fd, owned on success */
+    nb_dispatch_resume(srv);
+    return 0;
+}
+
+int nb_srv_fileno(const nb_srv_t *srv)
+{
+    return srv->fd >= 0 ? srv->fd : -EBADF;
 }
 
 void nb_srv_close(nb_srv_t *srv)
@@ -216,6 +294,7 @@ void nb_srv_close(nb_srv_t *srv)
     }
     json_decref(close_ev);
     nb_events_emit(srv->d, NB_PROTO_EVENT_CLOSE, srv, NULL);
+    nb_handover_srv_closed(srv);
     nb_log(LOG_INFO, "server '%s' closed", srv->name);
     srv_free(srv);
 }
