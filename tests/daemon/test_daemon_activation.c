@@ -24,7 +24,6 @@
 #include <cmocka.h>
 
 #include "dhelp.h"
-#include "sdharness.h"
 
 #define T DH_DEADLINE_MS
 
@@ -58,38 +57,7 @@ static int teardown(void **state)
 
 static void write_config(fixture_t *f, const char *text)
 {
-    char tmp[200];
-    snprintf(tmp, sizeof(tmp), "%s.new", f->config);
-    FILE *out = fopen(tmp, "w");
-    assert_non_null(out);
-    fputs(text, out);
-    fclose(out);
-    assert_int_equal(rename(tmp, f->config), 0);
-}
-
-static void expect(fixture_t *f, const char *want)
-{
-    if (sdh_wait_message(&f->h, want, T) < 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("no '%s' from netbrokerd", want);
-    }
-}
-
-static void expect_log(fixture_t *f, const char *text)
-{
-    if (!sdh_log_contains(&f->h, text)) {
-        sdh_dump_log(&f->h);
-        fail_msg("netbrokerd did not log '%s'", text);
-    }
-}
-
-static void expect_clean_exit(fixture_t *f)
-{
-    int status = sdh_stop(&f->h, T);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("netbrokerd exited with status 0x%x", status);
-    }
+    dh_write_file(f->config, text);
 }
 
 /* A STATUS= whose text contains want (each one sent is read in turn). */
@@ -133,18 +101,9 @@ static int unix_listener(const char *path)
 /* True when the daemon holds the socket fd refers to (same inode). */
 static bool daemon_holds(const fixture_t *f, int fd)
 {
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    char want[64], path[64], link[64];
-    snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
-    for (int i = 0; i < 1024; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)f->h.pid, i);
-        ssize_t n = readlink(path, link, sizeof(link) - 1);
-        if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0)) {
-            return true;
-        }
-    }
-    return false;
+    uint64_t ino = sdh_fd_inode(fd);
+    assert_true(ino != 0);
+    return sdh_pid_holds_inode(f->h.pid, ino);
 }
 
 static json_t *server_info(dh_client_t *c, const char *name)
@@ -210,8 +169,8 @@ static void test_socket_activate(void **state)
     const int fds[] = { tcp };
     assert_int_equal(sdh_start(&f->h, argv, fds, NULL, 1), 0);
     int early = dh_tcp_connect(NULL, port);
-    expect(f, "READY=1");
-    expect_log(f, "server 'web' listens on the socket systemd passed");
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "server 'web' listens on the socket systemd passed");
 
     dh_client_t c;
     dh_connect_path(&c, f->control);
@@ -231,7 +190,7 @@ static void test_socket_activate(void **state)
     close(early);
     close(later);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     assert_true(sdh_find_message(&f->h, "STOPPING=1", 0) >= 0);
     /* The control socket is the socket unit's: still there for the next start. */
     struct stat st;
@@ -268,12 +227,14 @@ static void test_bad_sockets(void **state)
     char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
                      f->control,      "--log-level", "debug",   NULL };
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 7), 0);
-    expect(f, "READY=1");
-    expect_log(f, "socket 'udp' (fd 5) from systemd is a datagram socket: closed");
-    expect_log(f, "socket 'idle' (fd 6) from systemd is a stream socket that does not listen");
-    expect_log(f, "socket 'ip' from systemd is AF_UNIX, the configuration's server 'ip' wants IP");
-    expect_log(f, "socket 'web' (fd 9) from systemd is a second socket of that name");
-    expect_log(f, "the configuration has no server 'extra'");
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "socket 'udp' (fd 5) from systemd is a datagram socket: closed");
+    dh_sd_expect_log(&f->h,
+                     "socket 'idle' (fd 6) from systemd is a stream socket that does not listen");
+    dh_sd_expect_log(
+        &f->h, "socket 'ip' from systemd is AF_UNIX, the configuration's server 'ip' wants IP");
+    dh_sd_expect_log(&f->h, "socket 'web' (fd 9) from systemd is a second socket of that name");
+    dh_sd_expect_log(&f->h, "the configuration has no server 'extra'");
     assert_false(daemon_holds(f, udp));
     assert_false(daemon_holds(f, idle));
     assert_false(daemon_holds(f, ip));
@@ -298,7 +259,7 @@ static void test_bad_sockets(void **state)
         json_decref(r);
     }
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     int fdsv[] = { web, extra, twin, udp, idle, ip, ctl };
     for (int i = 0; i < 7; i++) {
         close(fdsv[i]);
@@ -320,8 +281,8 @@ static void test_wrong_listen_pid(void **state)
                      f->control,      "--log-level", "debug",   NULL };
     f->h.listen_pid = 1;
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
-    expect(f, "READY=1");
-    expect_log(f, "LISTEN_FDS=1 is for pid 1, not this one");
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "LISTEN_FDS=1 is for pid 1, not this one");
     dh_client_t c;
     dh_connect_path(&c, f->control);
     json_t *r = server_info(&c, "web");
@@ -329,7 +290,7 @@ static void test_wrong_listen_pid(void **state)
     assert_int_not_equal(member(r, "port"), port);
     json_decref(r);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     assert_int_equal(dh_self_fd_count(), before);
 }
@@ -338,8 +299,8 @@ static void reload(fixture_t *f, const char *config)
 {
     write_config(f, config);
     assert_int_equal(sdh_signal(&f->h, SIGHUP), 0);
-    expect(f, "RELOADING=1");
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "RELOADING=1");
+    dh_sd_expect(&f->h, "READY=1");
 }
 
 /* Reloads change an adopted server's policy and ignore its address; one that drops it
@@ -356,7 +317,7 @@ static void test_reload_keeps_adopted(void **state)
     char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
                      f->control,      "--log-level", "debug",   NULL };
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
 
@@ -367,7 +328,7 @@ static void test_reload_keeps_adopted(void **state)
     json_decref(r);
 
     reload(f, "{\"servers\":{}}");
-    expect_log(f, "kept, though the configuration no longer names it");
+    dh_sd_expect_log(&f->h, "kept, though the configuration no longer names it");
     r = server_info(&c, "web");
     assert_int_equal(member(r, "port"), port);
     json_decref(r);
@@ -377,8 +338,8 @@ static void test_reload_keeps_adopted(void **state)
     r = dh_call(&c, "daemon.reload", NULL, NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect(f, "RELOADING=1");
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "RELOADING=1");
+    dh_sd_expect(&f->h, "READY=1");
     int got[1];
     size_t n = 0;
     r = dh_call(&c, "server.acquire", "{\"name\":\"web\"}", got, &n);
@@ -391,7 +352,7 @@ static void test_reload_keeps_adopted(void **state)
     assert_int_equal(a.st_ino, b.st_ino); /* the very socket the harness passed */
     close(got[0]);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     assert_int_equal(dh_self_fd_count(), before);
 }
@@ -410,7 +371,7 @@ static void test_shipped_example_config(void **state)
     char *argv[] = { NETBROKERD_PATH, "--config", NB_EXAMPLES_DIR "/netbrokerd.json",
                      "--control",     f->control, NULL };
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
     json_t *r = server_info(&c, "web");
@@ -429,7 +390,7 @@ static void test_shipped_example_config(void **state)
     json_decref(r);
     close(got[0]);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     close(ctl);
     assert_int_equal(dh_self_fd_count(), before);
@@ -450,14 +411,14 @@ static void test_restart_keeps_sockets(void **state)
     char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
                      f->control,      "--log-level", "debug",   NULL };
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
-    expect_clean_exit(f);
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_clean_exit(&f->h);
 
     dh_client_t c;
     dh_connect_raw_path(&c, f->control); /* the daemon is down: queued, not refused */
     int waiting = dh_tcp_connect(NULL, port);
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     json_t *r = dh_call(&c, "hello", "{\"version\":1}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
@@ -467,7 +428,7 @@ static void test_restart_keeps_sockets(void **state)
     expect_dispatch(&c, waiting);
     close(waiting);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     close(ctl);
     assert_int_equal(dh_self_fd_count(), before);
