@@ -273,24 +273,11 @@ void dh_daemon_cleanup(dh_daemon_t *d)
     assert_int_equal(system(cmd), 0);
 }
 
-static int count_dir(const char *path)
-{
-    DIR *dir = opendir(path);
-    assert_non_null(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(dir);
-    return n;
-}
-
 int dh_daemon_fd_count(const dh_daemon_t *d)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
-    return count_dir(path);
+    int n = sdh_pid_fd_count(d->pid);
+    assert_true(n >= 0);
+    return n;
 }
 
 int dh_daemon_inheritable_count(const dh_daemon_t *d)
@@ -324,7 +311,9 @@ int dh_daemon_inheritable_count(const dh_daemon_t *d)
 
 int dh_self_fd_count(void)
 {
-    return count_dir("/proc/self/fd") - 1; /* less the directory's own */
+    int n = sdh_pid_fd_count(getpid());
+    assert_true(n > 0);
+    return n - 1; /* less the directory's own */
 }
 
 static int64_t now_ms(void)
@@ -553,6 +542,21 @@ bool dh_wait_closed(dh_client_t *c)
         }
         json_decref(m);
     }
+}
+
+void dh_expect_dispatch(dh_client_t *sub, int peer)
+{
+    int fd = -1;
+    json_t *e = dh_event(sub, "connection", &fd);
+    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
+    json_decref(e);
+    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
+    close(fd);
+    char b = 0;
+    struct pollfd p = { .fd = peer, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(read(peer, &b, 1), 1);
+    assert_int_equal(b, 'x');
 }
 
 int dh_tcp_connect(const char *src, int port)

@@ -137,6 +137,11 @@ json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
 /* True when the daemon closed the connection (reads until end of stream). */
 bool dh_wait_closed(dh_client_t *c);
 
+/* The next 'connection' event of sub is the connection whose client end is peer: the fd
+ * it carries answers "x" and is closed, and peer reads the "x" within the deadline. peer
+ * stays the caller's. */
+void dh_expect_dispatch(dh_client_t *sub, int peer);
+
 /* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
 int dh_tcp_connect(const char *src, int port);
 int dh_local_port(int fd);

@@ -31,6 +31,7 @@ typedef struct {
     sdh_t h;
     char control[160];
     char config[160];
+    char *argv[DH_ARGV_MAX]; /* netbrokerd with both, at debug level */
 } fixture_t;
 
 static int setup(void **state)
@@ -40,6 +41,7 @@ static int setup(void **state)
     assert_int_equal(sdh_init(&f->h), 0);
     snprintf(f->control, sizeof(f->control), "%s/control.sock", f->h.dir);
     snprintf(f->config, sizeof(f->config), "%s/config.json", f->h.dir);
+    dh_daemon_argv(f->argv, f->control, f->config, "debug", false);
     *state = f;
     return 0;
 }
@@ -118,22 +120,6 @@ static int64_t member(json_t *reply, const char *key)
     return json_integer_value(json_object_get(dh_ok(reply), key));
 }
 
-/* The next dispatched connection of c is the one whose client end is peer. */
-static void expect_dispatch(dh_client_t *c, int peer)
-{
-    int fd = -1;
-    json_t *e = dh_event(c, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, T), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
-    close(fd);
-}
-
 static const char web_config[] =
     "{\"servers\":{\"web\":{\"host\":\"127.0.0.1\",\"port\":9,\"mode\":\"dispatch\","
     "\"maxConnections\":7,\"queueLimit\":5}}}";
@@ -183,9 +169,9 @@ static void test_socket_activate(void **state)
     r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect_dispatch(&c, early);
+    dh_expect_dispatch(&c, early);
     int later = dh_tcp_connect(NULL, port);
-    expect_dispatch(&c, later);
+    dh_expect_dispatch(&c, later);
     expect_status(f, "1 subscribers");
     close(early);
     close(later);
@@ -224,9 +210,7 @@ static void test_bad_sockets(void **state)
     int ctl = unix_listener(f->control);
     const int fds[] = { ctl, web, udp, idle, ip, extra, twin };
     const char *const names[] = { "control", "web", "udp", "idle", "ip", "extra", "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 7), 0);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 7), 0);
     dh_sd_expect(&f->h, "READY=1");
     dh_sd_expect_log(&f->h, "socket 'udp' (fd 5) from systemd is a datagram socket: closed");
     dh_sd_expect_log(&f->h,
@@ -277,10 +261,8 @@ static void test_wrong_listen_pid(void **state)
     int port, tcp = tcp_listener(&port);
     const int fds[] = { tcp };
     const char *const names[] = { "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
     f->h.listen_pid = 1;
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 1), 0);
     dh_sd_expect(&f->h, "READY=1");
     dh_sd_expect_log(&f->h, "LISTEN_FDS=1 is for pid 1, not this one");
     dh_client_t c;
@@ -314,9 +296,7 @@ static void test_reload_keeps_adopted(void **state)
     int port, tcp = tcp_listener(&port);
     const int fds[] = { tcp };
     const char *const names[] = { "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 1), 0);
     dh_sd_expect(&f->h, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
@@ -408,16 +388,14 @@ static void test_restart_keeps_sockets(void **state)
     int ctl = unix_listener(f->control);
     const int fds[] = { ctl, tcp };
     const char *const names[] = { "control", "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 2), 0);
     dh_sd_expect(&f->h, "READY=1");
     dh_sd_expect_clean_exit(&f->h);
 
     dh_client_t c;
     dh_connect_raw_path(&c, f->control); /* the daemon is down: queued, not refused */
     int waiting = dh_tcp_connect(NULL, port);
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 2), 0);
     dh_sd_expect(&f->h, "READY=1");
     json_t *r = dh_call(&c, "hello", "{\"version\":1}", NULL, NULL);
     dh_ok(r);
@@ -425,7 +403,7 @@ static void test_restart_keeps_sockets(void **state)
     r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect_dispatch(&c, waiting);
+    dh_expect_dispatch(&c, waiting);
     close(waiting);
     dh_close(&c);
     dh_sd_expect_clean_exit(&f->h);

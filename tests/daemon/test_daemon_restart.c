@@ -167,18 +167,8 @@ static void store_inodes(const sdh_t *h, uint64_t ino[4])
 /* A connection to the dispatch server is handed to a subscriber who answers it. */
 static void expect_served(fx_t *f, dh_client_t *sub, int peer)
 {
-    int fd = -1;
     sdh_pump(&f->sd.h);
-    json_t *e = dh_event(sub, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    close(fd);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
+    dh_expect_dispatch(sub, peer);
     close(peer);
 }
 

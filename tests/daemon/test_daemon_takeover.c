@@ -93,17 +93,7 @@ static void wait_queued(dh_client_t *c, const char *name, json_int_t want)
 
 static void expect_served(dh_client_t *sub, int peer)
 {
-    int fd = -1;
-    json_t *e = dh_event(sub, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    close(fd);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
+    dh_expect_dispatch(sub, peer);
     close(peer);
 }
 
