@@ -544,6 +544,15 @@ bool dh_wait_closed(dh_client_t *c)
     }
 }
 
+void dh_subscribe(dh_client_t *c, const char *name)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    json_t *r = dh_call(c, "server.subscribe", args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
 void dh_expect_dispatch(dh_client_t *sub, int peer)
 {
     int fd = -1;

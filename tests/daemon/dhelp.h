@@ -137,6 +137,8 @@ json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
 /* True when the daemon closed the connection (reads until end of stream). */
 bool dh_wait_closed(dh_client_t *c);
 
+/* server.subscribe to name, asserting success. */
+void dh_subscribe(dh_client_t *c, const char *name);
 /* The next 'connection' event of sub is the connection whose client end is peer: the fd
  * it carries answers "x" and is closed, and peer reads the "x" within the deadline. peer
  * stays the caller's. */

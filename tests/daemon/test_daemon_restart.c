@@ -201,15 +201,6 @@ static void retrieve_parked(fx_t *f, int wr)
     close(fdv[0]);
 }
 
-static void subscribe(dh_client_t *sub, const char *name)
-{
-    char args[64];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(sub, "server.subscribe", args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 /* Stops the daemon with sig; a connection made while it is down completes (the listener's
  * queue, which systemd holds) and is returned in early[3]. */
 static void stop_and_connect(fx_t *f, int sig, int port, int early[3])
@@ -288,13 +279,13 @@ static void restart_keeps_everything(void **state, int sig)
     }
     dh_client_t sub;
     dh_connect_path(&sub, f->sd.control);
-    subscribe(&sub, "disp");
+    dh_subscribe(&sub, "disp");
     for (int i = 0; i < 3; i++) {
         expect_served(f, &sub, early[i]);
     }
     if (queued >= 0) {
         assert_int_equal(sdh_stored_fd(&f->sd.h, "nb-conn.cfg"), -ENOENT); /* taken, and gone */
-        subscribe(&sub, "cfg");
+        dh_subscribe(&sub, "cfg");
         expect_served(f, &sub, queued);
     }
     retrieve_parked(f, wr);

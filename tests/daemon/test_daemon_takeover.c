@@ -70,13 +70,6 @@ static json_t *listed(dh_client_t *c, const char *op, const char *key)
     return list;
 }
 
-static uint64_t inode_of(int fd)
-{
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    return (uint64_t)st.st_ino;
-}
-
 static void wait_queued(dh_client_t *c, const char *name, json_int_t want)
 {
     char args[64];
@@ -158,7 +151,8 @@ static uint64_t acquired_inode(dh_client_t *c, const char *name)
     json_t *r = dh_call(c, "server.acquire", args, fds, &nfds);
     dh_ok(r);
     json_decref(r);
-    uint64_t ino = inode_of(fds[0]);
+    uint64_t ino = sdh_fd_inode(fds[0]);
+    assert_true(ino != 0);
     close(fds[0]);
     return ino;
 }
