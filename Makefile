@@ -6,7 +6,7 @@ FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 JOBS       ?= $(shell nproc)
 DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev libcmocka-dev \
-              valgrind man-db $(EXTRA_DEBS)
+              valgrind man-db systemd $(EXTRA_DEBS)
 CMAKE_ARGS ?=
 
 .PHONY: all deps build run test asan memcheck fuzz bench format format-check install clean
