@@ -118,9 +118,9 @@ static void test_server_lifecycle(void **state)
 
 /* A host name is resolved (as Node's listen does with dns.lookup): the server listens on
  * the address found. */
-/* A server closed in the read that created it, before 'listening': server.create still
- * gets its one reply (ABORT_ERR, after the close's), and nothing it held leaks (found by
- * fuzz_dispatcher; ASan runs this too). */
+/* A server closed in the read that created it: each request gets its one reply, in
+ * order, and nothing stays (fuzz_dispatcher found the create unanswered and its wait leaked
+ * when 'listening' came on a later turn; ASan runs this too). */
 static void test_server_create_then_close_pipelined(void **state)
 {
     dh_daemon_t *d = *state;
@@ -131,11 +131,11 @@ static void test_server_create_then_close_pipelined(void **state)
         "\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}}\n"
         "{\"id\":901,\"op\":\"server.close\",\"args\":{\"name\":\"pipe\"}}\n";
     dh_send_raw(&c, lines, sizeof(lines) - 1);
-    json_t *r = dh_reply(&c, 901, NULL, NULL);
+    json_t *r = dh_reply(&c, 900, NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    r = dh_reply(&c, 900, NULL, NULL);
-    dh_assert_error(r, "ABORT_ERR");
+    r = dh_reply(&c, 901, NULL, NULL);
+    dh_ok(r);
     json_decref(r);
     r = ok_call(&c, "server.list", NULL);
     assert_int_equal(json_array_size(json_object_get(json_object_get(r, "result"), "servers")), 0);
