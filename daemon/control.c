@@ -29,6 +29,26 @@ static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
 static void client_read_some(nb_client_t *c);
 
+/* One fd held in reserve, libuv's trick for accept (uv__emfile_trick) applied to
+ * handoffs: a daemon out of fds closes it to duplicate the fd of a reply or a dispatch,
+ * so that handing over, which is what frees the daemon's fds, never waits for a free
+ * slot. It is taken again once something was sent. */
+static void reserve_refill(nb_daemon_t *d)
+{
+    if (!d->reserve_held && !d->stopping) {
+        d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        d->reserve_held = d->reserve_fd >= 0;
+    }
+}
+
+static void reserve_release(nb_daemon_t *d)
+{
+    if (d->reserve_held) {
+        close(d->reserve_fd);
+        d->reserve_held = false;
+    }
+}
+
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
  * symlink followed), owned by us, writable by nobody else. */
 static int safe_dir(const char *path)
@@ -97,6 +117,7 @@ int nb_control_start(nb_daemon_t *d, const char *path)
         return -EINVAL;
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    reserve_refill(d);
     int r = safe_dir(path);
     if (r < 0 || (r = clear_stale(path)) < 0) {
         return r;
@@ -122,6 +143,7 @@ int nb_control_start(nb_daemon_t *d, const char *path)
 
 void nb_control_stop(nb_daemon_t *d)
 {
+    reserve_release(d);
     if (d->control != NULL) {
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
@@ -133,6 +155,13 @@ static void on_control_error(nc_server_t *server, const void *arg, void *data)
 {
     (void)server;
     const nc_error_t *err = arg;
+    if (err->code == -EMFILE || err->code == -ENFILE || err->code == -ENOBUFS ||
+        err->code == -ENOMEM) {
+        /* Out of descriptors or memory for one accept: libuv closed the connection that
+         * waited (its reserve-fd trick), the listener is fine, and freed fds end it. */
+        nb_log(LOG_WARNING, "control socket: %s, ignoring", err->message);
+        return;
+    }
     nb_log(LOG_ERR, "control socket: %s", err->message);
     nb_daemon_stop(data, "control socket failed");
 }
@@ -168,9 +197,11 @@ static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
     c->d = d;
     c->fd = fd;
     c->id = ++d->next_client_id;
+    /* PROTOCOL.md 7: what a client that does not read can make the daemon hold. */
+    nb_proto_limits_t limits = { .queue_bytes_max = d->client_output_max };
     int r = nb_proto_reader_new(NULL, &c->reader);
     if (r == 0) {
-        r = nb_proto_writer_new(NULL, &c->writer);
+        r = nb_proto_writer_new(&limits, &c->writer);
     }
     if (r == 0) {
         r = uv_poll_init(d->loop, &c->poll, fd);
@@ -317,6 +348,7 @@ static int client_flush(nb_client_t *c)
 {
     int r = nb_proto_writer_flush(c->writer, c->fd);
     nb_dispatch_sent(c);
+    reserve_refill(c->d);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
         return r;
@@ -349,7 +381,17 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     size_t len = strlen(text);
     text[len] = '\n'; /* jansson's NUL becomes the line's end; the length says where */
     int r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    if ((r == -EMFILE || r == -ENFILE) && c->d->reserve_held) {
+        /* The reserve's slot takes the duplicate: handing over is what frees fds. */
+        reserve_release(c->d);
+        r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    }
     free(text);
+    if (r == -EMFILE || r == -ENFILE) {
+        /* The daemon has no fd for the duplicate: its shortage, not the client's fault.
+         * Nothing was queued; the caller answers with an error or retries later. */
+        return r;
+    }
     if (r < 0) {
         /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
         nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));

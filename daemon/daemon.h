@@ -117,8 +117,10 @@ void nb_request_run(nb_client_t *c,
                     const nb_proto_args_t *args,
                     int *fds,
                     size_t nfds);
-/* Reply helpers: each consumes result. */
-void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
+/* Reply helpers: each consumes result. nb_reply_ok returns 0, or a negative code when
+ * the reply did not go: -EMFILE/-ENFILE (no fd for a duplicate: the client was answered
+ * with that error instead) or the code after which the client was cut off. */
+int nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
 void nb_reply_err(nb_client_t *c, int64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The same with the wire name of the code ("ERR_IP_BLOCKED", a libnetcore name). */
@@ -174,7 +176,8 @@ struct nb_srv_s {
     nb_sub_t *subs;
     size_t nsubs;
     size_t rr;
-    bool running; /* nb_dispatch_run is on the stack */
+    bool running;  /* nb_dispatch_run is on the stack */
+    bool fd_retry; /* a handoff found no fd: the queue waits for the timer's retry */
     uv_timer_t *timer;
     uint64_t accepted, dispatched, dropped, blocked;
     /* server.create waiting for 'listening' or 'error' */
@@ -323,6 +326,9 @@ struct nb_daemon_s {
     nb_resolve_t *resolving; /* server.create waiting for a host name */
     size_t config_pending;   /* configured servers not yet listening or failed */
     bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
+    size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
+    int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
+    bool reserve_held;        /* when this is true */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

@@ -18,6 +18,11 @@
 static const char *arg_config = NULL;
 static const char *arg_control = NULL;
 static const char *arg_check_rules = NULL;
+static size_t arg_client_output_max = 0;
+
+/* --client-output-max: at least one whole line (PROTOCOL.md 2.6) must fit. */
+#define CLIENT_OUTPUT_MIN ((size_t)NB_PROTO_LINE_MAX + 1)
+#define CLIENT_OUTPUT_MAX ((size_t)1 << 30)
 
 typedef struct {
     nb_daemon_t d;
@@ -27,7 +32,7 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("Usage: netbrokerd [--config FILE] [--control PATH] [--log-level LEVEL]\n"
-          "                  [--help] [--version]\n"
+          "                  [--client-output-max BYTES] [--help] [--version]\n"
           "       netbrokerd --check-rules FILE ADDRESS\n"
           "\n"
           "  --config FILE      JSON configuration (default: the embedded one)\n"
@@ -35,12 +40,28 @@ static void usage(FILE *out)
           "                     /run/netbroker/control.sock for root,\n"
           "                     $XDG_RUNTIME_DIR/netbroker/control.sock otherwise)\n"
           "  --log-level LEVEL  emerg..debug (default: info)\n"
+          "  --client-output-max BYTES\n"
+          "                     unsent output the daemon holds for one client before\n"
+          "                     it cuts that client off (65537..1073741824, default\n"
+          "                     1048576)\n"
           "  --check-rules FILE ADDRESS\n"
           "                     answer blocklist.check for ADDRESS against FILE's rules (a\n"
           "                     JSON array of rules, or a configuration's \"blocklist\") as\n"
           "                     one JSON document, without starting; exit 0, or 100 for a\n"
           "                     bad file or address (netbrokerctl blocklist check --rules)\n",
           out);
+}
+
+static int parse_size(const char *s, size_t min, size_t max, size_t *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
+        return -EINVAL;
+    }
+    *ret = (size_t)v;
+    return 0;
 }
 
 static int parse_args(int argc, char **argv)
@@ -52,6 +73,7 @@ static int parse_args(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { "check-rules", required_argument, NULL, 'r' },
+        { "client-output-max", required_argument, NULL, 'o' },
         { NULL, 0, NULL, 0 },
     };
     int c, level;
@@ -59,6 +81,14 @@ static int parse_args(int argc, char **argv)
         switch (c) {
         case 'r':
             arg_check_rules = optarg;
+            break;
+        case 'o':
+            if (parse_size(optarg, CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX,
+                           &arg_client_output_max) < 0) {
+                fprintf(stderr, "netbrokerd: --client-output-max must be %zu..%zu, not '%s'\n",
+                        CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, optarg);
+                return -EINVAL;
+            }
             break;
         case 'c':
             arg_config = optarg;
@@ -242,6 +272,7 @@ int main(int argc, char **argv)
     nb_daemon_t *d = &app.d;
     d->loop = &loop;
     d->self_uid = geteuid();
+    d->client_output_max = arg_client_output_max;
     d->config_path = arg_config;
     d->started_ms = uv_now(&loop);
     r = start(&app);
