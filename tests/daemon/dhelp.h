@@ -25,6 +25,8 @@ typedef struct {
     pid_t pid;
     int listen_fd; /* >= 0: passed as LISTEN_FDS=1 named listen_name (systemd's fd store) */
     char listen_name[64];
+    unsigned long nofile;       /* > 0: the daemon's RLIMIT_NOFILE (soft and hard) */
+    const char *extra_args[4];  /* more options for netbrokerd, NULL-terminated */
 } dh_daemon_t;
 
 typedef struct dh_client_s dh_client_t;
@@ -89,6 +91,13 @@ json_t *dh_event(dh_client_t *c, const char *name, int *ret_fd);
 json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
 /* True when the daemon closed the connection (reads until end of stream). */
 bool dh_wait_closed(dh_client_t *c);
+
+/* The daemon's CPU time so far (utime + stime of /proc/PID/stat), in clock ticks. */
+long dh_daemon_cpu_ticks(const dh_daemon_t *d);
+/* The daemon's resident set (VmRSS), in KiB. */
+long dh_daemon_rss_kb(const dh_daemon_t *d);
+/* Waits for a child process to exit within the deadline; returns its wait status. */
+int dh_wait_child(pid_t pid);
 
 /* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
 int dh_tcp_connect(const char *src, int port);
