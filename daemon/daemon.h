@@ -323,9 +323,9 @@ struct nb_daemon_s {
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
-    nb_resolve_t *resolving; /* server.create waiting for a host name */
-    size_t config_pending;   /* configured servers not yet listening or failed */
-    bool ready_owed;         /* READY=1 goes out once config_pending is 0 */
+    nb_resolve_t *resolving;  /* server.create waiting for a host name */
+    size_t config_pending;    /* configured servers not yet listening or failed */
+    bool ready_owed;          /* READY=1 goes out once config_pending is 0 */
     size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
     int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
     bool reserve_held;        /* when this is true */

@@ -83,8 +83,8 @@ static int parse_args(int argc, char **argv)
             arg_check_rules = optarg;
             break;
         case 'o':
-            if (parse_size(optarg, CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX,
-                           &arg_client_output_max) < 0) {
+            if (parse_size(optarg, CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, &arg_client_output_max) <
+                0) {
                 fprintf(stderr, "netbrokerd: --client-output-max must be %zu..%zu, not '%s'\n",
                         CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, optarg);
                 return -EINVAL;

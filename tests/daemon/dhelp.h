@@ -25,8 +25,8 @@ typedef struct {
     pid_t pid;
     int listen_fd; /* >= 0: passed as LISTEN_FDS=1 named listen_name (systemd's fd store) */
     char listen_name[64];
-    unsigned long nofile;       /* > 0: the daemon's RLIMIT_NOFILE (soft and hard) */
-    const char *extra_args[4];  /* more options for netbrokerd, NULL-terminated */
+    unsigned long nofile;      /* > 0: the daemon's RLIMIT_NOFILE (soft and hard) */
+    const char *extra_args[4]; /* more options for netbrokerd, NULL-terminated */
 } dh_daemon_t;
 
 typedef struct dh_client_s dh_client_t;
