@@ -149,15 +149,40 @@ int dk_next_fd(dk_t *k, int deadline_ms)
     }
 }
 
-int dk_serve(const char *control, const char *server, int max_pending, char tag, int ready_fd)
+/* Requests whose replies the caller never reads; sent whole (blocking). */
+static int stall_with(dk_t *k, int n)
+{
+    static const char line[] = "{\"id\":0,\"op\":\"server.list\"}\n";
+    size_t len = sizeof(line) - 1;
+    for (int i = 0; i < n; i++) {
+        for (size_t off = 0; off < len;) {
+            ssize_t w = send(k->fd, line + off, len - off, MSG_NOSIGNAL);
+            if (w <= 0) {
+                return -1;
+            }
+            off += (size_t)w;
+        }
+    }
+    return 0;
+}
+
+int dk_serve(const char *control,
+             const char *server,
+             int max_pending,
+             char tag,
+             int ready_fd,
+             int stall)
 {
     dk_t k;
     char args[256];
     snprintf(args, sizeof(args), "{\"name\":\"%s\",\"maxPending\":%d}", server, max_pending);
     if (dk_connect(&k, control) < 0 ||
         dk_call(&k, "server.subscribe", args, -1, NULL, NULL, 0) != 1 ||
-        write(ready_fd, "r", 1) != 1) {
+        (stall > 0 && stall_with(&k, stall) < 0) || write(ready_fd, "r", 1) != 1) {
         return 2;
+    }
+    while (stall > 0) {
+        pause(); /* until SIGKILL */
     }
     int fd;
     while ((fd = dk_next_fd(&k, -1)) >= 0) {

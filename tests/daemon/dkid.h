@@ -36,7 +36,15 @@ int dk_call(dk_t *k,
 int dk_next_fd(dk_t *k, int deadline_ms);
 /* A dispatch subscriber's whole life: subscribes to server, writes one byte to ready_fd,
  * then writes tag to each connection it is given and closes it, until the daemon closes
- * the control connection. Returns the exit status for the child: 0, or 2 on failure. */
-int dk_serve(const char *control, const char *server, int max_pending, char tag, int ready_fd);
+ * the control connection. Returns the exit status for the child: 0, or 2 on failure.
+ * With stall > 0 it first pipelines that many server.list requests and then never reads
+ * again: the replies fill its socket, and what the daemon dispatches to it waits in the
+ * daemon's output (pending), until it dies. */
+int dk_serve(const char *control,
+             const char *server,
+             int max_pending,
+             char tag,
+             int ready_fd,
+             int stall);
 
 #endif

@@ -25,6 +25,7 @@
 
 #define KILL_ROUNDS      1000
 #define CONNS_PER_ROUND  5
+#define STALL            4000 /* server.list requests: ~600 KB of replies, past the socket buffer */
 #define EMFILE_NOFILE    64
 #define EMFILE_CONNS     80
 #define FLOOD_OUTPUT_MAX "65537"
@@ -76,7 +77,11 @@ static int create_dispatch(dh_client_t *c, const char *name)
 }
 
 /* Forks a subscriber (dkid.h dk_serve) and waits until it is subscribed. */
-static pid_t fork_subscriber(const dh_daemon_t *d, const char *server, int max_pending, char tag)
+static pid_t fork_subscriber(const dh_daemon_t *d,
+                             const char *server,
+                             int max_pending,
+                             char tag,
+                             int stall)
 {
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
@@ -84,7 +89,7 @@ static pid_t fork_subscriber(const dh_daemon_t *d, const char *server, int max_p
     assert_true(pid >= 0);
     if (pid == 0) {
         close(p[0]);
-        _exit(dk_serve(d->control, server, max_pending, tag, p[1]));
+        _exit(dk_serve(d->control, server, max_pending, tag, p[1], stall));
     }
     close(p[1]);
     char b;
@@ -114,14 +119,17 @@ typedef struct {
 } tally_t;
 
 /* One round: a victim subscribes, k connections arrive, and the victim is SIGKILLed
- * before connection `at` (at == k: after the last), either at once or once the
- * connections made so far were all served (settle). */
+ * before connection `at` (at == k: after the last), either at once, or once the
+ * connections made so far were all served (settle), or while it does not read. */
 static void kill_round(const dh_daemon_t *d, int port, unsigned *seed, tally_t *t)
 {
     int k = 1 + rand_r(seed) % CONNS_PER_ROUND;
     int at = rand_r(seed) % (k + 1);
-    bool settle = rand_r(seed) % 2;
-    pid_t victim = fork_subscriber(d, "w", 1 + rand_r(seed) % 4, 'A');
+    int how = rand_r(seed) % 3;
+    bool settle = how == 1;
+    /* how == 2: a victim whose socket is full, so that what it is given stays pending in
+     * the daemon's output: at its death that goes back to the queue. */
+    pid_t victim = fork_subscriber(d, "w", 1 + rand_r(seed) % 4, 'A', how == 2 ? STALL : 0);
     int fds[CONNS_PER_ROUND];
     char seen[CONNS_PER_ROUND] = { 0 };
     for (int i = 0; i <= k; i++) {
@@ -161,7 +169,7 @@ static void test_subscriber_killed_during_dispatch(void **state)
     const char *env = getenv("NB_FAULT_SEED");
     unsigned seed = env != NULL ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
     fprintf(stderr, "faults: seed=%u (NB_FAULT_SEED to replay)\n", seed);
-    pid_t survivor = fork_subscriber(d, "w", 16, 'B');
+    pid_t survivor = fork_subscriber(d, "w", 16, 'B', 0);
     tally_t t = { 0 };
     for (int round = 0; round < KILL_ROUNDS; round++) {
         kill_round(d, port, &seed, &t);
