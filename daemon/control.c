@@ -166,6 +166,20 @@ static void on_control_error(nc_server_t *server, const void *arg, void *data)
     nb_daemon_stop(data, "control socket failed");
 }
 
+/* Adds the groups not yet listed, up to NB_GROUPS_MAX. */
+static void add_groups(nb_client_t *c, const gid_t *groups, int n)
+{
+    for (int i = 0; i < n && c->ngroups < NB_GROUPS_MAX; i++) {
+        bool known = false;
+        for (int k = 0; k < c->ngroups && !known; k++) {
+            known = c->groups[k] == groups[i];
+        }
+        if (!known) {
+            c->groups[c->ngroups++] = groups[i];
+        }
+    }
+}
+
 static void client_credentials(nb_client_t *c)
 {
     struct ucred cr;
@@ -177,13 +191,20 @@ static void client_credentials(nb_client_t *c)
     }
     c->groups[0] = c->gid;
     c->ngroups = 1;
-    /* The groups of the peer's uid, as PROTOCOL.md 9.1.6 says rules match them. */
+    /* PROTOCOL.md 9.1.6: the groups the kernel gives the peer's process (SO_PEERGROUPS,
+     * what setgroups set), then those of its uid in the group database. */
+    gid_t peer[NB_GROUPS_MAX];
+    socklen_t plen = sizeof(peer);
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, peer, &plen) == 0) {
+        add_groups(c, peer, (int)(plen / sizeof(gid_t)));
+    }
     struct passwd pw, *res = NULL;
     char buf[2048];
     if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+        gid_t db[NB_GROUPS_MAX];
         int n = NB_GROUPS_MAX;
-        if (getgrouplist(pw.pw_name, c->gid, c->groups, &n) >= 0) {
-            c->ngroups = n;
+        if (getgrouplist(pw.pw_name, c->gid, db, &n) >= 0) {
+            add_groups(c, db, n);
         }
     }
 }

@@ -117,9 +117,17 @@ int dk_call(dk_t *k,
             continue;
         }
         int ok = json_is_true(json_object_get(m, "ok"));
-        if (!ok && code != NULL) {
-            json_t *c = json_object_get(json_object_get(m, "error"), "code");
-            snprintf(code, size, "%s", json_string_value(c));
+        if (ok) {
+            char *text = json_dumps(json_object_get(m, "result"), JSON_COMPACT | JSON_SORT_KEYS);
+            snprintf(k->result, sizeof(k->result), "%s", text != NULL ? text : "");
+            free(text);
+        } else {
+            json_t *e = json_object_get(m, "error");
+            const char *msg = json_string_value(json_object_get(e, "message"));
+            snprintf(k->message, sizeof(k->message), "%s", msg != NULL ? msg : "");
+            if (code != NULL) {
+                snprintf(code, size, "%s", json_string_value(json_object_get(e, "code")));
+            }
         }
         if (ok && ret_fd != NULL && nfds > 0) {
             *ret_fd = fds[0];

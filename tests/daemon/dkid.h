@@ -15,6 +15,8 @@ typedef struct {
     nb_proto_reader_t *reader;
     nb_proto_writer_t *writer;
     int64_t next_id;
+    char message[NB_PROTO_ERROR_MESSAGE_MAX]; /* of the last error reply */
+    char result[4096]; /* the last success's result, compact JSON with sorted keys */
 } dk_t;
 
 /* Connects to the control socket and says hello. 0, or -1. */
