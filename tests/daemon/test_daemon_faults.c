@@ -4,6 +4,7 @@
  * the daemon's state and fd count exactly as they should be. */
 #include "dhelp.h"
 #include "dkid.h"
+#include "dwork.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -30,90 +31,6 @@
 #define EMFILE_CONNS     80
 #define FLOOD_OUTPUT_MAX "65537"
 
-static json_t *server_stats(dh_client_t *c, const char *name)
-{
-    char args[128];
-    snprintf(args, sizeof(args), "{\"server\":\"%s\"}", name);
-    json_t *r = dh_call(c, "stats", args, NULL, NULL);
-    json_t *s = json_incref(json_array_get(json_object_get(dh_ok(r), "servers"), 0));
-    json_decref(r);
-    return s;
-}
-
-static json_int_t stat_of(json_t *s, const char *key)
-{
-    return json_integer_value(json_object_get(s, key));
-}
-
-static json_int_t daemon_clients(dh_client_t *c)
-{
-    json_t *r = dh_call(c, "stats", NULL, NULL, NULL);
-    json_int_t n = json_integer_value(json_object_get(dh_ok(r), "clients"));
-    json_decref(r);
-    return n;
-}
-
-/* Asks until the daemon counts `want` control clients (one that died is seen on a later
- * turn of its loop); the deadline is dhelp's, through each call's. */
-static void wait_clients(dh_client_t *c, json_int_t want)
-{
-    for (int i = 0; daemon_clients(c) != want; i++) {
-        assert_true(i < 100000);
-    }
-}
-
-/* A dispatch server on 127.0.0.1:0 whose connections wait without limit; its port. */
-static int create_dispatch(dh_client_t *c, const char *name)
-{
-    char args[256];
-    snprintf(args, sizeof(args),
-             "{\"name\":\"%s\",\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\","
-             "\"queueTimeout\":0,\"queueLimit\":65535}",
-             name);
-    json_t *r = dh_call(c, "server.create", args, NULL, NULL);
-    int port = (int)json_integer_value(json_object_get(dh_ok(r), "port"));
-    json_decref(r);
-    return port;
-}
-
-/* Forks a subscriber (dkid.h dk_serve) and waits until it is subscribed. */
-static pid_t fork_subscriber(const dh_daemon_t *d,
-                             const char *server,
-                             int max_pending,
-                             char tag,
-                             int stall)
-{
-    int p[2];
-    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        _exit(dk_serve(d->control, server, max_pending, tag, p[1], stall));
-    }
-    close(p[1]);
-    char b;
-    struct pollfd pf = { .fd = p[0], .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(p[0], &b, 1), 1);
-    close(p[0]);
-    return pid;
-}
-
-/* What the client end of a dispatched connection saw: the tag of the subscriber that
- * served it, or 'E' when it was closed unserved. A connection still waiting at the
- * deadline fails the test: that is a lost one. */
-static char outcome(int fd)
-{
-    struct pollfd p = { .fd = fd, .events = POLLIN };
-    if (poll(&p, 1, DH_DEADLINE_MS) != 1) {
-        fail_msg("a connection was neither served nor closed within %d ms", DH_DEADLINE_MS);
-    }
-    char b;
-    ssize_t n = recv(fd, &b, 1, 0);
-    return n == 1 ? b : 'E';
-}
-
 typedef struct {
     int made, a, b, e;
 } tally_t;
@@ -129,13 +46,13 @@ static void kill_round(const dh_daemon_t *d, int port, unsigned *seed, tally_t *
     bool settle = how == 1;
     /* how == 2: a victim whose socket is full, so that what it is given stays pending in
      * the daemon's output: at its death that goes back to the queue. */
-    pid_t victim = fork_subscriber(d, "w", 1 + rand_r(seed) % 4, 'A', how == 2 ? STALL : 0);
+    pid_t victim = dw_fork_subscriber(d, "w", 1 + rand_r(seed) % 4, 'A', how == 2 ? STALL : 0);
     int fds[CONNS_PER_ROUND];
     char seen[CONNS_PER_ROUND] = { 0 };
     for (int i = 0; i <= k; i++) {
         if (i == at) {
             for (int j = 0; settle && j < i; j++) {
-                seen[j] = outcome(fds[j]);
+                seen[j] = dw_outcome(fds[j]);
             }
             assert_int_equal(kill(victim, SIGKILL), 0);
         }
@@ -146,7 +63,7 @@ static void kill_round(const dh_daemon_t *d, int port, unsigned *seed, tally_t *
     int status = dh_wait_child(victim);
     assert_true(WIFSIGNALED(status));
     for (int i = 0; i < k; i++) {
-        char o = seen[i] != 0 ? seen[i] : outcome(fds[i]);
+        char o = seen[i] != 0 ? seen[i] : dw_outcome(fds[i]);
         close(fds[i]);
         t->made++;
         t->a += o == 'A';
@@ -164,35 +81,35 @@ static void test_subscriber_killed_during_dispatch(void **state)
     dh_daemon_t *d = *state;
     dh_client_t c;
     dh_connect(&c, d);
-    int port = create_dispatch(&c, "w");
+    int port = dw_create_dispatch(&c, "w", 511);
     int before = dh_daemon_fd_count(d);
     const char *env = getenv("NB_FAULT_SEED");
     unsigned seed = env != NULL ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
     fprintf(stderr, "faults: seed=%u (NB_FAULT_SEED to replay)\n", seed);
-    pid_t survivor = fork_subscriber(d, "w", 16, 'B', 0);
+    pid_t survivor = dw_fork_subscriber(d, "w", 16, 'B', 0);
     tally_t t = { 0 };
     for (int round = 0; round < KILL_ROUNDS; round++) {
         kill_round(d, port, &seed, &t);
     }
-    json_t *s = server_stats(&c, "w");
-    int lost = (int)(stat_of(s, "accepted") - stat_of(s, "dispatched"));
+    json_t *s = dw_server_stats(&c, "w");
+    int lost = (int)(dw_stat(s, "accepted") - dw_stat(s, "dispatched"));
     fprintf(stderr,
             "faults: rounds=%d made=%d servedA=%d servedB=%d diedWithVictim=%d lost=%d "
             "queued=%lld dropped=%lld\n",
-            KILL_ROUNDS, t.made, t.a, t.b, t.e, lost, (long long)stat_of(s, "queued"),
-            (long long)stat_of(s, "dropped"));
+            KILL_ROUNDS, t.made, t.a, t.b, t.e, lost, (long long)dw_stat(s, "queued"),
+            (long long)dw_stat(s, "dropped"));
     assert_int_equal(t.a + t.b + t.e, t.made);
-    assert_int_equal(stat_of(s, "accepted"), t.made);
-    assert_int_equal(stat_of(s, "dispatched"), t.made);
-    assert_int_equal(stat_of(s, "dropped"), 0);
-    assert_int_equal(stat_of(s, "queued"), 0);
+    assert_int_equal(dw_stat(s, "accepted"), t.made);
+    assert_int_equal(dw_stat(s, "dispatched"), t.made);
+    assert_int_equal(dw_stat(s, "dropped"), 0);
+    assert_int_equal(dw_stat(s, "queued"), 0);
     assert_true(t.b > 0);
     json_decref(s);
     assert_int_equal(kill(survivor, SIGKILL), 0);
     dh_wait_child(survivor);
-    wait_clients(&c, 1);
-    s = server_stats(&c, "w");
-    assert_int_equal(stat_of(s, "subscribers"), 0);
+    dw_wait_clients(&c, 1);
+    s = dw_server_stats(&c, "w");
+    assert_int_equal(dw_stat(s, "subscribers"), 0);
     json_decref(s);
     dh_expect_fd_count(d, &c, before);
     dh_close(&c);
@@ -235,7 +152,7 @@ static void test_client_killed_holding(void **state)
     json_decref(dh_call(&c, "server.create",
                         "{\"name\":\"acq\",\"host\":\"127.0.0.1\",\"port\":0,\"exclusive\":true}",
                         NULL, NULL));
-    int port = create_dispatch(&c, "w");
+    int port = dw_create_dispatch(&c, "w", 511);
     json_t *r = dh_call(&c, "server.list", NULL, NULL, NULL);
     char *list_before = dump(dh_ok(r));
     json_decref(r);
@@ -254,12 +171,12 @@ static void test_client_killed_holding(void **state)
     assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
     assert_int_equal(read(p[0], &b, 1), 1);
     close(p[0]);
-    json_t *s = server_stats(&c, "w");
-    assert_int_equal(stat_of(s, "subscribers"), 1);
+    json_t *s = dw_server_stats(&c, "w");
+    assert_int_equal(dw_stat(s, "subscribers"), 1);
     json_decref(s);
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_true(WIFSIGNALED(dh_wait_child(pid)));
-    wait_clients(&c, 1);
+    dw_wait_clients(&c, 1);
     /* Servers exactly as before; the parked fds stay (they belong to their names). */
     r = dh_call(&c, "server.list", NULL, NULL, NULL);
     char *list_after = dump(dh_ok(r));
@@ -276,9 +193,9 @@ static void test_client_killed_holding(void **state)
                         "held-2");
     assert_int_equal(json_integer_value(json_object_get(json_array_get(fds, 0), "uid")), 0);
     json_decref(r);
-    s = server_stats(&c, "w");
-    assert_int_equal(stat_of(s, "subscribers"), 0);
-    assert_int_equal(stat_of(s, "queued"), 0);
+    s = dw_server_stats(&c, "w");
+    assert_int_equal(dw_stat(s, "subscribers"), 0);
+    assert_int_equal(dw_stat(s, "queued"), 0);
     json_decref(s);
     dh_expect_fd_count(d, &c, before + 2);
     /* The exclusive hold ended with the holder: another client acquires. */
@@ -341,8 +258,8 @@ static json_int_t exhaust(dh_client_t *c, int port, int *conns)
         conns[i] = dh_tcp_connect(NULL, port);
     }
     for (int tries = 0;; tries++) {
-        json_t *s = server_stats(c, "w");
-        json_int_t held = stat_of(s, "queued");
+        json_t *s = dw_server_stats(c, "w");
+        json_int_t held = dw_stat(s, "queued");
         json_decref(s);
         if (held + count_closed(conns, EMFILE_CONNS) == EMFILE_CONNS) {
             return held;
@@ -378,7 +295,7 @@ static void test_descriptor_exhaustion(void **state)
     dh_daemon_t *d = *state;
     dh_client_t c;
     dh_connect(&c, d);
-    int port = create_dispatch(&c, "w");
+    int port = dw_create_dispatch(&c, "w", 511);
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     json_decref(dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"keep\"}", &p[0], 1), NULL, NULL));
@@ -483,7 +400,7 @@ static void test_flood_cut_off_at_output_cap(void **state)
             sent, answered, rss0, rss1);
     assert_true(rss1 - rss0 < 16 * 1024);
     dh_close(&flood);
-    wait_clients(&good, 1);
+    dw_wait_clients(&good, 1);
     dh_expect_fd_count(d, &good, before - 1);
     dh_close(&good);
 }
