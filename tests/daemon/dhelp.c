@@ -105,6 +105,34 @@ int dh_notify_take(dh_daemon_t *d, const char *want)
     }
 }
 
+void dh_notify_drain(dh_daemon_t *d)
+{
+    for (;;) {
+        char buf[1024];
+        struct iovec iov = { buf, sizeof(buf) };
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 4)];
+            struct cmsghdr align;
+        } u;
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+        };
+        if (recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) {
+            return;
+        }
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+            if (cm->cmsg_type == SCM_RIGHTS) {
+                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < n; i++) {
+                    int fd;
+                    memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                    close(fd);
+                }
+            }
+        }
+    }
+}
+
 static void wait_notify(dh_daemon_t *d, const char *want)
 {
     assert_int_equal(dh_notify_take(d, want), -1);
