@@ -68,7 +68,7 @@ bench: build
 SOAK_SECONDS ?= 300
 soak: build
 	NB_SOAK_SECONDS=$(SOAK_SECONDS) ctest --test-dir $(BUILD) -R '^test_daemon_soak$$' \
-	    --output-on-failure --timeout $$(( $(SOAK_SECONDS) + 120 ))
+	    -V --timeout $$(( $(SOAK_SECONDS) + 120 ))
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
