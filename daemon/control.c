@@ -368,17 +368,22 @@ uint64_t nb_client_sent(const nb_client_t *c)
 static int client_flush(nb_client_t *c)
 {
     int r = nb_proto_writer_flush(c->writer, c->fd);
+    /* Connections handed over free their places, and the dispatch that lets run may push
+     * to this client and flush again (a nested client_flush that met a full socket):
+     * the watch below follows what the writer holds after that, not this flush's result,
+     * or output pushed meanwhile would wait for a writable event never asked for. */
     nb_dispatch_sent(c);
     reserve_refill(c->d);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
         return r;
     }
-    if (c->draining && r == 0) {
+    bool more = nb_proto_writer_queued(c->writer) > 0;
+    if (c->draining && !more) {
         nb_client_kill(c, "daemon stopping, output delivered");
         return 0;
     }
-    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (r == -EAGAIN ? UV_WRITABLE : 0);
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (more ? UV_WRITABLE : 0);
     if (want != c->poll_events && !c->dead) {
         c->poll_events = want;
         uv_poll_start(&c->poll, want, on_poll);

@@ -24,9 +24,11 @@
 
 #include <cmocka.h>
 
-#define KILL_ROUNDS      1000
-#define CONNS_PER_ROUND  5
-#define STALL            4000 /* server.list requests: ~600 KB of replies, past the socket buffer */
+#define KILL_ROUNDS     1000
+#define CONNS_PER_ROUND 5
+#define STALL                                                                                      \
+    2000 /* server.list replies of ~300 bytes: past the socket buffer, below the 1 MiB cap */
+#define BACKLOG_CONNS    900 /* below the test's own soft RLIMIT_NOFILE of 1024 */
 #define EMFILE_NOFILE    64
 #define EMFILE_CONNS     80
 #define FLOOD_OUTPUT_MAX "65537"
@@ -221,6 +223,61 @@ static void test_client_killed_holding(void **state)
     dh_close(&c);
 }
 
+/* A subscriber that reads only once BACKLOG_CONNS connections wait for it: as its
+ * socket drains, handing over frees places, the dispatch that follows fills the socket
+ * again from inside the flush, and the daemon must still watch for it to be writable
+ * (it once stopped: the subscriber waited forever with maxPending connections unsent). */
+static void test_backlog_to_slow_subscriber(void **state)
+{
+    dh_daemon_t *d = *state;
+    dh_client_t c, sub;
+    dh_connect(&c, d);
+    dh_connect(&sub, d);
+    int port = dw_create_dispatch(&c, "w", 1024);
+    int before = dh_daemon_fd_count(d);
+    json_decref(
+        dh_call(&sub, "server.subscribe", "{\"name\":\"w\",\"maxPending\":256}", NULL, NULL));
+    int conns[BACKLOG_CONNS];
+    for (int i = 0; i < BACKLOG_CONNS; i++) {
+        conns[i] = dh_tcp_connect(NULL, port);
+    }
+    for (json_int_t accepted = 0; accepted < BACKLOG_CONNS;) {
+        json_t *s = dw_server_stats(&c, "w");
+        accepted = dw_stat(s, "accepted");
+        json_decref(s);
+    }
+    /* Bursts of reads (16 to 256 events: one of them frees more room than the daemon has
+     * unsent, and less than that plus what it pushes next), each followed by two round
+     * trips of the daemon's loop: it flushes into a socket with some room, but not room
+     * for all it then pushes. */
+    int got = 0;
+    for (int burst = 0; got < BACKLOG_CONNS; burst++) {
+        for (int k = 0; k < 16 << (burst % 5) && got < BACKLOG_CONNS; k++) {
+            int fds[NB_PROTO_FDS_MAX];
+            size_t nfds = 0;
+            json_t *m = dh_read(&sub, fds, &nfds); /* fails at its deadline on a stall */
+            assert_non_null(m);
+            json_decref(m);
+            for (size_t i = 0; i < nfds; i++) {
+                close(fds[i]);
+                got++;
+            }
+        }
+        json_decref(dh_call(&c, "stats", NULL, NULL, NULL));
+        json_decref(dh_call(&c, "stats", NULL, NULL, NULL));
+    }
+    for (int i = 0; i < BACKLOG_CONNS; i++) {
+        close(conns[i]);
+    }
+    json_t *s = dw_server_stats(&c, "w");
+    assert_int_equal(dw_stat(s, "dispatched"), BACKLOG_CONNS);
+    json_decref(s);
+    dh_close(&sub);
+    dw_wait_clients(&c, 1);
+    dh_expect_fd_count(d, &c, before - 1);
+    dh_close(&c);
+}
+
 static int setup_low_nofile(void **state)
 {
     dh_daemon_t *d = calloc(1, sizeof(*d));
@@ -398,7 +455,7 @@ static void test_flood_cut_off_at_output_cap(void **state)
             "faults: flood cut off after %zu bytes of requests; %d calls of another "
             "client answered meanwhile; daemon RSS %ld -> %ld KiB\n",
             sent, answered, rss0, rss1);
-    assert_true(rss1 - rss0 < 16 * 1024);
+    assert_true(!RSS_MEANINGFUL || rss1 - rss0 < 16 * 1024);
     dh_close(&flood);
     dw_wait_clients(&good, 1);
     dh_expect_fd_count(d, &good, before - 1);
@@ -412,6 +469,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_subscriber_killed_during_dispatch, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_client_killed_holding, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_backlog_to_slow_subscriber, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_descriptor_exhaustion, setup_low_nofile,
                                         dh_fixture_teardown),
