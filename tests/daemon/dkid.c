@@ -184,9 +184,16 @@ int dk_serve(const char *control,
     dk_t k;
     char args[256];
     snprintf(args, sizeof(args), "{\"name\":\"%s\",\"maxPending\":%d}", server, max_pending);
-    if (dk_connect(&k, control) < 0 ||
-        dk_call(&k, "server.subscribe", args, -1, NULL, NULL, 0) != 1 ||
+    char code[64] = "";
+    if (dk_connect(&k, control) < 0) {
+        fprintf(stderr, "subscriber %d: cannot connect and say hello: %s\n", (int)getpid(),
+                strerror(errno));
+        return 2;
+    }
+    if (dk_call(&k, "server.subscribe", args, -1, NULL, code, sizeof(code)) != 1 ||
         (stall > 0 && stall_with(&k, stall) < 0) || write(ready_fd, "r", 1) != 1) {
+        fprintf(stderr, "subscriber %d: cannot subscribe (%s) or stall: %s\n", (int)getpid(), code,
+                strerror(errno));
         return 2;
     }
     while (stall > 0) {

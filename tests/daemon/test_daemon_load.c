@@ -31,6 +31,10 @@
 #define SOAK_SECONDS   30
 #define SOAK_RSS_SLACK (2 * 1024) /* KiB */
 #define WORKER_PENDING 256
+/* A loopback burst on a busy machine can lose a SYN or the handshake's ACK: the kernel
+ * sends it again after 1, 2, 4, 8... s. Waits inside the burst allow for a few. */
+#define BURST_DEADLINE_MS 60000
+#define PACE              1000 /* connects between two looks at the daemon's accepts */
 
 static long env_long(const char *name, long dflt)
 {
@@ -95,7 +99,7 @@ static int worker(const dh_daemon_t *d, int n, int up, int down)
         return 2;
     }
     for (int i = 0; i < n; i++) {
-        if ((fds[i] = dk_next_fd(&k, DH_DEADLINE_MS)) < 0) {
+        if ((fds[i] = dk_next_fd(&k, BURST_DEADLINE_MS)) < 0) {
             fprintf(stderr, "worker: connection %d of %d never came\n", i, n);
             return 2;
         }
@@ -118,10 +122,27 @@ static int worker(const dh_daemon_t *d, int n, int up, int down)
 static void wait_byte(int fd, char want)
 {
     struct pollfd p = { .fd = fd, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(poll(&p, 1, BURST_DEADLINE_MS), 1);
     char b = 0;
     assert_int_equal(read(fd, &b, 1), 1);
     assert_int_equal(b, want);
+}
+
+/* Waits until the daemon accepted at least `want` connections. The connects run at most
+ * 2 * PACE ahead of the daemon's accepts, below the listen backlog: a full accept queue
+ * drops the handshake's last ACK and the connection arrives seconds later, when the
+ * SYN-ACK is sent again. */
+static void wait_accepted(dh_client_t *c, json_int_t want)
+{
+    for (int tries = 0;; tries++) {
+        json_t *s = dw_server_stats(c, "w");
+        json_int_t got = dw_stat(s, "accepted");
+        json_decref(s);
+        if (got >= want) {
+            return;
+        }
+        assert_true(tries < 1000000);
+    }
 }
 
 static int setup_load(void **state)
@@ -174,6 +195,9 @@ static void test_ten_thousand_held(void **state)
     assert_non_null(conns);
     double t0 = now_s();
     for (int i = 0; i < n; i++) {
+        if (i % PACE == 0) {
+            wait_accepted(&c, i - PACE);
+        }
         conns[i] = dh_tcp_connect(NULL, port);
     }
     wait_byte(up, 'h');
@@ -337,7 +361,7 @@ static void test_soak(void **state)
     assert_int_equal(dw_stat(st, "queued"), 0);
     assert_int_equal(dw_stat(st, "accepted"), s.conns);
     json_decref(st);
-    assert_true(rss1 - rss0 <= SOAK_RSS_SLACK);
+    assert_true(!RSS_MEANINGFUL || rss1 - rss0 <= SOAK_RSS_SLACK);
     assert_int_equal(kill(survivor, SIGKILL), 0);
     dh_wait_child(survivor);
     dh_close(&s.c);
