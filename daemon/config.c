@@ -184,7 +184,8 @@ static void apply_server(nb_daemon_t *d, const char *name, json_t *entry, json_t
         return;
     }
     json_t *a = listen_part(entry), *b = srv != NULL ? listen_part(srv->spec) : NULL;
-    bool same_listener = srv != NULL && json_equal(a, b);
+    bool same_listener =
+        srv != NULL && (srv->adopted ? nb_activation_same_mode(srv, entry) : json_equal(a, b));
     json_decref(a);
     json_decref(b);
     if (same_listener) {
@@ -195,6 +196,9 @@ static void apply_server(nb_daemon_t *d, const char *name, json_t *entry, json_t
     } else {
         const char *list = srv != NULL ? "changed" : "added";
         if (srv != NULL) {
+            if (srv->adopted) {
+                nb_activation_keep(srv); /* a new mode, on the same passed socket */
+            }
             nb_srv_close(srv);
         }
         if (nb_srv_create(d, &args.server_create, entry, config_done, &srv, msg, sizeof(msg)) < 0) {
@@ -229,6 +233,7 @@ int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg
         return NB_PROTO_ERR_CONFIG;
     }
     json_decref(empty);
+    nb_activation_amend(d, config);
     nb_acl_clear(&d->acl);
     d->acl = acl;
     nc_blocklist_unref(d->global_bl);
@@ -251,6 +256,7 @@ int nb_config_apply(nb_daemon_t *d, json_t *config, json_t **ret_diff, char *msg
             nb_srv_close(s);
         }
     }
+    nb_activation_clear(d);
     if (ret_diff != NULL) {
         *ret_diff = diff;
     } else {

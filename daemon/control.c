@@ -109,6 +109,21 @@ static int clear_stale(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
+/* The control socket systemd passed (netbrokerd.socket): its file, mode and group are the
+ * socket unit's, and it stays when the daemon stops, so that clients queue meanwhile. */
+static int control_adopt(nb_daemon_t *d, int fd)
+{
+    nc_error_t err = { 0 };
+    int r = nc_server_listen_fd(d->control, fd, 0, &err);
+    if (r < 0) {
+        close(fd);
+        nb_log(LOG_ERR, "control socket from systemd: %s", err.message);
+        return r;
+    }
+    nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
+    return 0;
+}
+
 int nb_control_start(nb_daemon_t *d, const char *path)
 {
     if (strlen(path) > NB_PROTO_PATH_MAX || path[0] != '/') {
@@ -118,16 +133,22 @@ int nb_control_start(nb_daemon_t *d, const char *path)
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
     reserve_refill(d);
-    int r = safe_dir(path);
-    if (r < 0 || (r = clear_stale(path)) < 0) {
+    nc_server_options_t so = { .pause_on_connect = true };
+    int r, passed = nb_activation_control_fd(d, path);
+    if (passed < 0 && ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0)) {
         return r;
     }
-    nc_server_options_t so = { .pause_on_connect = true };
     if ((r = nc_server_new(d->loop, &so, &d->control)) < 0) {
+        if (passed >= 0) {
+            close(passed);
+        }
         return r;
     }
     nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
     nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
+    if (passed >= 0) {
+        return control_adopt(d, passed);
+    }
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
     nc_error_t err = { 0 };
     /* The socket is born 0660: no moment where others could connect. */

@@ -89,7 +89,8 @@ struct nb_client_s {
     nb_evsub_t *evsubs;
 };
 
-/* Opens the control socket at path (its directory created with safe modes). */
+/* Opens the control socket at path (its directory created with safe modes), or listens
+ * on the one systemd passed for it (nb_activation_control_fd). */
 int nb_control_start(nb_daemon_t *d, const char *path);
 /* Stops accepting control connections (the path is removed). */
 void nb_control_stop(nb_daemon_t *d);
@@ -183,6 +184,7 @@ struct nb_srv_s {
     /* server.create waiting for 'listening' or 'error' */
     uint64_t create_client;
     int64_t create_id;
+    bool adopted; /* listens on a socket systemd passed (activation.c): a reload keeps it */
 };
 
 /* Creates and starts a server from validated arguments. On success the server is in the
@@ -298,6 +300,10 @@ int nb_notify_adopt(nb_daemon_t *d);
  * loop that hangs stops the pings. */
 void nb_notify_watchdog_start(nb_daemon_t *d);
 void nb_notify_watchdog_stop(nb_daemon_t *d);
+/* STATUS= (servers, connections, subscribers, clients, stored fds) whenever it changes, at
+ * most once a second; nothing without NOTIFY_SOCKET. */
+void nb_notify_status_start(nb_daemon_t *d);
+void nb_notify_status_stop(nb_daemon_t *d);
 
 /* ---- the daemon ----------------------------------------------------------------------- */
 struct nb_daemon_s {
@@ -323,12 +329,14 @@ struct nb_daemon_s {
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
-    nb_resolve_t *resolving;  /* server.create waiting for a host name */
-    size_t config_pending;    /* configured servers not yet listening or failed */
-    bool ready_owed;          /* READY=1 goes out once config_pending is 0 */
-    size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
-    int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
-    bool reserve_held;        /* when this is true */
+    nb_resolve_t *resolving;    /* server.create waiting for a host name */
+    size_t config_pending;      /* configured servers not yet listening or failed */
+    bool ready_owed;            /* READY=1 goes out once config_pending is 0 */
+    struct nb_passed_s *passed; /* activation.c: sockets systemd passed, not yet taken */
+    struct nb_status_s *status; /* notify.c: the STATUS= last sent, and its rate limit */
+    size_t client_output_max;   /* unsent bytes per client (--client-output-max); 0: proto's */
+    int reserve_fd;             /* spare fd for a handoff when out of fds (control.c), */
+    bool reserve_held;          /* when this is true */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */
@@ -341,5 +349,34 @@ void nb_config_settled(nb_srv_t *srv);
 /* daemon.reload and SIGHUP. */
 int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
 int64_t nb_now_ms(void);
+
+/* ---- activation.c: sockets passed by socket units (LISTEN_FDNAMES) ------------------ */
+typedef struct nb_passed_s nb_passed_t;
+/* Logs when LISTEN_FDS is meant for another pid (sd_listen_fds then adopts nothing). */
+void nb_activation_check_pid(void);
+/* True when a passed fd is activation's to adopt: a socket under a name that is not one
+ * of the daemon's own fd store entries ("nb-..."). */
+bool nb_activation_owns(const char *name, int fd);
+/* Takes fd: kept for the control socket or the server of that name when it is a listening
+ * stream socket (AF_UNIX, AF_INET, AF_INET6) under a name not seen yet; otherwise logged
+ * and closed. */
+void nb_activation_adopt(nb_daemon_t *d, const char *name, int fd);
+/* The passed control socket: the one named "control", else the AF_UNIX one bound to path;
+ * the caller owns it. -ENOENT when none. */
+int nb_activation_control_fd(nb_daemon_t *d, const char *path);
+/* Adds to config's "servers" an entry (server.create's defaults) for each passed socket
+ * it does not name, and keeps the entry of each adopted server it no longer names. */
+void nb_activation_amend(nb_daemon_t *d, json_t *config);
+/* The passed socket of srv's name, for srv to listen on instead of binding (the caller
+ * owns it; srv->adopted and, for a path, srv->path are set); -ENOENT none, -EAFNOSUPPORT
+ * when its family does not fit srv's options (logged and closed). */
+int nb_activation_take(nb_daemon_t *d, nb_srv_t *srv);
+/* True when entry's mode is that of the adopted srv: then only its policy changes. */
+bool nb_activation_same_mode(const nb_srv_t *srv, const json_t *entry);
+/* Before an adopted server closes for a mode change: a duplicate of its listener waits
+ * for the server that replaces it. */
+void nb_activation_keep(nb_srv_t *srv);
+/* Closes (and logs) every passed socket no server took. */
+void nb_activation_clear(nb_daemon_t *d);
 
 #endif

@@ -29,6 +29,8 @@ typedef struct {
     uv_signal_t sigterm, sigint, sighup;
 } app_t;
 
+static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
+
 static void usage(FILE *out)
 {
     fputs("Usage: netbrokerd [--config FILE] [--control PATH] [--log-level LEVEL]\n"
@@ -141,7 +143,17 @@ static int control_path(char *buf, size_t size)
     return 0;
 }
 
+/* SIGHUP and daemon.reload alike: RELOADING=1 first, READY=1 once the servers it changed
+ * listen (or failed), also after a refused configuration. */
 int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
+{
+    nb_notify_reloading(d);
+    int r = reload(d, ret_diff, msg, size);
+    nb_daemon_ready_when_settled(d);
+    return r;
+}
+
+static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
 {
     json_t *config = nb_config_load(d->config_path, msg, size);
     if (config == NULL) {
@@ -180,9 +192,7 @@ static void on_hup(uv_signal_t *handle, int signum)
 {
     (void)signum;
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
-    nb_notify_reloading(handle->data);
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
-    nb_daemon_ready_when_settled(handle->data);
 }
 
 void nb_daemon_stop(nb_daemon_t *d, const char *why)
@@ -204,6 +214,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     nb_outbound_cancel_all(d);
     nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
+    nb_notify_status_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
     uv_close((uv_handle_t *)&app->sigint, NULL);
@@ -245,6 +256,7 @@ static int start(app_t *app)
            path);
     nb_daemon_ready_when_settled(d);
     nb_notify_watchdog_start(d);
+    nb_notify_status_start(d);
     return 0;
 }
 
@@ -278,6 +290,7 @@ int main(int argc, char **argv)
     r = start(&app);
     if (r < 0) {
         d->stopping = true;
+        nb_activation_clear(d);
         nb_fdstore_clear(d);
         nb_control_stop(d);
         while (d->servers != NULL) {

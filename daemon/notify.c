@@ -8,14 +8,50 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+/* STATUS= goes out when it changed, at most once per this many ms: a burst of
+ * connections costs systemd one message, not one per connection. */
+#define STATUS_INTERVAL_MS 1000
+#define STATUS_MAX         160
+
+typedef struct nb_status_s nb_status_t;
+static void on_status_later(uv_timer_t *t);
+
+struct nb_status_s {
+    uv_prepare_t check; /* after each loop turn's work: did the status change? */
+    uv_timer_t later;   /* a change within the interval goes out at its end */
+    char sent[STATUS_MAX];
+    uint64_t sent_at;
+    bool pending;
+};
+
+/* The issue's figures: servers, the connections they hold (queued or handed over, not
+ * yet taken) and their subscribers; then control clients and stored fds. */
+static void status_text(const nb_daemon_t *d, char *buf, size_t size)
+{
+    size_t held = 0, subs = 0;
+    for (const nb_srv_t *s = d->servers; s != NULL; s = s->next) {
+        held += s->held;
+        subs += s->nsubs;
+    }
+    snprintf(buf, size,
+             "%zu servers, %zu connections, %zu subscribers, %zu clients, %zu stored fds",
+             d->nservers, held, subs, d->nclients, d->nstored);
+}
+
 static void status(const nb_daemon_t *d, const char *state)
 {
-    sd_notifyf(0, "%s\nSTATUS=%zu servers, %zu clients, %zu stored fds", state, d->nservers,
-               d->nclients, d->nstored);
+    char text[STATUS_MAX];
+    status_text(d, text, sizeof(text));
+    sd_notifyf(0, "%s\nSTATUS=%s", state, text);
+    if (d->status != NULL) {
+        snprintf(d->status->sent, sizeof(d->status->sent), "%s", text);
+        d->status->sent_at = uv_now(d->loop);
+    }
 }
 
 void nb_notify_ready(const nb_daemon_t *d)
@@ -25,12 +61,81 @@ void nb_notify_ready(const nb_daemon_t *d)
 
 void nb_notify_reloading(const nb_daemon_t *d)
 {
-    status(d, "RELOADING=1");
+    /* MONOTONIC_USEC: what Type=notify-reload (systemd 253) asks RELOADING=1 to carry. */
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    char state[64];
+    snprintf(state, sizeof(state), "RELOADING=1\nMONOTONIC_USEC=%llu",
+             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
+    status(d, state);
 }
 
 void nb_notify_stopping(const nb_daemon_t *d)
 {
     status(d, "STOPPING=1");
+}
+
+static void status_check(nb_daemon_t *d)
+{
+    char text[STATUS_MAX];
+    nb_status_t *st = d->status;
+    status_text(d, text, sizeof(text));
+    if (strcmp(text, st->sent) == 0 || st->pending) {
+        return;
+    }
+    uint64_t now = uv_now(d->loop);
+    if (now - st->sent_at >= STATUS_INTERVAL_MS) {
+        sd_notifyf(0, "STATUS=%s", text);
+        snprintf(st->sent, sizeof(st->sent), "%s", text);
+        st->sent_at = now;
+    } else {
+        st->pending = true;
+        uv_timer_start(&st->later, on_status_later, st->sent_at + STATUS_INTERVAL_MS - now, 0);
+    }
+}
+
+static void on_status_later(uv_timer_t *t)
+{
+    nb_daemon_t *d = t->data;
+    d->status->pending = false;
+    d->status->sent_at = 0; /* the interval is over */
+    status_check(d);
+}
+
+static void on_status_check(uv_prepare_t *p)
+{
+    status_check(p->data);
+}
+
+void nb_notify_status_start(nb_daemon_t *d)
+{
+    const char *e = getenv("NOTIFY_SOCKET");
+    if (e == NULL || e[0] == '\0' || (d->status = calloc(1, sizeof(*d->status))) == NULL) {
+        return;
+    }
+    status_text(d, d->status->sent, sizeof(d->status->sent));
+    uv_prepare_init(d->loop, &d->status->check);
+    uv_timer_init(d->loop, &d->status->later);
+    d->status->check.data = d->status->later.data = d;
+    uv_prepare_start(&d->status->check, on_status_check);
+    /* Neither keeps the daemon running: stopping is the listeners' and clients' business. */
+    uv_unref((uv_handle_t *)&d->status->check);
+    uv_unref((uv_handle_t *)&d->status->later);
+}
+
+static void status_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+void nb_notify_status_stop(nb_daemon_t *d)
+{
+    if (d->status != NULL) {
+        uv_close((uv_handle_t *)&d->status->check, NULL);
+        d->status->later.data = d->status; /* the last close callback frees it all */
+        uv_close((uv_handle_t *)&d->status->later, status_closed);
+        d->status = NULL;
+    }
 }
 
 void nb_notify_fdstore(const char *name, int fd)
@@ -54,6 +159,7 @@ void nb_notify_fdstore_remove(const char *name)
 int nb_notify_adopt(nb_daemon_t *d)
 {
     char **names = NULL;
+    nb_activation_check_pid();
     int n = sd_listen_fds_with_names(1, &names);
     if (n < 0) {
         nb_log(LOG_WARNING, "LISTEN_FDS: %s, ignoring", strerror(-n));
@@ -62,7 +168,10 @@ int nb_notify_adopt(nb_daemon_t *d)
     for (int i = 0; i < n; i++) {
         int fd = SD_LISTEN_FDS_START + i;
         const char *name = names != NULL ? names[i] : NULL;
-        if (name == NULL || !nb_proto_fd_name_valid(name) || nb_fdstore_adopt(d, name, fd) < 0) {
+        if (name != NULL && nb_activation_owns(name, fd)) {
+            nb_activation_adopt(d, name, fd); /* a socket unit's */
+        } else if (name == NULL || !nb_proto_fd_name_valid(name) ||
+                   nb_fdstore_adopt(d, name, fd) < 0) {
             nb_log(LOG_WARNING, "inherited fd %d ('%s') not adopted, closed", fd,
                    name != NULL ? name : "");
             close(fd);

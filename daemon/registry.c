@@ -59,8 +59,9 @@ static void srv_free(nb_srv_t *srv)
     }
     if (srv->fd >= 0) {
         close(srv->fd);
-        if (srv->path[0] == '/') {
-            unlink(srv->path); /* Node unlinks the path of a server it closes */
+        if (srv->path[0] == '/' && !srv->adopted) {
+            /* Node unlinks the path of a server it closes; a socket unit's is systemd's. */
+            unlink(srv->path);
         }
     }
     json_decref(srv->spec);
@@ -128,7 +129,7 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, size_t size)
+static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char *msg, size_t size)
 {
     nc_server_options_t so = { .pause_on_connect = true };
     int r = nc_server_new(srv->d->loop, &so, &srv->server);
@@ -136,6 +137,9 @@ static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, si
     srv->timer = malloc(sizeof(*srv->timer));
     if (r < 0 || p == NULL || srv->timer == NULL) {
         free(p);
+        if (fd >= 0) {
+            close(fd);
+        }
         snprintf(msg, size, "out of memory");
         return r < 0 ? r : -ENOMEM;
     }
@@ -146,8 +150,12 @@ static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, si
     nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
     nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
     nc_error_t err = { 0 };
-    r = nc_server_listen(srv->server, &srv->lo, &err);
+    r = fd >= 0 ? nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)
+                : nc_server_listen(srv->server, &srv->lo, &err);
     if (r < 0) {
+        if (fd >= 0) {
+            close(fd); /* nc_server_listen_fd takes it on success only */
+        }
         snprintf(msg, size, "%s", err.message);
         nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
         nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
@@ -156,10 +164,15 @@ static int srv_listen_dispatch(nb_srv_t *srv, nb_srv_done_cb done, char *msg, si
     return r;
 }
 
-static int srv_listen_acquire(nb_srv_t *srv, char *msg, size_t size)
+static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
-    int r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    int r = 0;
+    if (fd >= 0) {
+        srv->fd = fd;
+    } else {
+        r = nc_listen_socket(&srv->lo, &srv->fd, &err);
+    }
     if (r < 0) {
         snprintf(msg, size, "%s", err.message);
         return r;
@@ -211,8 +224,10 @@ int nb_srv_create(nb_daemon_t *d,
         r = srv_policy(srv, a, msg, size);
     }
     if (r == 0) {
-        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, done, msg, size)
-                                              : srv_listen_acquire(srv, msg, size);
+        /* A socket systemd passed under this name replaces the bind; the policy stays. */
+        int fd = nb_activation_take(d, srv);
+        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, fd, done, msg, size)
+                                              : srv_listen_acquire(srv, fd, msg, size);
     }
     if (r < 0) {
         srv_free(srv);

@@ -345,12 +345,12 @@ void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want)
     }
 }
 
-void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)
+void dh_connect_raw_path(dh_client_t *c, const char *path)
 {
     memset(c, 0, sizeof(*c));
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
-    assert_true(strlen(d->control) < sizeof(sun.sun_path));
-    memcpy(sun.sun_path, d->control, strlen(d->control) + 1);
+    assert_true(strlen(path) < sizeof(sun.sun_path));
+    memcpy(sun.sun_path, path, strlen(path) + 1);
     c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     assert_true(c->fd >= 0);
     assert_int_equal(connect(c->fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
@@ -360,12 +360,22 @@ void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)
     c->next_id = 1;
 }
 
-void dh_connect(dh_client_t *c, const dh_daemon_t *d)
+void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d)
 {
-    dh_connect_raw(c, d);
+    dh_connect_raw_path(c, d->control);
+}
+
+void dh_connect_path(dh_client_t *c, const char *path)
+{
+    dh_connect_raw_path(c, path);
     json_t *r = dh_call(c, "hello", "{\"version\":1}", NULL, NULL);
     assert_int_equal(json_integer_value(json_object_get(dh_ok(r), "version")), 1);
     json_decref(r);
+}
+
+void dh_connect(dh_client_t *c, const dh_daemon_t *d)
+{
+    dh_connect_path(c, d->control);
 }
 
 void dh_close(dh_client_t *c)

@@ -75,6 +75,9 @@ void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want);
 /* Connects (without hello) / connects and says hello. */
 void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d);
 void dh_connect(dh_client_t *c, const dh_daemon_t *d);
+/* The same to a control socket at path (a daemon the fixture did not start). */
+void dh_connect_path(dh_client_t *c, const char *path);
+void dh_connect_raw_path(dh_client_t *c, const char *path);
 void dh_close(dh_client_t *c);
 /* Sends raw bytes. */
 void dh_send_raw(dh_client_t *c, const void *buf, size_t len);

@@ -1,7 +1,8 @@
 /* test_netcore_broker.c: libnetcore's listen provider answered by a real netbrokerd
  * (glue/netbroker_netcore.h): a non-exclusive listen on a configured server's address
  * serves the broker's listener; an exclusive one binds and meets EADDRINUSE; a listen
- * no server matches binds itself; an unreachable broker is the server's 'error'. */
+ * no server matches binds itself; an unreachable broker is the server's 'error'; a broker
+ * that is slow to answer does not stop the loop. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -230,6 +231,54 @@ static void test_broker_unreachable(void **state)
     server_done(f, s);
 }
 
+/* The test's own "daemon" on the listen's loop: it takes the provider's connection and
+ * hangs up at once. Only a loop that runs while the listen waits can do that. */
+static void on_stub_daemon(uv_poll_t *h, int status, int events)
+{
+    (void)status;
+    (void)events;
+    int *listener = h->data;
+    int conn = accept4(*listener, NULL, NULL, SOCK_CLOEXEC);
+    if (conn >= 0) {
+        close(conn);
+    }
+    uv_poll_stop(h);
+    uv_close((uv_handle_t *)h, NULL);
+}
+
+/* The provider's conversation runs beside the loop, not in it: the loop accepts and hangs
+ * up on the provider's connection while the listen waits, so the listen fails with the
+ * hang-up (ECONNRESET or EPIPE) well before its deadline (a provider that blocked the loop would
+ * wait the whole deadline out and fail with ETIMEDOUT). */
+static void test_broker_conversation_beside_loop(void **state)
+{
+    fixture_t *f = *state;
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/stub.sock", f->d.dir);
+    int listener = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    assert_true(listener >= 0);
+    assert_int_equal(bind(listener, (struct sockaddr *)&sun, sizeof(sun)), 0);
+    assert_int_equal(listen(listener, 4), 0);
+    assert_int_equal(nb_netcore_provider_install(sun.sun_path, DH_DEADLINE_MS), 0);
+    uv_poll_t stub;
+    assert_int_equal(uv_poll_init(&f->loop, &stub, listener), 0);
+    stub.data = &listener;
+    assert_int_equal(uv_poll_start(&stub, UV_READABLE, on_stub_daemon), 0);
+    nc_listen_options_t lo = { .host = "127.0.0.1", .port = f->port };
+    nc_server_t *s = listen_now(f, &lo);
+    /* The hang-up meets the provider's hello as it is written or as it waits. */
+    char reset[128], pipe[128];
+    snprintf(reset, sizeof(reset), "error(bind ECONNRESET 127.0.0.1:%d) ", f->port);
+    snprintf(pipe, sizeof(pipe), "error(bind EPIPE 127.0.0.1:%d) ", f->port);
+    if (strcmp(f->log, pipe) != 0) {
+        assert_string_equal(f->log, reset);
+    }
+    assert_false(nc_server_listening(s));
+    server_done(f, s);
+    close(listener);
+    unlink(sun.sun_path);
+}
+
 int main(void)
 {
     /* libuv opens a process-wide pipe with its first loop (signal handling's lock),
@@ -243,6 +292,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_broker_exclusive_binds_itself, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_declines_other_address, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_unreachable, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_conversation_beside_loop, setup, teardown),
     };
     return cmocka_run_group_tests_name("netcore_broker", tests, NULL, NULL);
 }

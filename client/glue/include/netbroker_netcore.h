@@ -12,8 +12,8 @@ extern "C" {
 
 /* Installs the provider for the whole process (nc_set_listen_provider). control is the
  * daemon's control socket (NULL: nb_client_default_path at each listen), copied;
- * timeout_ms bounds each listen's conversation with the daemon (< 0: 2000 ms). While it
- * lasts the loop waits: a listen is a startup affair. For each non-exclusive listen the
+ * timeout_ms bounds each listen's conversation with the daemon (< 0: 2000 ms), which runs
+ * on libuv's thread pool while the loop goes on. For each non-exclusive listen the
  * provider lists the daemon's servers and picks the first acquire-mode one whose Unix path
  * equals the listen's path, or whose port equals its port (non-zero) and whose address
  * equals its host (any address when the host is NULL), then acquires it. The answer:

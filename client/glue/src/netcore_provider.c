@@ -1,10 +1,12 @@
 /* netcore_provider.c: answers libnetcore's non-exclusive listens with broker-owned
  * listeners: server.list to find the server for the listen's address, server.acquire to
- * get a duplicate of its fd. Blocking calls with a deadline, as libnetbroker offers them. */
+ * get a duplicate of its fd. libnetbroker's blocking calls with a deadline, made on libuv's
+ * thread pool: the loop that asked is never blocked. */
 #include "netbroker_netcore.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -78,11 +80,15 @@ static bool server_matches(const nc_listen_options_t *o, json_t *srv)
 }
 
 /* The name of the server for the listen, in ret (size bytes): 1 found, 0 none. */
-static int find_server(nb_client_t *c, const nc_listen_options_t *o, char *ret, size_t size)
+static int find_server(nb_client_t *c,
+                       const provider_t *p,
+                       const nc_listen_options_t *o,
+                       char *ret,
+                       size_t size)
 {
     nb_client_msg_t reply = { 0 };
     nb_client_error_t err;
-    int r = nb_client_call(c, "server.list", NULL, NULL, 0, provider.timeout_ms, &reply, &err);
+    int r = nb_client_call(c, "server.list", NULL, NULL, 0, p->timeout_ms, &reply, &err);
     if (r < 0) {
         return r;
     }
@@ -105,35 +111,72 @@ static int find_server(nb_client_t *c, const nc_listen_options_t *o, char *ret, 
     return r;
 }
 
-static int acquire(const nc_listen_options_t *o, int *ret_fd)
+static int acquire(const provider_t *p, const nc_listen_options_t *o, int *ret_fd)
 {
     nb_client_t *c;
     nb_client_error_t err;
     char name[256];
-    int r = nb_client_open(provider.has_control ? provider.control : NULL, provider.timeout_ms, &c,
-                           &err);
+    int r = nb_client_open(p->has_control ? p->control : NULL, p->timeout_ms, &c, &err);
     if (r < 0) {
         return r;
     }
-    r = find_server(c, o, name, sizeof(name));
+    r = find_server(c, p, o, name, sizeof(name));
     if (r == 0) {
         r = NC_LISTEN_DECLINED;
     } else if (r > 0) {
-        r = nb_client_acquire(c, name, provider.timeout_ms, ret_fd, &err);
+        r = nb_client_acquire(c, name, p->timeout_ms, ret_fd, &err);
     }
     nb_client_close(c);
     return r;
 }
 
+/* One listen's conversation, run on libuv's thread pool so that the server's loop goes on
+ * serving while the daemon answers (or fails to, for up to timeout_ms). */
+typedef struct {
+    uv_work_t work;
+    provider_t provider;      /* as installed when the listen asked */
+    nc_listen_options_t opts; /* its strings stay libnetcore's until the answer */
+    nc_listen_request_t *req;
+    int status;
+    int fd;
+} listen_job_t;
+
+static void run_job(uv_work_t *w)
+{
+    listen_job_t *job = w->data;
+    job->status = acquire(&job->provider, &job->opts, &job->fd);
+    if (job->status == NB_CLIENT_ERR_NOT_FOUND) {
+        job->status = NC_LISTEN_DECLINED; /* closed between list and acquire: not the broker's */
+    } else if (job->status <= NB_CLIENT_ERR_PROTO_PARSE && job->status >= NB_CLIENT_ERR_UNKNOWN) {
+        job->status = -EPROTO; /* the protocol's own codes mean nothing to libnetcore's errors */
+    }
+}
+
+static void answer_job(uv_work_t *w, int status)
+{
+    listen_job_t *job = w->data;
+    if (status < 0) {
+        job->status = status; /* cancelled: the loop is going away */
+    }
+    nc_listen_request_done(job->req, job->status, job->status == 0 ? job->fd : -1);
+    free(job);
+}
+
 static void provide(const nc_listen_options_t *opts, nc_listen_request_t *req, void *data)
 {
-    (void)data;
-    int fd = -1;
-    int r = acquire(opts, &fd);
-    if (r == NB_CLIENT_ERR_NOT_FOUND) {
-        r = NC_LISTEN_DECLINED; /* closed between list and acquire: no longer the broker's */
-    } else if (r <= NB_CLIENT_ERR_PROTO_PARSE && r >= NB_CLIENT_ERR_UNKNOWN) {
-        r = -EPROTO; /* the protocol's own codes mean nothing to libnetcore's errors */
+    listen_job_t *job = calloc(1, sizeof(*job));
+    if (job == NULL) {
+        nc_listen_request_done(req, -ENOMEM, -1);
+        return;
     }
-    nc_listen_request_done(req, r, fd);
+    job->provider = *(const provider_t *)data;
+    job->opts = *opts;
+    job->req = req;
+    job->fd = -1;
+    job->work.data = job;
+    int r = uv_queue_work(nc_listen_request_loop(req), &job->work, run_job, answer_job);
+    if (r < 0) {
+        free(job);
+        nc_listen_request_done(req, r, -1);
+    }
 }

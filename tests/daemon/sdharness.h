@@ -1,0 +1,90 @@
+/* sdharness.h: plays systemd's part for a service under test, with real sockets: owns a
+ * NOTIFY_SOCKET (a datagram socket in a temp dir, SO_PASSCRED), starts the service the way
+ * systemd does (fds at 3.. with LISTEN_FDS, LISTEN_FDNAMES and LISTEN_PID set in the child,
+ * every other fd closed), records every sd_notify message, and keeps the fds that come
+ * with FDSTORE=1 as an fd store, so that a test can start the service again with them.
+ * No cmocka in here: every call returns 0 (or a count, an index) or a negative errno, and
+ * every wait has a timeout. */
+#ifndef SDHARNESS_H
+#define SDHARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define SDH_STORE_MAX    256 /* fds kept in the harness's fd store */
+#define SDH_NAME_MAX     255 /* FDNAME= and LISTEN_FDNAMES entries, as systemd's limit */
+#define SDH_DATAGRAM_MAX 4096
+
+/* One datagram read from NOTIFY_SOCKET. */
+typedef struct {
+    char *text;  /* as sent, NUL-terminated ("READY=1\nSTATUS=...") */
+    pid_t pid;   /* the sender, from SCM_CREDENTIALS */
+    size_t nfds; /* fds it carried: kept in the store with FDSTORE=1, closed otherwise */
+} sdh_msg_t;
+
+typedef struct {
+    char dir[64]; /* private temp dir: notify socket, child's stderr; free for the test */
+    char notify_path[128];
+    char log_path[128]; /* the child's stderr (appended to across starts) */
+    int notify_fd;
+    pid_t pid; /* the running child, -1 none */
+    int pidfd;
+    int exit_status; /* wait status of the last child that exited, -1 none */
+    /* Set between sdh_init and sdh_start; they apply to every later start. */
+    uint64_t watchdog_usec; /* > 0: WATCHDOG_USEC and WATCHDOG_PID set */
+    pid_t listen_pid;       /* != 0: LISTEN_PID says this instead of the child's pid */
+    /* Every message of every start, oldest first; sdh_wait_message advances `next`. */
+    sdh_msg_t *msgs;
+    size_t nmsgs, next;
+    /* The fd store: what FDSTORE=1 left and FDSTOREREMOVE=1 did not take away. */
+    int store_fds[SDH_STORE_MAX];
+    char *store_names[SDH_STORE_MAX];
+    size_t nstore;
+} sdh_t;
+
+/* Makes the temp dir and binds the notify socket. */
+int sdh_init(sdh_t *h);
+/* Kills a child still running (SIGKILL), closes the notify socket and every stored fd,
+ * frees the messages, removes the temp dir. Accepts a half-built harness. */
+void sdh_free(sdh_t *h);
+
+/* Forks and execs argv (argv[0] is the path, argv NULL-terminated) with stderr appended
+ * to log_path, NOTIFY_SOCKET set, and fds[0..n) at 3..3+n with LISTEN_FDS=n,
+ * LISTEN_FDNAMES=names joined by ':' (names NULL: none set) and LISTEN_PID; fds stay the
+ * caller's (the child gets copies). Returns 0 or a negative errno; -EBUSY while a child
+ * runs. */
+int sdh_start(sdh_t *h, char *const argv[], const int fds[], const char *const names[], size_t n);
+/* Sends sig to the running child. */
+int sdh_signal(sdh_t *h, int sig);
+/* Reads the datagrams waiting, without blocking. Returns how many were read. */
+int sdh_pump(sdh_t *h);
+/* Waits for a message, at or after the cursor, with a line starting with want
+ * ("READY=1", "STATUS=", "FDSTORE=1"); moves the cursor past it and returns its index in
+ * msgs. -ETIMEDOUT after timeout_ms, -ECHILD when the child exited without sending it. */
+int sdh_wait_message(sdh_t *h, const char *want, int timeout_ms);
+/* Index of the first message at or after from with a line starting with want, or
+ * -ENOENT; reads nothing. */
+int sdh_find_message(const sdh_t *h, const char *want, size_t from);
+/* The value of key ("STATUS") in message i, or NULL; points into the message's text up to
+ * its end of line: copy with "%.*s" and the length in *ret_len. */
+const char *sdh_message_value(const sdh_t *h, size_t i, const char *key, size_t *ret_len);
+/* The stored fds and their names, borrowed (valid until the next pump or free): what
+ * systemd would pass to the next start of the service. Returns how many. */
+size_t sdh_stored_fds(const sdh_t *h, const int **ret_fds, const char *const **ret_names);
+/* The fd stored under name (the first one), or -ENOENT. */
+int sdh_stored_fd(const sdh_t *h, const char *name);
+
+/* Waits for the child to exit by itself, reads its last messages, and returns its wait
+ * status; -ETIMEDOUT (the child still runs), -ECHILD (none). */
+int sdh_wait_exit(sdh_t *h, int timeout_ms);
+/* SIGTERM, then sdh_wait_exit. */
+int sdh_stop(sdh_t *h, int timeout_ms);
+/* fds the child holds now (/proc/PID/fd), or a negative errno. */
+int sdh_child_fd_count(const sdh_t *h);
+/* Copies the child's stderr to ours (on failure). */
+void sdh_dump_log(const sdh_t *h);
+/* True when the child's stderr contains text so far. */
+int sdh_log_contains(const sdh_t *h, const char *text);
+
+#endif

@@ -1,0 +1,213 @@
+/* test_daemon_sd.c: netbrokerd under the systemd harness (sdharness.c): what it tells
+ * systemd over NOTIFY_SOCKET (READY, STATUS, RELOADING, STOPPING, WATCHDOG) and a restart
+ * through the fd store the harness keeps. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dhelp.h"
+#include "sdharness.h"
+
+#define T DH_DEADLINE_MS
+
+typedef struct {
+    sdh_t h;
+    char control[160];
+    char *argv[8];
+} fixture_t;
+
+static int setup(void **state)
+{
+    fixture_t *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    assert_int_equal(sdh_init(&f->h), 0);
+    snprintf(f->control, sizeof(f->control), "%s/run/control.sock", f->h.dir);
+    char *argv[] = { NETBROKERD_PATH, "--control", f->control, "--log-level", "debug", NULL };
+    memcpy(f->argv, argv, sizeof(argv));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_t *f = *state;
+    if (f->h.pid > 0) {
+        sdh_dump_log(&f->h);
+    }
+    sdh_free(&f->h);
+    free(f);
+    return 0;
+}
+
+static void expect(fixture_t *f, const char *want)
+{
+    if (sdh_wait_message(&f->h, want, T) < 0) {
+        sdh_dump_log(&f->h);
+        fail_msg("no '%s' from netbrokerd", want);
+    }
+}
+
+static void expect_clean_exit(fixture_t *f)
+{
+    int status = sdh_stop(&f->h, T);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        sdh_dump_log(&f->h);
+        fail_msg("netbrokerd exited with status 0x%x", status);
+    }
+}
+
+/* READY=1 with a STATUS=, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on SIGTERM,
+ * all from the daemon's own pid. */
+static void test_sd_ready_reload_stop(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    pid_t pid = f->h.pid;
+    int i = sdh_wait_message(&f->h, "READY=1", T);
+    assert_true(i >= 0);
+    assert_int_equal(f->h.msgs[i].pid, pid);
+    assert_true(sdh_find_message(&f->h, "STATUS=", 0) >= 0);
+    assert_int_equal(sdh_signal(&f->h, SIGHUP), 0);
+    expect(f, "RELOADING=1");
+    expect(f, "READY=1");
+    expect_clean_exit(f);
+    i = sdh_find_message(&f->h, "STOPPING=1", f->h.next);
+    assert_true(i >= 0);
+    assert_int_equal(f->h.msgs[i].pid, pid);
+}
+
+/* WATCHDOG_USEC set: WATCHDOG=1 comes (at half the interval), again and again. */
+static void test_sd_watchdog(void **state)
+{
+    fixture_t *f = *state;
+    f->h.watchdog_usec = 200000;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    expect(f, "READY=1");
+    expect(f, "WATCHDOG=1");
+    expect(f, "WATCHDOG=1");
+    expect_clean_exit(f);
+}
+
+/* A parked fd reaches the harness's fd store (FDSTORE=1 with its fd); a new daemon started
+ * with the store's fds has it stored again, and holds no other fd for it. */
+static void test_sd_fdstore_restart(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    expect(f, "READY=1");
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    dh_client_t c;
+    dh_connect_path(&c, f->control);
+    json_t *r =
+        dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"parked\"}", &p[0], 1), NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+    close(p[0]);
+    expect(f, "FDSTORE=1");
+    assert_int_equal(f->h.nstore, 1);
+    dh_close(&c);
+    expect_clean_exit(f);
+
+    const int *fds;
+    const char *const *names;
+    size_t n = sdh_stored_fds(&f->h, &fds, &names);
+    assert_int_equal(n, 1);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, n), 0);
+    expect(f, "READY=1");
+    dh_connect_path(&c, f->control);
+    r = dh_call(&c, "fd.list", NULL, NULL, NULL);
+    json_t *list = json_object_get(dh_ok(r), "fds");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "name")),
+                        "parked");
+    json_decref(r);
+    dh_close(&c);
+    expect_clean_exit(f);
+    /* The store still holds the pipe's read end: the write end reaches it. */
+    assert_int_equal(write(p[1], "x", 1), 1);
+    close(p[1]);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool status_says(const fixture_t *f, size_t i, const char *want)
+{
+    size_t len = 0;
+    const char *v = sdh_message_value(&f->h, i, "STATUS", &len);
+    return v != NULL && memmem(v, len, want, strlen(want)) != NULL;
+}
+
+/* STATUS= follows changes but is rate-limited: over 100 changes of the client count (50
+ * clients come and go) cost at most one message per second they took, plus the first and
+ * the last; and the last one tells the state they ended in. */
+static void test_sd_status_rate_limited(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    expect(f, "READY=1");
+    size_t first = f->h.nmsgs;
+    int64_t start = now_ms();
+    for (int i = 0; i < 50; i++) {
+        dh_client_t c;
+        dh_connect_path(&c, f->control);
+        dh_close(&c);
+    }
+    /* Three clients stay: a state never met before (clients came one at a time). */
+    dh_client_t last[3];
+    for (int k = 0; k < 3; k++) {
+        dh_connect_path(&last[k], f->control);
+    }
+    json_decref(dh_call(&last[2], "stats", NULL, NULL, NULL)); /* the daemon saw it all */
+    /* The last STATUS= sent so far says so, or one (rate-limited) is on its way. */
+    assert_true(sdh_pump(&f->h) >= 0);
+    f->h.next = f->h.nmsgs;
+    int i = (int)f->h.nmsgs - 1;
+    while (i >= (int)first && strncmp(f->h.msgs[i].text, "STATUS=", 7) != 0) {
+        i--;
+    }
+    while (i < (int)first || !status_says(f, (size_t)i, " 3 clients")) {
+        i = sdh_wait_message(&f->h, "STATUS=", T);
+        assert_true(i >= 0);
+    }
+    int64_t elapsed = now_ms() - start;
+    size_t n = 0;
+    for (size_t k = first; k < f->h.nmsgs; k++) {
+        n += strncmp(f->h.msgs[k].text, "STATUS=", 7) == 0;
+    }
+    assert_true(n >= 1);
+    assert_true((int64_t)n <= elapsed / 1000 + 2);
+    for (int k = 0; k < 3; k++) {
+        dh_close(&last[k]);
+    }
+    expect_clean_exit(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sd_ready_reload_stop, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sd_watchdog, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sd_fdstore_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sd_status_rate_limited, setup, teardown),
+    };
+    return cmocka_run_group_tests_name("daemon_sd", tests, NULL, NULL);
+}
