@@ -105,7 +105,7 @@ int dh_notify_take(dh_daemon_t *d, const char *want)
     }
 }
 
-void dh_notify_drain(dh_daemon_t *d)
+void dh_notify_drain(const dh_daemon_t *d)
 {
     for (;;) {
         char buf[1024];

@@ -60,8 +60,9 @@ void dh_daemon_dump_log(const dh_daemon_t *d);
 int dh_notify_take(dh_daemon_t *d, const char *want);
 /* Reads and forgets every notify datagram waiting (closing their fds), as systemd would:
  * the daemon's sd_notify blocks once the socket's queue is full (10 datagrams), so a
- * test that stores many fds calls this as it goes. */
-void dh_notify_drain(dh_daemon_t *d);
+ * long test (STATUS= changes go out once a second) or one that stores many fds calls
+ * this as it goes. */
+void dh_notify_drain(const dh_daemon_t *d);
 void dh_daemon_write_config(dh_daemon_t *d, const char *config);
 int dh_daemon_fd_count(const dh_daemon_t *d);
 int dh_self_fd_count(void);

@@ -64,6 +64,7 @@ static void kill_round(const dh_daemon_t *d, int port, unsigned *seed, tally_t *
     }
     int status = dh_wait_child(victim);
     assert_true(WIFSIGNALED(status));
+    dh_notify_drain(d); /* as systemd reads STATUS=, or the daemon blocks on it */
     for (int i = 0; i < k; i++) {
         char o = seen[i] != 0 ? seen[i] : dw_outcome(fds[i]);
         close(fds[i]);
@@ -265,6 +266,7 @@ static void test_backlog_to_slow_subscriber(void **state)
         }
         json_decref(dh_call(&c, "stats", NULL, NULL, NULL));
         json_decref(dh_call(&c, "stats", NULL, NULL, NULL));
+        dh_notify_drain(d);
     }
     for (int i = 0; i < BACKLOG_CONNS; i++) {
         close(conns[i]);
@@ -371,6 +373,7 @@ static void test_descriptor_exhaustion(void **state)
     for (int i = 0; i < 20; i++) {
         close(dh_tcp_connect(NULL, port));
         poll(NULL, 0, 50);
+        dh_notify_drain(d);
     }
     clock_gettime(CLOCK_MONOTONIC, &w1);
     long used = dh_daemon_cpu_ticks(d) - t0;
@@ -444,6 +447,7 @@ static void test_flood_cut_off_at_output_cap(void **state)
         cut = r < 0 && (errno == EPIPE || errno == ECONNRESET);
         assert_true(r > 0 || cut || errno == EAGAIN);
         sent += r > 0 ? (size_t)r : 0;
+        dh_notify_drain(d);
         json_t *g = dh_call(&good, "server.list", NULL, NULL, NULL);
         dh_ok(g);
         json_decref(g);

@@ -197,6 +197,7 @@ static void test_ten_thousand_held(void **state)
     for (int i = 0; i < n; i++) {
         if (i % PACE == 0) {
             wait_accepted(&c, i - PACE);
+            dh_notify_drain(d);
         }
         conns[i] = dh_tcp_connect(NULL, port);
     }
@@ -281,7 +282,6 @@ static void soak_store(soak_t *s)
     close(fds[0]);
     close(p[0]);
     close(p[1]);
-    dh_notify_drain(s->d); /* FDSTORE=1 and FDSTOREREMOVE=1, as systemd would read them */
     s->stored++;
 }
 
@@ -310,6 +310,7 @@ static void soak_victim(soak_t *s)
 
 static void soak_step(soak_t *s)
 {
+    dh_notify_drain(s->d); /* STATUS= and the fd store's messages, as systemd reads them */
     soak_dispatch(s);
     soak_control(s);
     if (s->iter % 10 == 0) {
