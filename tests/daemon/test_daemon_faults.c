@@ -140,6 +140,40 @@ static int holder(const dh_daemon_t *d, int ready_fd)
     }
 }
 
+static pid_t fork_holder(const dh_daemon_t *d)
+{
+    int p[2];
+    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        _exit(holder(d, p[1]));
+    }
+    close(p[1]);
+    char b;
+    struct pollfd pf = { .fd = p[0], .events = POLLIN };
+    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(read(p[0], &b, 1), 1);
+    close(p[0]);
+    return pid;
+}
+
+/* fd.list: exactly the holder's two parked fds, stored by root. */
+static void assert_parked(dh_client_t *c)
+{
+    json_t *r = dh_call(c, "fd.list", NULL, NULL, NULL);
+    json_t *fds = json_object_get(dh_ok(r), "fds");
+    assert_int_equal(json_array_size(fds), 2);
+    const char *names[] = { "held-1", "held-2" };
+    for (size_t i = 0; i < 2; i++) {
+        json_t *f = json_array_get(fds, i);
+        assert_string_equal(json_string_value(json_object_get(f, "name")), names[i]);
+        assert_int_equal(json_integer_value(json_object_get(f, "uid")), 0);
+    }
+    json_decref(r);
+}
+
 static char *dump(json_t *j)
 {
     char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
@@ -160,20 +194,7 @@ static void test_client_killed_holding(void **state)
     char *list_before = dump(dh_ok(r));
     json_decref(r);
     int before = dh_daemon_fd_count(d);
-    int p[2];
-    assert_int_equal(pipe2(p, O_CLOEXEC), 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        close(p[0]);
-        _exit(holder(d, p[1]));
-    }
-    close(p[1]);
-    char b;
-    struct pollfd pf = { .fd = p[0], .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(p[0], &b, 1), 1);
-    close(p[0]);
+    pid_t pid = fork_holder(d);
     json_t *s = dw_server_stats(&c, "w");
     assert_int_equal(dw_stat(s, "subscribers"), 1);
     json_decref(s);
@@ -187,15 +208,7 @@ static void test_client_killed_holding(void **state)
     assert_string_equal(list_after, list_before);
     free(list_before);
     free(list_after);
-    r = dh_call(&c, "fd.list", NULL, NULL, NULL);
-    json_t *fds = json_object_get(dh_ok(r), "fds");
-    assert_int_equal(json_array_size(fds), 2);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(fds, 0), "name")),
-                        "held-1");
-    assert_string_equal(json_string_value(json_object_get(json_array_get(fds, 1), "name")),
-                        "held-2");
-    assert_int_equal(json_integer_value(json_object_get(json_array_get(fds, 0), "uid")), 0);
-    json_decref(r);
+    assert_parked(&c);
     s = dw_server_stats(&c, "w");
     assert_int_equal(dw_stat(s, "subscribers"), 0);
     assert_int_equal(dw_stat(s, "queued"), 0);
