@@ -1,9 +1,9 @@
 /* test_daemon_load.c: load and soak (issue 8) against the real netbrokerd, loopback only.
  * Load: NB_LOAD_CONNS (10,000) connections held at once through a dispatch server by one
- * worker process. Soak: NB_SOAK_SECONDS (30) of control traffic, dispatch, control-client
- * churn and subscribers that die, after which the daemon's fd count is where it started
- * and its RSS within a fixed slack of where it was after the warm-up. Each prints the
- * figures the README reports. */
+ * worker process, then as many held by the daemon, queued. Soak: NB_SOAK_SECONDS (30) of control
+ * traffic, dispatch, control-client churn and subscribers that die, after which the daemon's fd
+ * count is where it started and its RSS within a fixed slack of where it was after the warm-up.
+ * Each prints the figures the README reports. */
 #include "dhelp.h"
 #include "dkid.h"
 #include "dwork.h"
@@ -230,6 +230,48 @@ static void test_ten_thousand_held(void **state)
     dh_close(&c);
 }
 
+/* NB_LOAD_CONNS connections held by the daemon itself, queued for want of a subscriber:
+ * what each costs it (RSS and one fd), and how fast it accepts them. Closing the server
+ * drops them all, and the daemon's fd count is the start's again. */
+static void test_ten_thousand_queued(void **state)
+{
+    dh_daemon_t *d = *state;
+    int n = (int)env_long("NB_LOAD_CONNS", LOAD_CONNS);
+    dh_client_t c;
+    dh_connect(&c, d);
+    int port = dw_create_dispatch(&c, "w", 4096);
+    int before = dh_daemon_fd_count(d);
+    long rss0 = status_kb(d, "VmRSS");
+    int *conns = calloc((size_t)n, sizeof(int));
+    assert_non_null(conns);
+    double t0 = now_s();
+    for (int i = 0; i < n; i++) {
+        if (i % PACE == 0) {
+            wait_accepted(&c, i - PACE);
+            dh_notify_drain(d);
+        }
+        conns[i] = dh_tcp_connect(NULL, port);
+    }
+    wait_accepted(&c, n);
+    double secs = now_s() - t0;
+    long rss1 = status_kb(d, "VmRSS");
+    json_t *s = dw_server_stats(&c, "w");
+    assert_int_equal(dw_stat(s, "queued"), n);
+    json_decref(s);
+    assert_int_equal(dh_daemon_fd_count(d), before + n);
+    fprintf(stderr,
+            "load: queued=%d seconds=%.2f accepts_per_s=%.0f daemon_rss_kb=%ld->%ld "
+            "bytes_per_queued_conn=%.0f\n",
+            n, secs, n / secs, rss0, rss1, (double)(rss1 - rss0) * 1024.0 / n);
+    json_decref(dh_call(&c, "server.close", "{\"name\":\"w\"}", NULL, NULL));
+    for (int i = 0; i < n; i++) {
+        close(conns[i]);
+    }
+    free(conns);
+    dh_expect_fd_count(d, &c, before - 1);
+    dh_close(&c);
+}
+
 typedef struct {
     dh_daemon_t *d;
     dh_client_t c;
@@ -373,6 +415,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest load[] = {
         cmocka_unit_test_setup_teardown(test_ten_thousand_held, setup_load, dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_ten_thousand_queued, setup_load, dh_fixture_teardown),
     };
     const struct CMUnitTest soak[] = {
         cmocka_unit_test_setup_teardown(test_soak, dh_fixture_setup, dh_fixture_teardown),
