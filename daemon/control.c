@@ -27,6 +27,7 @@ static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
 static void drain_done_if_empty(nb_daemon_t *d);
 static int client_flush(nb_client_t *c);
+static int client_flushed(nb_client_t *c, int r);
 static void client_read_some(nb_client_t *c);
 
 /* One fd held in reserve, libuv's trick for accept (uv__emfile_trick) applied to
@@ -109,19 +110,22 @@ static int clear_stale(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
-/* The control socket systemd passed (netbrokerd.socket): its file, mode and group are the
- * socket unit's, and it stays when the daemon stops, so that clients queue meanwhile. */
-static int control_adopt(nb_daemon_t *d, int fd)
+static int control_listen(nb_daemon_t *d, int fd)
 {
-    nc_error_t err = { 0 };
-    int r = nc_server_listen_fd(d->control, fd, 0, &err);
+    nc_server_options_t so = { .pause_on_connect = true };
+    int r = nc_server_new(d->loop, &so, &d->control);
     if (r < 0) {
-        close(fd);
-        nb_log(LOG_ERR, "control socket from systemd: %s", err.message);
         return r;
     }
-    nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
-    return 0;
+    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
+    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
+    nc_error_t err = { 0 };
+    if ((r = nc_server_listen_fd(d->control, fd, 0, &err)) < 0) {
+        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, err.message);
+        nc_server_release(d->control);
+        d->control = NULL;
+    }
+    return r;
 }
 
 int nb_control_start(nb_daemon_t *d, const char *path)
@@ -133,33 +137,49 @@ int nb_control_start(nb_daemon_t *d, const char *path)
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
     reserve_refill(d);
-    nc_server_options_t so = { .pause_on_connect = true };
     int r, passed = nb_activation_control_fd(d, path);
-    if (passed < 0 && ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0)) {
-        return r;
-    }
-    if ((r = nc_server_new(d->loop, &so, &d->control)) < 0) {
-        if (passed >= 0) {
-            close(passed);
-        }
-        return r;
-    }
-    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
-    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
     if (passed >= 0) {
-        return control_adopt(d, passed);
+        /* The control socket systemd passed (netbrokerd.socket): its file, mode and group
+         * are the socket unit's, and it stays when the daemon stops, so that clients
+         * queue meanwhile. */
+        d->control_passed = true;
+        if ((r = control_listen(d, passed)) < 0) {
+            close(passed);
+            return r;
+        }
+        nb_log(LOG_INFO, "control socket '%s' passed by systemd", d->control_path);
+        return 0;
+    }
+    if ((r = safe_dir(path)) < 0 || (r = clear_stale(path)) < 0) {
+        return r;
     }
     nc_listen_options_t lo = { .path = path, .path_len = strlen(path) };
     nc_error_t err = { 0 };
-    /* The socket is born 0660: no moment where others could connect. */
+    int fd;
+    /* The socket is born 0660: no moment where others could connect. Bound by hand (not
+     * by libuv, which unlinks on close) so that a takeover can keep the path. */
     mode_t old = umask(0117);
-    r = nc_server_listen(d->control, &lo, &err);
+    r = nc_listen_socket(&lo, &fd, &err);
     umask(old);
     if (r < 0) {
         nb_log(LOG_ERR, "control socket '%s': %s", path, err.message);
         return r;
     }
-    return 0;
+    if ((r = control_listen(d, fd)) < 0) {
+        close(fd);
+    }
+    return r;
+}
+
+int nb_control_start_fd(nb_daemon_t *d, const char *path, int fd)
+{
+    snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    return control_listen(d, fd);
+}
+
+int nb_control_fileno(const nb_daemon_t *d)
+{
+    return d->control != NULL ? nc_server_fileno(d->control) : -EBADF;
 }
 
 void nb_control_stop(nb_daemon_t *d)
@@ -169,6 +189,9 @@ void nb_control_stop(nb_daemon_t *d)
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
         d->control = NULL;
+        if (!d->keep_paths && !d->control_passed) {
+            unlink(d->control_path);
+        }
     }
 }
 
@@ -325,6 +348,7 @@ void nb_client_kill(nb_client_t *c, const char *why)
     nb_dispatch_client_gone(c);
     nb_events_client_gone(c);
     nb_outbound_client_gone(c);
+    nb_handover_client_gone(c);
     uv_poll_stop(&c->poll);
     uv_close((uv_handle_t *)&c->poll, client_closed);
     drain_done_if_empty(d);
@@ -388,23 +412,26 @@ uint64_t nb_client_sent(const nb_client_t *c)
 
 static int client_flush(nb_client_t *c)
 {
-    int r = nb_proto_writer_flush(c->writer, c->fd);
-    /* Connections handed over free their places, and the dispatch that lets run may push
-     * to this client and flush again (a nested client_flush that met a full socket):
-     * the watch below follows what the writer holds after that, not this flush's result,
-     * or output pushed meanwhile would wait for a writable event never asked for. */
+    return client_flushed(c, nb_proto_writer_flush(c->writer, c->fd));
+}
+
+/* What follows a flush (or a send_line, which ends with one) that returned r. */
+static int client_flushed(nb_client_t *c, int r)
+{
     nb_dispatch_sent(c);
     reserve_refill(c->d);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
         return r;
     }
-    bool more = nb_proto_writer_queued(c->writer) > 0;
-    if (c->draining && !more) {
+    /* nb_dispatch_sent may have queued more for this very client (the next connection),
+     * and a nested flush may have met a full socket: what is left now decides, not r. */
+    bool left = nb_proto_writer_queued(c->writer) > 0;
+    if (c->draining && !left) {
         nb_client_kill(c, "daemon stopping, output delivered");
         return 0;
     }
-    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (more ? UV_WRITABLE : 0);
+    int want = (c->draining ? 0 : UV_READABLE) | UV_DISCONNECT | (left ? UV_WRITABLE : 0);
     if (want != c->poll_events && !c->dead) {
         c->poll_events = want;
         uv_poll_start(&c->poll, want, on_poll);
@@ -427,19 +454,52 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     }
     size_t len = strlen(text);
     text[len] = '\n'; /* jansson's NUL becomes the line's end; the length says where */
-    int r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+    int r = nb_client_send_line(c, text, len + 1, fds, nfds, ret_start);
+    free(text);
+    return r;
+}
+
+/* The line straight to the socket (direct: nothing queued before it), or to the queue. */
+static int send_or_queue(nb_client_t *c,
+                         bool direct,
+                         const char *line,
+                         size_t len,
+                         const int *fds,
+                         size_t nfds)
+{
+    return direct ? nb_proto_writer_send_line(c->writer, c->fd, line, len, fds, nfds)
+                  : nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
+}
+
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start)
+{
+    if (c->dead) {
+        return -EPIPE;
+    }
+    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
+     * line carrying fds goes at once (a dispatch must not wait for a batch), straight from
+     * the caller's buffer with the caller's fds when nothing is queued before it. */
+    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
+    bool direct = !hold && nb_proto_writer_queued(c->writer) == 0;
+    int r = send_or_queue(c, direct, line, len, fds, nfds);
     if ((r == -EMFILE || r == -ENFILE) && c->d->reserve_held) {
         /* The reserve's slot takes the duplicate: handing over is what frees fds. */
         reserve_release(c->d);
-        r = nb_proto_writer_push_line(c->writer, text, len + 1, fds, nfds);
+        r = send_or_queue(c, direct, line, len, fds, nfds);
     }
-    free(text);
     if (r == -EMFILE || r == -ENFILE) {
-        /* The daemon has no fd for the duplicate: its shortage, not the client's fault.
-         * Nothing was queued; the caller answers with an error or retries later. */
+        /* No fd for the duplicate, and nothing sent or queued: the daemon's shortage,
+         * not the client's fault; the caller answers with an error or retries later. */
         return r;
     }
-    if (r < 0) {
+    /* The stream offsets below must count exactly the lines sent or queued: with an empty
+     * queue before it, a line is in the queue afterwards or went out whole (0). */
+    if (direct ? r != 0 && nb_proto_writer_queued(c->writer) == 0 : r < 0) {
         /* -ENOBUFS: the peer does not read what it asked for; it alone is cut off. */
         nb_client_kill(c, r == -ENOBUFS ? "output limit reached" : strerror(-r));
         return r;
@@ -447,11 +507,11 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     if (ret_start != NULL) {
         *ret_start = c->pushed;
     }
-    c->pushed += len + 1;
-    /* Pipelined requests: one sendmsg for the replies to all the lines of a read, but a
-     * line carrying fds goes at once (a dispatch must not wait for a batch). */
-    bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
-    return hold ? 0 : client_flush(c);
+    c->pushed += len;
+    if (hold) {
+        return 0;
+    }
+    return direct ? client_flushed(c, r) : client_flush(c);
 }
 
 static void client_request(nb_client_t *c, nb_proto_msg_t *msg)

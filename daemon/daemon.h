@@ -92,7 +92,12 @@ struct nb_client_s {
 /* Opens the control socket at path (its directory created with safe modes), or listens
  * on the one systemd passed for it (nb_activation_control_fd). */
 int nb_control_start(nb_daemon_t *d, const char *path);
-/* Stops accepting control connections (the path is removed). */
+/* The same on a listening socket handed over by the daemon it takes over (fd owned on
+ * success). */
+int nb_control_start_fd(nb_daemon_t *d, const char *path, int fd);
+/* The control listener's fd, borrowed, or -EBADF. */
+int nb_control_fileno(const nb_daemon_t *d);
+/* Stops accepting control connections (the path is removed unless d->keep_paths). */
 void nb_control_stop(nb_daemon_t *d);
 /* Shutdown: every client stops being read and is closed once what was queued for it
  * (replies, handed-over connections) has left, or at the deadline. */
@@ -101,6 +106,15 @@ void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
 int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
+/* As nb_client_send, for a line already serialised (len bytes, '\n' last: a line built by
+ * nb_proto_line_*). fds stay the caller's: when nothing is queued the line and fds go
+ * straight to the socket, else duplicates are queued. */
+int nb_client_send_line(nb_client_t *c,
+                        const char *line,
+                        size_t len,
+                        const int *fds,
+                        size_t nfds,
+                        uint64_t *ret_start);
 /* Bytes of the client's stream the kernel took: lines starting below this were sent,
  * fds and all. */
 uint64_t nb_client_sent(const nb_client_t *c);
@@ -184,7 +198,9 @@ struct nb_srv_s {
     /* server.create waiting for 'listening' or 'error' */
     uint64_t create_client;
     int64_t create_id;
-    bool adopted; /* listens on a socket systemd passed (activation.c): a reload keeps it */
+    bool own_path; /* a Unix path it bound or adopted: removed when it closes */
+    bool fdstored; /* its listener is in systemd's fd store (handover.c) */
+    bool adopted;  /* listens on a socket systemd passed (activation.c): a reload keeps it */
 };
 
 /* Creates and starts a server from validated arguments. On success the server is in the
@@ -198,7 +214,23 @@ int nb_srv_create(nb_daemon_t *d,
                   nb_srv_t **ret,
                   char *msg,
                   size_t size);
+/* The same on a listening fd handed over (fd store, takeover) instead of a new bind: the
+ * server owns fd on success; on failure the caller keeps it. */
+int nb_srv_adopt(nb_daemon_t *d,
+                 const nb_proto_server_create_args_t *a,
+                 const json_t *spec,
+                 int fd,
+                 nb_srv_done_cb done,
+                 nb_srv_t **ret,
+                 char *msg,
+                 size_t size);
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name);
+/* Handover: a dispatch server stops accepting (its listener lives on in a duplicate), and
+ * accepts again on fd (owned on success). */
+void nb_srv_stop_accepting(nb_srv_t *srv);
+int nb_srv_resume_accepting(nb_srv_t *srv, int fd);
+/* The listening fd, borrowed, or -EBADF. */
+int nb_srv_fileno(const nb_srv_t *srv);
 /* Closes the server: queued connections dropped (reason close), subscribers told. */
 void nb_srv_close(nb_srv_t *srv);
 /* schema `server`. */
@@ -231,6 +263,11 @@ void nb_dispatch_client_gone(nb_client_t *c);
 /* Drops every queued connection with reason; for close and shutdown. */
 void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason);
 void nb_conn_drop(nb_conn_t *conn, const char *reason);
+/* Takeover: the queued connections went to the next daemon; ours close without a drop. */
+void nb_dispatch_forget_queue(nb_srv_t *srv);
+/* Handover: a connection the previous daemon had queued joins the queue (fd taken on
+ * success; fields: the peer members of its connection event, NULL: from the socket). */
+int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields);
 
 /* ---- events.c ------------------------------------------------------------------------- */
 /* Sends {"event":name,"server":srv,...fields} to every client subscribed to it that may
@@ -264,6 +301,13 @@ void nb_fdstore_remove(nb_stored_t *s);
 void nb_fdstore_forget(nb_stored_t *s);
 /* An fd inherited from systemd's fd store, stored under its name (CLOEXEC set). */
 int nb_fdstore_adopt(nb_daemon_t *d, const char *name, int fd);
+/* The same with what the state kept: owner, times (expires_at < 0: never). */
+int nb_fdstore_restore(nb_daemon_t *d,
+                       const char *name,
+                       int fd,
+                       uid_t uid,
+                       int64_t stored_at,
+                       int64_t expires_at);
 json_t *nb_fdstore_describe(const nb_stored_t *s);
 void nb_fdstore_clear(nb_daemon_t *d);
 
@@ -329,14 +373,18 @@ struct nb_daemon_s {
     struct outbound_s *outbound; /* socket.connect in flight */
     size_t nevsubs;              /* event subscriptions of all clients */
     uv_timer_t *watchdog;
-    nb_resolve_t *resolving;    /* server.create waiting for a host name */
-    size_t config_pending;      /* configured servers not yet listening or failed */
-    bool ready_owed;            /* READY=1 goes out once config_pending is 0 */
-    struct nb_passed_s *passed; /* activation.c: sockets systemd passed, not yet taken */
-    struct nb_status_s *status; /* notify.c: the STATUS= last sent, and its rate limit */
-    size_t client_output_max;   /* unsent bytes per client (--client-output-max); 0: proto's */
-    int reserve_fd;             /* spare fd for a handoff when out of fds (control.c), */
-    bool reserve_held;          /* when this is true */
+    nb_resolve_t *resolving;        /* server.create waiting for a host name */
+    size_t config_pending;          /* configured servers not yet listening or failed */
+    bool ready_owed;                /* READY=1 goes out once config_pending is 0 */
+    bool keep_paths;                /* stopping with the listeners handed over: paths stay */
+    bool dispatch_held;             /* a takeover holds every queue for the next daemon */
+    struct nb_handover_s *handover; /* handover.c's state (fd store, takeover) */
+    bool control_passed;            /* systemd's control socket: its file is the unit's */
+    struct nb_passed_s *passed;     /* activation.c: sockets systemd passed, not yet taken */
+    struct nb_status_s *status;     /* notify.c: the STATUS= last sent, and its rate limit */
+    size_t client_output_max;       /* unsent bytes per client (--client-output-max); 0: proto's */
+    int reserve_fd;                 /* spare fd for a handoff when out of fds (control.c), */
+    bool reserve_held;              /* when this is true */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */
@@ -350,6 +398,36 @@ void nb_config_settled(nb_srv_t *srv);
 int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
 int64_t nb_now_ms(void);
 
+/* ---- handover.c: restarts that drop nothing (fd store, --takeover) ------------------- */
+/* The daemon's state changed: the copy in systemd's fd store is rewritten on this turn's
+ * end (nothing without NOTIFY_SOCKET). */
+void nb_handover_changed(nb_daemon_t *d);
+/* A server closes: its listener leaves systemd's fd store unless the daemon stops. */
+void nb_handover_srv_closed(nb_srv_t *srv);
+/* nb_notify_adopt's `nb-*` names: nb-state, nb-srv.NAME, nb-fd.NAME. Takes fd. */
+void nb_handover_adopt_fd(nb_daemon_t *d, const char *name, int fd);
+/* After the inherited fds: restores servers and parked fds from nb-state and closes what
+ * does not fit. */
+void nb_handover_restore(nb_daemon_t *d);
+/* After the configuration's first apply: the previous daemon's runtime global rules stay
+ * where the configuration's are those they started from. */
+void nb_handover_config_applied(nb_daemon_t *d);
+/* --takeover: takes the running daemon's state and fds over its control socket at path
+ * and starts the control server on the listener it hands over. */
+int nb_handover_takeover(nb_daemon_t *d, const char *path);
+/* Stopping: true when the stop is deferred until the queued connections are handed out
+ * (listeners live on in systemd's fd store); nb_daemon_stop is then called again. */
+bool nb_handover_quiesce(nb_daemon_t *d, const char *why);
+/* True when op (with args) may not run now: a takeover froze the state. */
+bool nb_handover_frozen(const nb_daemon_t *d, const nb_proto_op_t *op, const nb_proto_args_t *args);
+/* After a request ran: one that changed the state has it saved. */
+void nb_handover_after_request(nb_daemon_t *d,
+                               const nb_proto_op_t *op,
+                               const nb_proto_args_t *args);
+/* The takeover operations (PROTOCOL.md 9.9) and the end of a daemon's life. */
+void nb_handover_op(nb_client_t *c, const nb_proto_op_t *op, int64_t id);
+void nb_handover_client_gone(nb_client_t *c);
+void nb_handover_free(nb_daemon_t *d);
 /* ---- activation.c: sockets passed by socket units (LISTEN_FDNAMES) ------------------ */
 typedef struct nb_passed_s nb_passed_t;
 /* Logs when LISTEN_FDS is meant for another pid (sd_listen_fds then adopts nothing). */

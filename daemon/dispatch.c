@@ -205,17 +205,24 @@ static void on_timer(uv_timer_t *t)
 static int send_one(nb_srv_t *srv, nb_sub_t *sub)
 {
     nb_conn_t *conn = queue_pop(srv);
-    json_t *fields = json_deep_copy(conn->fields), *ev;
-    json_object_set_new(fields, "server", json_string(srv->name));
-    if (nb_proto_event_new("connection", fields, &ev) < 0) {
+    /* Built straight into a line, sent with the socket's own fd (no jansson event, no
+     * duplicate when the client's queue is empty): the same bytes as the event builder. */
+    nb_proto_line_t line;
+    const char *text;
+    size_t len;
+    nb_proto_line_event(&line, "connection");
+    nb_proto_line_members(&line, conn->fields);
+    nb_proto_line_str(&line, "server", srv->name);
+    if (nb_proto_line_end(&line, 1, &text, &len) < 0) {
+        nb_proto_line_free(&line);
         nb_conn_drop(conn, "error"); /* out of memory: a requeue would spin */
         return 0;
     }
     int fd = nc_socket_fileno(conn->sock);
     nb_client_t *c = sub->client;
     uint64_t start = 0;
-    int r = nb_client_send(c, ev, &fd, 1, &start);
-    json_decref(ev);
+    int r = nb_client_send_line(c, text, len, &fd, 1, &start);
+    nb_proto_line_free(&line);
     if (r < 0) {
         /* The subscriber is gone (its subscription with it): the next one takes it; or
          * the daemon is out of fds: the connection waits for the retry. */
@@ -240,8 +247,10 @@ static int send_one(nb_srv_t *srv, nb_sub_t *sub)
 
 void nb_dispatch_run(nb_srv_t *srv)
 {
-    if (srv->running) {
-        return; /* a subscriber cut off inside a send: the outer loop goes on */
+    if (srv->running || srv->d->dispatch_held) {
+        /* a subscriber cut off inside a send: the outer loop goes on; or a takeover
+         * holds the queue for the next daemon */
+        return;
     }
     srv->running = true;
     nb_sub_t *sub;
@@ -365,4 +374,43 @@ void nb_dispatch_drop_all(nb_srv_t *srv, const char *reason)
         }
     }
     arm_timer(srv);
+}
+
+void nb_dispatch_forget_queue(nb_srv_t *srv)
+{
+    while (srv->queue != NULL) {
+        nb_conn_t *conn = queue_pop(srv);
+        srv->held--;
+        conn_free(conn); /* the next daemon holds a duplicate: no drop */
+    }
+    arm_timer(srv);
+}
+
+int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields)
+{
+    nc_socket_options_t so = { .has_fd = true, .fd = fd };
+    nc_socket_t *sock;
+    nb_conn_t *conn = calloc(1, sizeof(*conn));
+    if (conn == NULL) {
+        return -ENOMEM;
+    }
+    int r = nc_socket_new(srv->d->loop, &so, &sock);
+    if (r < 0) {
+        free(conn);
+        return r;
+    }
+    *conn = (nb_conn_t){ .srv = srv, .sock = sock };
+    conn->fields = fields != NULL ? json_object() : conn_fields(sock);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)fields, key, v)
+    {
+        if (strcmp(key, "server") != 0) {
+            json_object_set(conn->fields, key, v);
+        }
+    }
+    conn->queued_at = uv_now(srv->d->loop);
+    queue_push(srv, conn, false);
+    srv->held++;
+    return 0;
 }

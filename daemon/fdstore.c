@@ -48,10 +48,21 @@ void nb_fdstore_remove(nb_stored_t *s)
     free(s);
 }
 
+/* Mirrored as nb-fd.NAME: the nb- prefix tells the daemon's own entries from the sockets
+ * of socket units when systemd hands them back. */
+static void mirror_name(const nb_stored_t *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "nb-fd.%s", s->name);
+}
+
 void nb_fdstore_forget(nb_stored_t *s)
 {
-    nb_notify_fdstore_remove(s->name);
+    char name[NB_PROTO_FD_NAME_MAX + 8];
+    mirror_name(s, name, sizeof(name));
+    nb_daemon_t *d = s->d;
+    nb_notify_fdstore_remove(name);
     nb_fdstore_remove(s);
+    nb_handover_changed(d);
 }
 
 static void on_expire(uv_timer_t *t)
@@ -70,20 +81,39 @@ static void link_stored(nb_daemon_t *d, nb_stored_t *s)
 
 int nb_fdstore_adopt(nb_daemon_t *d, const char *name, int fd)
 {
+    /* who stored it and when was not kept (no state came with it) */
+    return nb_fdstore_restore(d, name, fd, d->self_uid, nb_now_ms(), -1);
+}
+
+int nb_fdstore_restore(nb_daemon_t *d,
+                       const char *name,
+                       int fd,
+                       uid_t uid,
+                       int64_t stored_at,
+                       int64_t expires_at)
+{
     if (nb_fdstore_find(d, name) != NULL || d->nstored >= NB_STORED_FDS_MAX ||
         fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
         return -EEXIST;
     }
     nb_stored_t *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
+    if (s == NULL || (expires_at >= 0 && (s->timer = malloc(sizeof(*s->timer))) == NULL)) {
+        free(s);
         return -ENOMEM;
+    }
+    if (s->timer != NULL) {
+        /* The expiry is a time: what is left of it runs on (none left: next turn). */
+        int64_t left = expires_at - nb_now_ms();
+        uv_timer_init(d->loop, s->timer);
+        s->timer->data = s;
+        uv_timer_start(s->timer, on_expire, left > 0 ? (uint64_t)left : 0, 0);
     }
     s->d = d;
     snprintf(s->name, sizeof(s->name), "%s", name);
     s->fd = fd;
-    s->uid = d->self_uid; /* who stored it was not kept by systemd */
-    s->stored_at = nb_now_ms();
-    s->expires_at = -1;
+    s->uid = uid;
+    s->stored_at = stored_at;
+    s->expires_at = expires_at;
     link_stored(d, s);
     return 0;
 }
@@ -124,7 +154,10 @@ int nb_fdstore_put(nb_daemon_t *d,
     s->stored_at = nb_now_ms();
     s->expires_at = a->timeout != NB_PROTO_UNSET ? s->stored_at + a->timeout : -1;
     link_stored(d, s);
-    nb_notify_fdstore(s->name, s->fd);
+    char mirror[NB_PROTO_FD_NAME_MAX + 8];
+    mirror_name(s, mirror, sizeof(mirror));
+    nb_notify_fdstore(mirror, s->fd);
+    nb_handover_changed(d);
     *ret = s;
     return 0;
 }

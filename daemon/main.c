@@ -23,6 +23,7 @@ static size_t arg_client_output_max = 0;
 /* --client-output-max: at least one whole line (PROTOCOL.md 2.6) must fit. */
 #define CLIENT_OUTPUT_MIN ((size_t)NB_PROTO_LINE_MAX + 1)
 #define CLIENT_OUTPUT_MAX ((size_t)1 << 30)
+static bool arg_takeover = false;
 
 typedef struct {
     nb_daemon_t d;
@@ -46,6 +47,9 @@ static void usage(FILE *out)
           "                     unsent output the daemon holds for one client before\n"
           "                     it cuts that client off (65537..1073741824, default\n"
           "                     1048576)\n"
+          "  --takeover         take the listeners, parked fds, policies and queued\n"
+          "                     connections of the daemon running on the control path,\n"
+          "                     which then exits 0 (an upgrade that drops nothing)\n"
           "  --check-rules FILE ADDRESS\n"
           "                     answer blocklist.check for ADDRESS against FILE's rules (a\n"
           "                     JSON array of rules, or a configuration's \"blocklist\") as\n"
@@ -76,6 +80,7 @@ static int parse_args(int argc, char **argv)
         { "version", no_argument, NULL, 'V' },
         { "check-rules", required_argument, NULL, 'r' },
         { "client-output-max", required_argument, NULL, 'o' },
+        { "takeover", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
     int c, level;
@@ -91,6 +96,9 @@ static int parse_args(int argc, char **argv)
                         CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, optarg);
                 return -EINVAL;
             }
+            break;
+        case 't':
+            arg_takeover = true;
             break;
         case 'c':
             arg_config = optarg;
@@ -192,13 +200,18 @@ static void on_hup(uv_signal_t *handle, int signum)
 {
     (void)signum;
     char msg[NB_PROTO_ERROR_MESSAGE_MAX];
+    nb_daemon_t *d = handle->data;
+    if (nb_handover_frozen(d, nb_proto_op_get(NB_PROTO_OP_DAEMON_RELOAD), NULL)) {
+        nb_log(LOG_WARNING, "SIGHUP during a takeover, ignoring");
+        return;
+    }
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
 }
 
 void nb_daemon_stop(nb_daemon_t *d, const char *why)
 {
-    if (d->stopping) {
-        return;
+    if (d->stopping || nb_handover_quiesce(d, why)) {
+        return; /* stopping already, or once the queued connections are handed out */
     }
     d->stopping = true;
     nb_log(LOG_NOTICE, "%s, stopping", why);
@@ -214,6 +227,7 @@ void nb_daemon_stop(nb_daemon_t *d, const char *why)
     nb_outbound_cancel_all(d);
     nb_resolve_cancel_all(d);
     nb_notify_watchdog_stop(d);
+    nb_handover_free(d);
     nb_notify_status_stop(d);
     nb_control_drain(d, DRAIN_DEADLINE_MS);
     uv_close((uv_handle_t *)&app->sigterm, NULL);
@@ -236,13 +250,15 @@ static int start(app_t *app)
         return -EINVAL;
     }
     int r = control_path(path, sizeof(path));
-    if (r < 0 || (r = nb_control_start(d, path)) < 0) {
+    if (r < 0 ||
+        (r = arg_takeover ? nb_handover_takeover(d, path) : nb_control_start(d, path)) < 0) {
         return r;
     }
     if ((r = nb_config_apply(d, d->config, NULL, msg, sizeof(msg))) < 0) {
         nb_log(LOG_ERR, "%s", msg);
         return r;
     }
+    nb_handover_config_applied(d);
     uv_signal_t *sigs[] = { &app->sigterm, &app->sigint, &app->sighup };
     for (int i = 0; i < 3; i++) {
         uv_signal_init(d->loop, sigs[i]);
@@ -296,6 +312,7 @@ int main(int argc, char **argv)
         while (d->servers != NULL) {
             nb_srv_close(d->servers);
         }
+        nb_handover_free(d);
         uv_walk(&loop, close_walk, NULL);
     }
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -304,6 +321,7 @@ int main(int argc, char **argv)
     nc_blocklist_unref(d->global_bl);
     json_decref(d->global_rules);
     json_decref(d->config);
+    free(d->handover);
     if (r < 0) {
         return EXIT_FAILURE;
     }

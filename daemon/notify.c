@@ -140,7 +140,7 @@ void nb_notify_status_stop(nb_daemon_t *d)
 
 void nb_notify_fdstore(const char *name, int fd)
 {
-    char msg[NB_PROTO_FD_NAME_MAX + 32];
+    char msg[NB_PROTO_FD_NAME_MAX + 48];
     snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
     int r = sd_pid_notify_with_fds(0, 0, msg, &fd, 1);
     if (r < 0) {
@@ -151,7 +151,7 @@ void nb_notify_fdstore(const char *name, int fd)
 
 void nb_notify_fdstore_remove(const char *name)
 {
-    char msg[NB_PROTO_FD_NAME_MAX + 40];
+    char msg[NB_PROTO_FD_NAME_MAX + 48];
     snprintf(msg, sizeof(msg), "FDSTOREREMOVE=1\nFDNAME=%s", name);
     sd_notify(0, msg);
 }
@@ -168,7 +168,9 @@ int nb_notify_adopt(nb_daemon_t *d)
     for (int i = 0; i < n; i++) {
         int fd = SD_LISTEN_FDS_START + i;
         const char *name = names != NULL ? names[i] : NULL;
-        if (name != NULL && nb_activation_owns(name, fd)) {
+        if (name != NULL && strncmp(name, "nb-", 3) == 0) {
+            nb_handover_adopt_fd(d, name, fd); /* the daemon's own entries (handover.c) */
+        } else if (name != NULL && nb_activation_owns(name, fd)) {
             nb_activation_adopt(d, name, fd); /* a socket unit's */
         } else if (name == NULL || !nb_proto_fd_name_valid(name) ||
                    nb_fdstore_adopt(d, name, fd) < 0) {
@@ -185,6 +187,7 @@ int nb_notify_adopt(nb_daemon_t *d)
         }
         free(names);
     }
+    nb_handover_restore(d);
     return n;
 }
 

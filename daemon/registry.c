@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data);
 static void on_error(nc_server_t *server, const void *arg, void *data);
 static void on_connection(nc_server_t *server, const void *arg, void *data);
 static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
+static void clear_stale_path(const char *path);
 
 typedef struct {
     nb_srv_t *srv;
@@ -59,10 +63,11 @@ static void srv_free(nb_srv_t *srv)
     }
     if (srv->fd >= 0) {
         close(srv->fd);
-        if (srv->path[0] == '/' && !srv->adopted) {
-            /* Node unlinks the path of a server it closes; a socket unit's is systemd's. */
-            unlink(srv->path);
-        }
+    }
+    /* Node unlinks the path of a server it closes; a socket unit's is systemd's, and a
+     * listener handed over (fd store, takeover) lives on in the next daemon, path and all. */
+    if (srv->own_path && !srv->adopted && !srv->d->keep_paths) {
+        unlink(srv->path);
     }
     json_decref(srv->spec);
     json_decref(srv->blocklist_rules);
@@ -150,18 +155,51 @@ static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char 
     nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
     nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
     nc_error_t err = { 0 };
-    r = fd >= 0 ? nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)
-                : nc_server_listen(srv->server, &srv->lo, &err);
-    if (r < 0) {
-        if (fd >= 0) {
-            close(fd); /* nc_server_listen_fd takes it on success only */
+    /* A filesystem path is bound by hand (nc_listen_socket), as for acquire: libuv would
+     * unlink a path it bound when the server closes, even one handed over. */
+    bool bound = false;
+    if (fd < 0 && srv->path[0] == '/') {
+        clear_stale_path(srv->path);
+        r = nc_listen_socket(&srv->lo, &fd, &err);
+        bound = r == 0;
+    }
+    if (r == 0) {
+        r = fd >= 0 ? nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)
+                    : nc_server_listen(srv->server, &srv->lo, &err);
+        if (r < 0 && bound) {
+            close(fd); /* ours, bound above; an adopted fd stays the caller's */
+            unlink(srv->path);
         }
+    }
+    if (r < 0) {
         snprintf(msg, size, "%s", err.message);
         nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
         nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
         free(p);
     }
     return r;
+}
+
+/* A socket file nobody answers on is removed before a bind there: a daemon that stopped
+ * with its listeners in systemd's fd store leaves its paths for the next one, and when the
+ * store was emptied meanwhile (a stop, not a restart) the next one binds afresh. A live
+ * socket, or anything else, is left for the bind to refuse as Node would. */
+static void clear_stale_path(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        return;
+    }
+    struct sockaddr_un un = { .sun_family = AF_UNIX };
+    snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == ECONNREFUSED) {
+        nb_log(LOG_INFO, "'%s': a socket nobody listens on, removed", path);
+        unlink(path);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
 }
 
 static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
@@ -171,6 +209,9 @@ static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
     if (fd >= 0) {
         srv->fd = fd;
     } else {
+        if (srv->path[0] == '/') {
+            clear_stale_path(srv->path);
+        }
         r = nc_listen_socket(&srv->lo, &srv->fd, &err);
     }
     if (r < 0) {
@@ -203,6 +244,18 @@ int nb_srv_create(nb_daemon_t *d,
                   char *msg,
                   size_t size)
 {
+    return nb_srv_adopt(d, a, spec, -1, done, ret, msg, size);
+}
+
+int nb_srv_adopt(nb_daemon_t *d,
+                 const nb_proto_server_create_args_t *a,
+                 const json_t *spec,
+                 int fd,
+                 nb_srv_done_cb done,
+                 nb_srv_t **ret,
+                 char *msg,
+                 size_t size)
+{
     if (nb_srv_find(d, a->name) != NULL) {
         snprintf(msg, size, "A server named '%s' exists", a->name);
         return NC_ERR_SERVER_ALREADY_LISTEN;
@@ -223,19 +276,28 @@ int nb_srv_create(nb_daemon_t *d,
     if (r == 0) {
         r = srv_policy(srv, a, msg, size);
     }
+    bool passed = false;
     if (r == 0) {
         /* A socket systemd passed under this name replaces the bind; the policy stays. */
-        int fd = nb_activation_take(d, srv);
+        passed = fd < 0 && (fd = nb_activation_take(d, srv)) >= 0;
         r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, fd, done, msg, size)
                                               : srv_listen_acquire(srv, fd, msg, size);
     }
     if (r < 0) {
+        if (fd >= 0 && srv->fd == fd) {
+            srv->fd = -1; /* on failure the caller keeps its fd */
+        }
+        if (passed) {
+            close(fd); /* systemd's, taken: nobody else closes it */
+        }
         srv_free(srv);
         return r;
     }
+    srv->own_path = srv->path[0] == '/'; /* its path is ours to remove now */
     srv->next = d->servers;
     d->servers = srv;
     d->nservers++;
+    nb_handover_changed(d);
     *ret = srv;
     return 0;
 }
@@ -249,6 +311,7 @@ static void on_listening(nc_server_t *server, const void *arg, void *data)
     nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
     nc_server_address(server, &srv->address);
     srv->listening = true;
+    nb_handover_changed(srv->d); /* now there is a listener to store */
     nb_srv_done_cb done = p->done;
     free(p);
     done(srv, 0, NULL);
@@ -284,6 +347,38 @@ static void on_connection(nc_server_t *server, const void *arg, void *data)
     nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
 }
 
+void nb_srv_stop_accepting(nb_srv_t *srv)
+{
+    if (srv->server != NULL) {
+        nc_server_close(srv->server, NULL, NULL);
+        nc_server_release(srv->server);
+        srv->server = NULL;
+    }
+}
+
+int nb_srv_resume_accepting(nb_srv_t *srv, int fd)
+{
+    nc_server_options_t so = { .pause_on_connect = true };
+    nc_error_t err = { 0 };
+    int r = nc_server_new(srv->d->loop, &so, &srv->server);
+    if (r < 0) {
+        return r;
+    }
+    nc_server_on(srv->server, NC_SERVER_ERROR, on_runtime_error, srv);
+    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
+    if ((r = nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)) < 0) {
+        nb_log(LOG_ERR, "server '%s' cannot accept again: %s", srv->name, err.message);
+        nc_server_release(srv->server);
+        srv->server = NULL;
+    }
+    return r;
+}
+
+int nb_srv_fileno(const nb_srv_t *srv)
+{
+    return srv->server != NULL ? nc_server_fileno(srv->server) : srv->fd >= 0 ? srv->fd : -EBADF;
+}
+
 void nb_srv_close(nb_srv_t *srv)
 {
     nb_config_settled(srv); /* closed before it listened: READY must not wait for it */
@@ -297,6 +392,7 @@ void nb_srv_close(nb_srv_t *srv)
     }
     json_decref(close_ev);
     nb_events_emit(srv->d, NB_PROTO_EVENT_CLOSE, srv, NULL);
+    nb_handover_srv_closed(srv);
     nb_log(LOG_INFO, "server '%s' closed", srv->name);
     srv_free(srv);
 }

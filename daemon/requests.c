@@ -124,9 +124,7 @@ static void op_hello(nb_client_t *c, nb_req_t *x)
     json_t *caps = json_array();
     for (int i = 0; i < NB_PROTO_OP_COUNT; i++) {
         const nb_proto_op_t *op = nb_proto_op_get(i);
-        if (strncmp(op->name, "takeover.", 9) != 0) {
-            json_array_append_new(caps, json_string(op->name));
-        }
+        json_array_append_new(caps, json_string(op->name));
     }
     int64_t v =
         x->args->hello.version < NB_PROTO_VERSION ? x->args->hello.version : NB_PROTO_VERSION;
@@ -273,6 +271,11 @@ static void op_shutdown(nb_client_t *c, nb_req_t *x)
     nb_daemon_stop(c->d, "daemon.shutdown");
 }
 
+static void op_takeover(nb_client_t *c, nb_req_t *x)
+{
+    nb_handover_op(c, x->op, x->id);
+}
+
 static void op_unknown(nb_client_t *c, nb_req_t *x)
 {
     /* Not offered in capabilities (section 6: probing is safe). */
@@ -303,6 +306,10 @@ static const nb_handler_fn handlers[NB_PROTO_OP_COUNT] = {
     [NB_PROTO_OP_STATS] = op_stats,
     [NB_PROTO_OP_DAEMON_RELOAD] = op_reload,
     [NB_PROTO_OP_DAEMON_SHUTDOWN] = op_shutdown,
+    [NB_PROTO_OP_TAKEOVER_BEGIN] = op_takeover,
+    [NB_PROTO_OP_TAKEOVER_NEXT] = op_takeover,
+    [NB_PROTO_OP_TAKEOVER_COMMIT] = op_takeover,
+    [NB_PROTO_OP_TAKEOVER_ABORT] = op_takeover,
 };
 
 void nb_request_run(nb_client_t *c,
@@ -315,7 +322,13 @@ void nb_request_run(nb_client_t *c,
     nb_req_t x = { .op = op, .id = req->id, .req = req, .args = args, .fds = fds, .nfds = nfds };
     nb_handler_fn fn = handlers[op->id] != NULL ? handlers[op->id] : op_unknown;
     if (fn == op_unknown || op->id == NB_PROTO_OP_HELLO || check_access(c, op, req, &x) == 0) {
-        fn(c, &x);
+        if (nb_handover_frozen(c->d, op, args)) {
+            /* PROTOCOL.md 9.9 step 1: the state is being handed over as it is. */
+            nb_reply_err(c, x.id, -EBUSY, "A takeover is running: %s must wait", op->name);
+        } else {
+            fn(c, &x);
+            nb_handover_after_request(c->d, op, args);
+        }
     }
     for (size_t i = 0; i < nfds; i++) {
         if (fds[i] >= 0) {

@@ -105,6 +105,14 @@ NB_EXTERN int nb_client_open(const char *path,
                              int timeout_ms,
                              nb_client_t **ret,
                              nb_client_error_t *ret_err);
+/* As nb_client_open, on a control connection the caller already has (a stream socket
+ * connected to netbrokerd, inherited or made by socketpair): says hello on it within
+ * timeout_ms. Takes fd on success only; every call sends and receives with MSG_DONTWAIT,
+ * so the fd's own blocking mode does not matter. -EBADF when fd < 0. */
+NB_EXTERN int nb_client_adopt_fd(int fd,
+                                 int timeout_ms,
+                                 nb_client_t **ret,
+                                 nb_client_error_t *ret_err);
 /* Closes the connection and every fd still held in queued messages. NULL is fine. */
 NB_EXTERN void nb_client_close(nb_client_t *c);
 /* The socket to poll: POLLIN always, POLLOUT when nb_client_wants_write() is true. */

@@ -57,7 +57,7 @@ struct nb_client_s {
 static int open_socket(const char *path, nb_client_error_t *err);
 static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err);
 static int receive_all(nb_client_t *c);
-static int queue_push(nb_client_t *c, nb_proto_msg_t *m);
+static int queue_push(nb_client_t *c, nb_proto_lazy_t *m);
 
 const char *nb_client_version(void)
 {
@@ -122,6 +122,22 @@ static int remaining_ms(int64_t deadline)
     return now >= deadline ? 0 : (int)(deadline - now);
 }
 
+static int client_new(nb_client_t **ret, nb_client_error_t *err)
+{
+    nb_client_t *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    c->next_id = 1;
+    c->fd = -1;
+    if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
+        nb_client_close(c);
+        return nb__client_fail(err, -ENOMEM, "out of memory");
+    }
+    *ret = c;
+    return 0;
+}
+
 int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_client_error_t *err)
 {
     char buf[sizeof(((struct sockaddr_un *)0)->sun_path) + 64];
@@ -140,15 +156,9 @@ int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_clien
         }
         path = buf;
     }
-    c = calloc(1, sizeof(*c));
-    if (c == NULL) {
-        return nb__client_fail(err, -ENOMEM, "out of memory");
-    }
-    c->next_id = 1;
-    c->fd = -1;
-    if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
-        nb_client_close(c);
-        return nb__client_fail(err, -ENOMEM, "out of memory");
+    r = client_new(&c, err);
+    if (r < 0) {
+        return r;
     }
     c->fd = open_socket(path, err);
     if (c->fd < 0) {
@@ -158,6 +168,31 @@ int nb_client_open(const char *path, int timeout_ms, nb_client_t **ret, nb_clien
     }
     r = say_hello(c, timeout_ms, err);
     if (r < 0) {
+        nb_client_close(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+int nb_client_adopt_fd(int fd, int timeout_ms, nb_client_t **ret, nb_client_error_t *err)
+{
+    nb_client_t *c;
+
+    if (ret == NULL) {
+        return nb__client_fail(err, -EINVAL, "no place for the client");
+    }
+    if (fd < 0) {
+        return nb__client_fail(err, -EBADF, "no control socket");
+    }
+    int r = client_new(&c, err);
+    if (r < 0) {
+        return r;
+    }
+    c->fd = fd;
+    r = say_hello(c, timeout_ms, err);
+    if (r < 0) {
+        c->fd = -1; /* the caller's again, as on every failure */
         nb_client_close(c);
         return r;
     }
@@ -209,9 +244,11 @@ static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
     json_t *caps = json_object_get(result, "capabilities");
     nb_client_msg_clear(&reply);
     if (version < 1 || version > NB_PROTO_VERSION || !json_is_array(caps)) {
+        const char *what = json_is_array(caps) ? "" : " and no capabilities";
         json_decref(msg);
         return nb__client_fail(err, NB_PROTO_ERR_PROTO_VERSION,
-                               "the daemon answered hello with version %lld", (long long)version);
+                               "the daemon answered hello with version %lld%s", (long long)version,
+                               what);
     }
     c->version = (int)version;
     c->capabilities = json_incref(caps);
@@ -397,10 +434,11 @@ int nb_client_process(nb_client_t *c)
 static int receive_all(nb_client_t *c)
 {
     for (;;) {
-        nb_proto_msg_t m;
+        nb_proto_lazy_t m;
         nb_proto_error_t perr;
         int r;
-        while ((r = nb_proto_reader_next(c->reader, &m, &perr)) == 1) {
+        /* Lazy: an event or a short reply costs no jansson tree, only its text. */
+        while ((r = nb_proto_reader_next_lazy(c->reader, &m, &perr)) == 1) {
             r = queue_push(c, &m);
             if (r < 0) {
                 return r;
@@ -431,27 +469,44 @@ static void fill_error(nb_client_msg_t *out, json_t *error)
     snprintf(out->error.message, sizeof(out->error.message), "%s", message != NULL ? message : "");
 }
 
-/* Turns a proto message into a client message; takes its fds. */
-static int convert(nb_proto_msg_t *m, nb_client_msg_t *out)
+/* The message's text for nb_client_msg_t.json: the line itself when it is plain JSON
+ * without whitespace (already what the compact dump of its tree would be, but for "-0"),
+ * else the tree dumped. */
+static char *message_text(nb_proto_lazy_t *m)
 {
-    json_t *event = json_object_get(m->json, "event");
-    json_t *id = json_object_get(m->json, "id");
+    if (m->json == NULL && m->compact) {
+        return strndup(m->line, m->len);
+    }
+    json_t *tree = nb_proto_lazy_json(m);
+    return tree != NULL ? json_dumps(tree, JSON_COMPACT) : NULL;
+}
+
+/* Turns a proto message into a client message; takes its fds. */
+static int convert(nb_proto_lazy_t *m, nb_client_msg_t *out)
+{
+    const nb_proto_head_t *h = &m->head;
 
     memset(out, 0, sizeof(*out));
-    if (json_is_string(event)) {
+    if (h->event != NULL) {
         out->kind = NB_CLIENT_MSG_EVENT;
-        snprintf(out->event, sizeof(out->event), "%s", json_string_value(event));
-    } else if (json_is_integer(id) || json_is_null(id)) {
+        size_t n = h->event_len < sizeof(out->event) ? h->event_len : sizeof(out->event) - 1;
+        memcpy(out->event, h->event, n);
+        out->event[n] = '\0';
+    } else if (h->has_id || h->id_null) {
         out->kind = NB_CLIENT_MSG_REPLY;
-        out->id = json_is_integer(id) ? json_integer_value(id) : -1;
-        out->ok = json_is_true(json_object_get(m->json, "ok"));
+        out->id = h->has_id ? h->id : -1;
+        out->ok = h->ok == 1;
         if (!out->ok) {
-            fill_error(out, json_object_get(m->json, "error"));
+            json_t *tree = nb_proto_lazy_json(m);
+            if (tree == NULL) {
+                return -ENOMEM;
+            }
+            fill_error(out, json_object_get(tree, "error"));
         }
     } else {
         return NB_PROTO_ERR_PROTO_PARSE;
     }
-    out->json = json_dumps(m->json, JSON_COMPACT);
+    out->json = message_text(m);
     if (out->json == NULL) {
         return -ENOMEM;
     }
@@ -461,11 +516,11 @@ static int convert(nb_proto_msg_t *m, nb_client_msg_t *out)
     return 0;
 }
 
-static int queue_push(nb_client_t *c, nb_proto_msg_t *m)
+static int queue_push(nb_client_t *c, nb_proto_lazy_t *m)
 {
     nb_client_msg_t msg;
     int r = convert(m, &msg);
-    nb_proto_msg_clear(m);
+    nb_proto_lazy_clear(m);
     if (r < 0) {
         return r;
     }

@@ -190,4 +190,100 @@ int nb_proto_request_parse(const json_t *msg,
  * starting with a letter. */
 bool nb_proto_name_valid(const char *s);
 
+/* ---- Fast paths: a message without a jansson tree -----------------------------------
+ * For the messages sent and received most often (a 'connection' event and its fd, short
+ * replies), what the calls above cost besides the system calls is the jansson tree built,
+ * serialised, parsed and freed (README "Control protocol codec and fd passing"). These
+ * calls give the same bytes on the wire and the same verdicts without one. */
+
+/* Stack room of a line builder: a line that outgrows it moves to the heap. */
+#define NB_PROTO_LINE_SMALL 512
+
+/* A line built member by member, as compact JSON: the same bytes jansson's JSON_COMPACT
+ * dump of the same object gives (same escapes, members in the order added). Errors are
+ * sticky and reported by nb_proto_line_end: -EINVAL (a string or key that is not UTF-8,
+ * a NULL string, a top-level "fds" member, which end writes, close without open, an
+ * invalid event name or reply id), -ENOMEM. Keep it where it was begun (it points into
+ * itself) and nb_proto_line_free it whatever happened. */
+typedef struct nb_proto_line_s {
+    char *buf; /* small, or the heap once the line outgrew it */
+    size_t len;
+    size_t cap;
+    int err;
+    int depth; /* objects open: 1 for the message itself */
+    bool comma;
+    char small[NB_PROTO_LINE_SMALL];
+} nb_proto_line_t;
+
+/* "{"; or {"event":name; or {"id":id,"ok":true,"result":{ (closed by end). */
+void nb_proto_line_begin(nb_proto_line_t *l);
+void nb_proto_line_event(nb_proto_line_t *l, const char *name);
+void nb_proto_line_reply_ok(nb_proto_line_t *l, int64_t id);
+/* Members of the innermost open object. */
+void nb_proto_line_str(nb_proto_line_t *l, const char *key, const char *value);
+void nb_proto_line_int(nb_proto_line_t *l, const char *key, int64_t value);
+void nb_proto_line_bool(nb_proto_line_t *l, const char *key, bool value);
+void nb_proto_line_null(nb_proto_line_t *l, const char *key);
+/* Any jansson value, dumped as JSON_COMPACT would (scalars without jansson's dumper). */
+void nb_proto_line_json(nb_proto_line_t *l, const char *key, const json_t *value);
+/* Every member of obj, in its order. */
+void nb_proto_line_members(nb_proto_line_t *l, const json_t *obj);
+/* "key":{ ... }: members go into the nested object until close. */
+void nb_proto_line_open(nb_proto_line_t *l, const char *key);
+void nb_proto_line_close(nb_proto_line_t *l);
+/* Closes what is open, adds "fds":nfds when nfds > 0 (as nb_proto_writer_push does), and
+ * the '\n'. Returns 0 with the line (borrowed from l, '\n' included) or the first error. */
+int nb_proto_line_end(nb_proto_line_t *l, size_t nfds, const char **ret_line, size_t *ret_len);
+/* Frees what the line took from the heap; l may then be begun again. NULL is fine. */
+void nb_proto_line_free(nb_proto_line_t *l);
+
+/* As nb_proto_writer_push_line followed by nb_proto_writer_flush, with the same results
+ * (0: all sent; -EAGAIN: something is queued, flush when the socket is writable; push's
+ * errors with nothing queued; flush's errors with the queue as flush leaves it), only
+ * cheaper: when nothing is queued the line goes to sendmsg straight from the caller's
+ * buffer with the caller's fds, neither copied nor duplicated, and only what the socket
+ * did not take is queued (with duplicates of the fds if none of it went). The caller's fds
+ * stay the caller's, as with push: a connection handed to a peer that dies unsent can go
+ * to another. */
+int nb_proto_writer_send_line(nb_proto_writer_t *w,
+                              int sockfd,
+                              const char *line,
+                              size_t len,
+                              const int *fds,
+                              size_t nfds);
+
+/* The members of a message's top level that receivers look at first. */
+typedef struct nb_proto_head_s {
+    const char *event; /* "event" when a string, else NULL: event_len bytes, not NUL-ended */
+    size_t event_len;
+    bool has_id;  /* "id" is an integer (id holds it) */
+    bool id_null; /* "id" is null */
+    int64_t id;
+    int ok; /* "ok": 1 true, 0 false, -1 absent or not a boolean */
+} nb_proto_head_t;
+
+/* A message read without building its tree when the line is plain JSON (json_fast.c says
+ * which), else with it. The line is borrowed from the reader until its next feed or read;
+ * json, when not NULL, is owned as in nb_proto_msg_t; fds are the caller's. */
+typedef struct nb_proto_lazy_s {
+    const char *line; /* without its '\n' */
+    size_t len;
+    json_t *json; /* a plain line's: NULL until nb_proto_lazy_json; any other's: built */
+    bool compact; /* plain, and no whitespace outside strings */
+    nb_proto_head_t head;
+    int fds[NB_PROTO_FDS_MAX];
+    size_t nfds;
+} nb_proto_lazy_t;
+
+/* As nb_proto_reader_next, with the same verdicts, errors and fds, into a lazy message.
+ * head is filled either way; event points into the line or into json. */
+int nb_proto_reader_next_lazy(nb_proto_reader_t *r,
+                              nb_proto_lazy_t *ret_msg,
+                              nb_proto_error_t *ret_err);
+/* The message's tree, parsed on first use (while the line is still valid): borrowed from
+ * msg, freed by nb_proto_lazy_clear. NULL only when out of memory. */
+json_t *nb_proto_lazy_json(nb_proto_lazy_t *msg);
+/* Drops the tree, if any, and closes the fds still in msg. NULL is fine. */
+void nb_proto_lazy_clear(nb_proto_lazy_t *msg);
+
 #endif

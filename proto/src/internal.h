@@ -23,6 +23,16 @@ size_t nb_proto__utf8_prefix(const char *buf, size_t len);
  * build it, when the text is plain JSON (json_fast.c says which); NULL for anything else,
  * errors included, which json_loadb must then judge. buf must be valid UTF-8. */
 json_t *nb_proto__json_parse_fast(const char *buf, size_t len);
+/* What nb_proto__json_scan notes of a message's top level. */
+typedef struct {
+    nb_proto_head_t head;
+    bool fds_seen; /* an "fds" member is there */
+    int64_t fds;   /* its value when an integer, else -1 */
+    bool compact;  /* no whitespace outside strings */
+} nb_proto__scan_top_t;
+/* True when buf[0..len) is valid UTF-8 and an object that nb_proto__json_parse_fast would
+ * build (so that json_loadb would accept it), with *ret filled; false for anything else. */
+bool nb_proto__json_scan(const char *buf, size_t len, nb_proto__scan_top_t *ret);
 /* Cuts a NUL-terminated message at its first invalid byte: a message that snprintf cut
  * inside a character, or that quotes a peer's bytes, must still be a JSON string. */
 void nb_proto__utf8_trim(char *s);

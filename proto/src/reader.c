@@ -46,11 +46,19 @@ struct nb_proto_reader_s {
 static void reader_fail(nb_proto_reader_t *r, int code, int64_t id, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static void fifo_close_all(nb_proto_reader_t *r);
+/* Turns a line into what a next() call hands out (ret): 1, or an error code. */
+typedef int (
+    *deliver_fn)(nb_proto_reader_t *r, const char *line, size_t len, uint64_t line_seq, void *ret);
 static int deliver(nb_proto_reader_t *r,
                    const char *line,
                    size_t len,
                    uint64_t line_seq,
-                   nb_proto_msg_t *ret_msg);
+                   void *ret);
+static int deliver_lazy(nb_proto_reader_t *r,
+                        const char *line,
+                        size_t len,
+                        uint64_t line_seq,
+                        void *ret);
 static bool line_buffered(nb_proto_reader_t *r);
 static int reserve(nb_proto_reader_t *r, size_t want);
 
@@ -318,11 +326,8 @@ int nb_proto_reader_feed(nb_proto_reader_t *r,
     return nb_proto__reader_absorb(r, len, fds, nfds);
 }
 
-int nb_proto_reader_next(nb_proto_reader_t *r, nb_proto_msg_t *ret_msg, nb_proto_error_t *ret_err)
+static int reader_next(nb_proto_reader_t *r, deliver_fn fn, void *ret, nb_proto_error_t *ret_err)
 {
-    if (r == NULL || ret_msg == NULL || ret_err == NULL) {
-        return -EINVAL;
-    }
     if (!r->failed) {
         const char *nl = find_nl(r);
         if (nl == NULL) {
@@ -344,7 +349,7 @@ int nb_proto_reader_next(nb_proto_reader_t *r, nb_proto_msg_t *ret_msg, nb_proto
                 reader_fail(r, NB_PROTO_ERR_PROTO_TOO_LARGE, -1, "line of %zu bytes, limit %zu",
                             llen, r->line_max);
             } else {
-                int rc = deliver(r, line, llen, line_seq, ret_msg);
+                int rc = fn(r, line, llen, line_seq, ret);
                 if (rc > 0 || !r->failed) {
                     if (rc < 0) {
                         *ret_err = r->error;
@@ -356,6 +361,24 @@ int nb_proto_reader_next(nb_proto_reader_t *r, nb_proto_msg_t *ret_msg, nb_proto
     }
     *ret_err = r->error;
     return r->error.code;
+}
+
+int nb_proto_reader_next(nb_proto_reader_t *r, nb_proto_msg_t *ret_msg, nb_proto_error_t *ret_err)
+{
+    if (r == NULL || ret_msg == NULL || ret_err == NULL) {
+        return -EINVAL;
+    }
+    return reader_next(r, deliver, ret_msg, ret_err);
+}
+
+int nb_proto_reader_next_lazy(nb_proto_reader_t *r,
+                              nb_proto_lazy_t *ret_msg,
+                              nb_proto_error_t *ret_err)
+{
+    if (r == NULL || ret_msg == NULL || ret_err == NULL) {
+        return -EINVAL;
+    }
+    return reader_next(r, deliver_lazy, ret_msg, ret_err);
 }
 
 /* A line rejected before its fd count is known. When fds that arrived with (or before)
@@ -377,11 +400,7 @@ static int line_error(nb_proto_reader_t *r,
 
 /* Hands the line its fds. The FIFO is ordered by chunk, so those of this line's chunk are
  * at its head once older ones are known to be orphans. */
-static int take_fds(nb_proto_reader_t *r,
-                    uint64_t line_seq,
-                    size_t n,
-                    int64_t id,
-                    nb_proto_msg_t *msg)
+static int take_fds(nb_proto_reader_t *r, uint64_t line_seq, size_t n, int64_t id, int *ret_fds)
 {
     size_t avail = 0;
 
@@ -400,19 +419,14 @@ static int take_fds(nb_proto_reader_t *r,
         return NB_PROTO_ERR_PROTO_FDS;
     }
     for (size_t i = 0; i < n; i++) {
-        msg->fds[i] = r->fifo[i].fd;
+        ret_fds[i] = r->fifo[i].fd;
     }
-    msg->nfds = n;
     r->nfifo -= n;
     memmove(r->fifo, r->fifo + n, r->nfifo * sizeof(r->fifo[0]));
     return 0;
 }
 
-static int deliver(nb_proto_reader_t *r,
-                   const char *line,
-                   size_t len,
-                   uint64_t line_seq,
-                   nb_proto_msg_t *ret_msg)
+static int deliver(nb_proto_reader_t *r, const char *line, size_t len, uint64_t line_seq, void *ret)
 {
     json_error_t jerr;
     nb_proto_msg_t msg = { .json = NULL };
@@ -448,12 +462,100 @@ static int deliver(nb_proto_reader_t *r,
                               "\"fds\" must be an integer from 0 to 16");
         }
     }
-    if (take_fds(r, line_seq, (size_t)n, id, &msg) < 0) {
+    if (take_fds(r, line_seq, (size_t)n, id, msg.fds) < 0) {
         json_decref(msg.json);
         return NB_PROTO_ERR_PROTO_FDS;
     }
-    *ret_msg = msg;
+    msg.nfds = (size_t)n;
+    *(nb_proto_msg_t *)ret = msg;
     return 1;
+}
+
+static void head_from_json(const json_t *msg, nb_proto_head_t *h)
+{
+    const json_t *event = json_object_get(msg, "event");
+    const json_t *id = json_object_get(msg, "id");
+    const json_t *ok = json_object_get(msg, "ok");
+
+    *h = (nb_proto_head_t){ .ok = json_is_boolean(ok) ? json_is_true(ok) : -1 };
+    if (json_is_string(event)) {
+        h->event = json_string_value(event);
+        h->event_len = json_string_length(event);
+    }
+    h->has_id = json_is_integer(id);
+    h->id = h->has_id ? (int64_t)json_integer_value(id) : 0;
+    h->id_null = json_is_null(id);
+}
+
+/* A plain line is checked by the scanner and handed out as it is; any other goes through
+ * deliver, whose verdicts and messages are the reference. */
+static int deliver_lazy(nb_proto_reader_t *r,
+                        const char *line,
+                        size_t len,
+                        uint64_t line_seq,
+                        void *ret)
+{
+    nb_proto_lazy_t *out = ret;
+    nb_proto__scan_top_t top;
+    nb_proto_msg_t msg;
+
+    if (nb_proto__json_scan(line, len, &top)) {
+        const nb_proto_head_t *h = &top.head;
+        int64_t id = h->has_id && h->id >= 0 && h->id <= NB_PROTO_ID_MAX ? h->id : -1;
+        if (top.fds_seen && (top.fds < 0 || top.fds > NB_PROTO_FDS_MAX)) {
+            return line_error(r, line_seq, NB_PROTO_ERR_PROTO_FDS, id,
+                              "\"fds\" must be an integer from 0 to 16");
+        }
+        size_t n = top.fds_seen ? (size_t)top.fds : 0;
+        if (take_fds(r, line_seq, n, id, out->fds) < 0) {
+            return NB_PROTO_ERR_PROTO_FDS;
+        }
+        out->line = line;
+        out->len = len;
+        out->json = NULL;
+        out->compact = top.compact;
+        out->head = top.head;
+        out->nfds = n;
+        return 1;
+    }
+    int rc = deliver(r, line, len, line_seq, &msg);
+    if (rc != 1) {
+        return rc;
+    }
+    out->line = line;
+    out->len = len;
+    out->json = msg.json;
+    out->compact = false;
+    head_from_json(msg.json, &out->head);
+    memcpy(out->fds, msg.fds, msg.nfds * sizeof(int));
+    out->nfds = msg.nfds;
+    return 1;
+}
+
+json_t *nb_proto_lazy_json(nb_proto_lazy_t *msg)
+{
+    if (msg == NULL) {
+        return NULL;
+    }
+    if (msg->json == NULL && msg->line != NULL) {
+        /* The scanner accepted the line, so the fast parser builds it (or runs out of
+         * memory). */
+        msg->json = nb_proto__json_parse_fast(msg->line, msg->len);
+    }
+    return msg->json;
+}
+
+void nb_proto_lazy_clear(nb_proto_lazy_t *msg)
+{
+    if (msg == NULL) {
+        return;
+    }
+    json_decref(msg->json);
+    msg->json = NULL;
+    msg->line = NULL;
+    msg->len = 0;
+    nb_proto__close_fds(msg->fds, msg->nfds);
+    msg->nfds = 0;
 }
 
 /* RFC 3629 section 4, byte by byte: the second byte's range depends on the first, which

@@ -277,3 +277,86 @@ int nb_proto_writer_flush(nb_proto_writer_t *w, int sockfd)
     }
     return 0;
 }
+
+/* One sendmsg of a whole line and its fds, straight from the caller's memory. */
+static ssize_t send_direct(int sockfd, const char *line, size_t len, const int *fds, size_t nfds)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int) * NB_PROTO_FDS_MAX)];
+    } control;
+    struct iovec iov = { .iov_base = (char *)line, .iov_len = len };
+    struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+    ssize_t n;
+
+    if (nfds > 0) {
+        memset(&control, 0, CMSG_SPACE(sizeof(int) * nfds));
+        mh.msg_control = control.buf;
+        mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+        struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+        memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+    }
+    do {
+        n = sendmsg(sockfd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+int nb_proto_writer_send_line(nb_proto_writer_t *w,
+                              int sockfd,
+                              const char *line,
+                              size_t len,
+                              const int *fds,
+                              size_t nfds)
+{
+    int rc;
+
+    if (w == NULL || sockfd < 0 || line == NULL || len == 0 || line[len - 1] != '\n' ||
+        memchr(line, '\n', len - 1) != NULL || nfds > NB_PROTO_FDS_MAX ||
+        (fds == NULL && nfds > 0)) {
+        return -EINVAL;
+    }
+    if (w->head != NULL) {
+        rc = nb_proto_writer_push_line(w, line, len, fds, nfds);
+        return rc < 0 ? rc : nb_proto_writer_flush(w, sockfd);
+    }
+    /* push_line's refusals first, so that nothing goes out that it would refuse. */
+    if (len - 1 > w->line_max) {
+        return NB_PROTO_ERR_PROTO_TOO_LARGE;
+    }
+    if (len > w->bytes_max || nfds > w->fds_max) {
+        return -ENOBUFS;
+    }
+    for (size_t i = 0; i < nfds; i++) {
+        if (fds[i] < 0) {
+            return -EBADF;
+        }
+    }
+    ssize_t n = send_direct(sockfd, line, len, fds, nfds);
+    if (n == (ssize_t)len) {
+        return 0;
+    }
+    if (n > 0) {
+        /* The fds went with the first byte: the rest is bytes only. Only -ENOMEM can fail
+         * here, part of the line gone: a broken stream, which the caller cuts off as it
+         * does on any error. */
+        rc = nb_proto_writer_push_line(w, line, len, NULL, 0);
+        if (rc == 0) {
+            consume(w, (size_t)n);
+        }
+        return rc < 0 ? rc : -EAGAIN;
+    }
+    int err = n < 0 ? errno : EAGAIN;
+    if (err == EBADF) {
+        return -EBADF; /* one of the caller's fds, as push's duplicate would find */
+    }
+    /* Queued as push would have queued it; flush then says what the socket said. */
+    rc = nb_proto_writer_push_line(w, line, len, fds, nfds);
+    if (rc < 0) {
+        return rc;
+    }
+    return err == EAGAIN || err == EWOULDBLOCK ? -EAGAIN : nb_proto_writer_flush(w, sockfd);
+}

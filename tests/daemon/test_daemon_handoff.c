@@ -470,7 +470,7 @@ static void test_fd_store_survives_restart(void **state)
     dh_ok(r);
     json_decref(r);
     close(p[0]);
-    int mirrored = dh_notify_take(d, "FDSTORE=1\nFDNAME=keep me");
+    int mirrored = dh_notify_take(d, "FDSTORE=1\nFDNAME=nb-fd.keep me");
     assert_true(mirrored >= 0);
     dh_close(&c);
     dh_daemon_stop(d); /* no FDSTOREREMOVE: the mirror is what survives */
@@ -478,7 +478,7 @@ static void test_fd_store_survives_restart(void **state)
 
     dh_daemon_init(d, NULL);
     d->listen_fd = mirrored;
-    snprintf(d->listen_name, sizeof(d->listen_name), "keep me");
+    snprintf(d->listen_name, sizeof(d->listen_name), "nb-fd.keep me");
     dh_daemon_start(d);
     close(mirrored);
     dh_connect(&c, d);
@@ -496,7 +496,7 @@ static void test_fd_store_survives_restart(void **state)
     r = dh_call(&c, "fd.remove", "{\"name\":\"keep me\"}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=keep me"), -1);
+    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=nb-fd.keep me"), -1);
     dh_close(&c);
 }
 

@@ -372,9 +372,9 @@ static void test_fd_store_replace_expiry_list(void **state)
     close(p[0]);
     /* The fixture plays systemd: it takes the mirrors of the store (their fds would keep
      * the pipe open), and sees the expired one dropped. */
-    close(dh_notify_take(d, "FDSTORE=1\nFDNAME=a"));
-    close(dh_notify_take(d, "FDSTORE=1\nFDNAME=a"));
-    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=a"), -1);
+    close(dh_notify_take(d, "FDSTORE=1\nFDNAME=nb-fd.a"));
+    close(dh_notify_take(d, "FDSTORE=1\nFDNAME=nb-fd.a"));
+    assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=nb-fd.a"), -1);
     /* The daemon closes the expired fd: the write end then sees a pipe without reader
      * (POLLERR is reported whatever the events asked). */
     struct pollfd pf = { .fd = p[1], .events = 0 };

@@ -1,7 +1,10 @@
 /* fuzz_reader.c: the protocol's line reader (nbproto.h nb_proto_reader_*) fed arbitrary
  * bytes in arbitrary chunks, with real fds riding on some chunks, then drained. Every fd
  * handed to the reader must end up either in a message (which we close) or closed by the
- * reader: after each run none of them may still be open, and /dev/null's must be. */
+ * reader: after each run none of them may still be open, and /dev/null's must be.
+ * A second reader gets the same chunks (with fds of its own) and is drained with
+ * nb_proto_reader_next_lazy: each of its results must be the first one's (the same code,
+ * error, fds count and message). */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,14 +47,36 @@ static int dup_tracked(void)
     return fd;
 }
 
+/* The lazy reader's next result, checked against the tree reader's (rc, msg, err). */
+static void check_lazy(nb_proto_reader_t *lr,
+                       int rc,
+                       const nb_proto_msg_t *msg,
+                       const nb_proto_error_t *err)
+{
+    nb_proto_lazy_t lazy;
+    nb_proto_error_t lerr;
+    int lrc = nb_proto_reader_next_lazy(lr, &lazy, &lerr);
+
+    CHECK(lrc == rc);
+    if (rc == 1) {
+        CHECK(lazy.nfds == msg->nfds);
+        CHECK(json_equal(nb_proto_lazy_json(&lazy), msg->json));
+        nb_proto_lazy_clear(&lazy);
+    } else if (rc < 0) {
+        CHECK(lerr.code == err->code && lerr.fatal == err->fatal && lerr.id == err->id);
+        CHECK(strcmp(lerr.message, err->message) == 0);
+    }
+}
+
 /* Takes messages until the reader has no complete line or has failed for good. */
-static void drain(nb_proto_reader_t *r)
+static void drain(nb_proto_reader_t *r, nb_proto_reader_t *lr)
 {
     for (;;) {
         nb_proto_msg_t msg;
         nb_proto_error_t err;
         int rc = nb_proto_reader_next(r, &msg, &err);
 
+        check_lazy(lr, rc, &msg, &err);
         if (rc == 1) {
             CHECK(msg.json != NULL && json_is_object(msg.json));
             CHECK(msg.nfds <= NB_PROTO_FDS_MAX);
@@ -68,34 +93,38 @@ static void drain(nb_proto_reader_t *r)
 static void run(const uint8_t *data, size_t size, size_t line_max)
 {
     nb_proto_limits_t limits = { .line_max = line_max };
-    nb_proto_reader_t *r = NULL;
+    nb_proto_reader_t *r = NULL, *lr = NULL;
     size_t pos = 0;
 
     CHECK(nb_proto_reader_new(&limits, &r) == 0);
+    CHECK(nb_proto_reader_new(&limits, &lr) == 0);
     while (pos < size) {
         uint8_t h = data[pos++];
         size_t len = chunk_len[h & 31];
         size_t nfds = chunk_fds[(h >> 5) & 3];
-        int fds[NB_PROTO_FDS_MAX + 1];
+        int fds[NB_PROTO_FDS_MAX + 1], lfds[NB_PROTO_FDS_MAX + 1];
 
         if (len > size - pos) {
             len = size - pos;
         }
-        if (nfds > DUPS_MAX - track.ndups) {
+        if (2 * nfds > DUPS_MAX - track.ndups) {
             nfds = 0;
         }
         for (size_t i = 0; i < nfds; i++) {
             fds[i] = dup_tracked();
+            lfds[i] = dup_tracked();
         }
-        (void)nb_proto_reader_feed(r, data + pos, len, fds, nfds);
+        int rc = nb_proto_reader_feed(r, data + pos, len, fds, nfds);
+        CHECK(nb_proto_reader_feed(lr, data + pos, len, lfds, nfds) == rc);
         pos += len;
         if ((h & 0x80) == 0) {
-            drain(r);
+            drain(r, lr);
         }
     }
-    drain(r);
-    (void)nb_proto_reader_pending(r);
+    drain(r, lr);
+    CHECK(nb_proto_reader_pending(r) == nb_proto_reader_pending(lr));
     nb_proto_reader_free(r);
+    nb_proto_reader_free(lr);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

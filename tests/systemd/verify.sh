@@ -7,8 +7,8 @@
 set -euo pipefail
 src=$1 netbrokerd=$2 netbrokerctl=$3
 if ! command -v systemd-analyze >/dev/null; then
-    echo "systemd-analyze not installed: skipped"
-    exit 77
+    echo "systemd-analyze is missing: install Debian's systemd (make deps does)" >&2
+    exit 1
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
