@@ -269,7 +269,7 @@ bool nb_activation_same_mode(const nb_srv_t *srv, const json_t *entry)
 
 void nb_activation_keep(nb_srv_t *srv)
 {
-    int fd = srv->mode == NB_PROTO_MODE_DISPATCH ? nc_server_fileno(srv->server) : srv->fd;
+    int fd = srv->fd; /* both modes hold the listening fd */
     nb_passed_t *p = calloc(1, sizeof(*p));
     if (fd < 0 || p == NULL || (p->fd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0) {
         nb_log(LOG_ERR, "server '%s': the socket systemd passed is lost to the mode change",

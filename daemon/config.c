@@ -148,13 +148,9 @@ void nb_config_settled(nb_srv_t *srv)
     }
 }
 
-static void config_done(nb_srv_t *srv, int status, const nc_error_t *err)
+static void config_listening(nb_srv_t *srv)
 {
     nb_config_settled(srv);
-    if (status < 0) {
-        nb_log(LOG_ERR, "server '%s' from the configuration: %s", srv->name, err->message);
-        return;
-    }
     nb_log(LOG_INFO, "server '%s' listening", srv->name);
     nb_events_emit(srv->d, NB_PROTO_EVENT_LISTENING, srv, NULL);
 }
@@ -201,16 +197,11 @@ static void apply_server(nb_daemon_t *d, const char *name, json_t *entry, json_t
             }
             nb_srv_close(srv);
         }
-        if (nb_srv_create(d, &args.server_create, entry, config_done, &srv, msg, sizeof(msg)) < 0) {
+        if (nb_srv_create(d, &args.server_create, entry, &srv, msg, sizeof(msg)) < 0) {
             nb_log(LOG_ERR, "server '%s' from the configuration: %s", name, msg);
         } else {
             srv->from_config = true;
-            if (srv->listening) {
-                config_done(srv, 0, NULL);
-            } else {
-                srv->config_pending = true;
-                d->config_pending++;
-            }
+            config_listening(srv);
         }
         json_array_append_new(json_object_get(diff, list), json_string(name));
     }

@@ -210,6 +210,33 @@ static void on_control_error(nc_server_t *server, const void *arg, void *data)
     nb_daemon_stop(data, "control socket failed");
 }
 
+/* The peer's supplementary groups, looked up off the loop thread: getpwuid_r and
+ * getgrouplist go through NSS (files, LDAP, sssd) and may block for as long as those
+ * take. The connection is not read until they are known, so every request is checked
+ * against the whole set, as PROTOCOL.md 9.1.6 says rules match it. */
+typedef struct {
+    uv_work_t req;
+    nb_daemon_t *d;
+    uint64_t client; /* by id: the client may be cut off meanwhile (the daemon stops) */
+    uid_t uid;
+    gid_t gid;
+    gid_t groups[NB_GROUPS_MAX];
+    int ngroups;
+} groups_work_t;
+
+static void groups_lookup(uv_work_t *req)
+{
+    groups_work_t *w = req->data;
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(w->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
+        int n = NB_GROUPS_MAX;
+        if (getgrouplist(pw.pw_name, w->gid, w->groups, &n) >= 0) {
+            w->ngroups = n;
+        }
+    }
+}
+
 /* Adds the groups not yet listed, up to NB_GROUPS_MAX. */
 static void add_groups(nb_client_t *c, const gid_t *groups, int n)
 {
@@ -224,7 +251,22 @@ static void add_groups(nb_client_t *c, const gid_t *groups, int n)
     }
 }
 
-static void client_credentials(nb_client_t *c)
+static void groups_known(uv_work_t *req, int status)
+{
+    groups_work_t *w = req->data;
+    nb_client_t *c = nb_client_find(w->d, w->client);
+    if (c != NULL && !c->dead && !c->draining) {
+        if (status == 0) {
+            add_groups(c, w->groups, w->ngroups);
+        }
+        c->poll_events = UV_READABLE | UV_DISCONNECT;
+        uv_poll_start(&c->poll, c->poll_events, on_poll);
+    }
+    free(w);
+}
+
+/* SO_PEERCRED now (a plain getsockopt), the groups off the loop; then reading starts. */
+static int client_credentials(nb_client_t *c)
 {
     struct ucred cr;
     socklen_t len = sizeof(cr);
@@ -235,22 +277,26 @@ static void client_credentials(nb_client_t *c)
     }
     c->groups[0] = c->gid;
     c->ngroups = 1;
-    /* PROTOCOL.md 9.1.6: the groups the kernel gives the peer's process (SO_PEERGROUPS,
-     * what setgroups set), then those of its uid in the group database. */
+    /* The groups the kernel gives the peer's process (SO_PEERGROUPS: what setgroups set),
+     * then, off the loop, those of its uid in the group database. */
     gid_t peer[NB_GROUPS_MAX];
     socklen_t plen = sizeof(peer);
     if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, peer, &plen) == 0) {
         add_groups(c, peer, (int)(plen / sizeof(gid_t)));
     }
-    struct passwd pw, *res = NULL;
-    char buf[2048];
-    if (getpwuid_r(c->uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL) {
-        gid_t db[NB_GROUPS_MAX];
-        int n = NB_GROUPS_MAX;
-        if (getgrouplist(pw.pw_name, c->gid, db, &n) >= 0) {
-            add_groups(c, db, n);
-        }
+    groups_work_t *w = malloc(sizeof(*w));
+    if (w == NULL) {
+        return -ENOMEM;
     }
+    *w = (groups_work_t){ .d = c->d, .client = c->id, .uid = c->uid, .gid = c->gid };
+    w->groups[0] = c->gid;
+    w->ngroups = 1;
+    w->req.data = w;
+    int r = uv_queue_work(c->d->loop, &w->req, groups_lookup, groups_known);
+    if (r < 0) {
+        free(w);
+    }
+    return r;
 }
 
 static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
@@ -278,7 +324,6 @@ static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
         return r;
     }
     c->poll.data = c;
-    client_credentials(c);
     c->next = d->clients;
     if (d->clients != NULL) {
         d->clients->prev = c;
@@ -309,8 +354,10 @@ static void on_control_connection(nc_server_t *server, const void *arg, void *da
         close(dup);
         return;
     }
-    c->poll_events = UV_READABLE | UV_DISCONNECT;
-    uv_poll_start(&c->poll, c->poll_events, on_poll);
+    if (client_credentials(c) < 0) {
+        nb_client_kill(c, "out of memory");
+        return;
+    }
     nb_log(LOG_DEBUG, "client %llu connected (pid %d, uid %u)", (unsigned long long)c->id,
            (int)c->pid, (unsigned)c->uid);
 }
@@ -412,7 +459,10 @@ uint64_t nb_client_sent(const nb_client_t *c)
 
 static int client_flush(nb_client_t *c)
 {
-    return client_flushed(c, nb_proto_writer_flush(c->writer, c->fd));
+    uint64_t before = nb_client_sent(c);
+    int r = nb_proto_writer_flush(c->writer, c->fd);
+    c->d->bytes_written += nb_client_sent(c) - before;
+    return client_flushed(c, r);
 }
 
 /* What follows a flush (or a send_line, which ends with one) that returned r. */
@@ -486,6 +536,7 @@ int nb_client_send_line(nb_client_t *c,
      * the caller's buffer with the caller's fds when nothing is queued before it. */
     bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
     bool direct = !hold && nb_proto_writer_queued(c->writer) == 0;
+    uint64_t before = nb_client_sent(c);
     int r = send_or_queue(c, direct, line, len, fds, nfds);
     if ((r == -EMFILE || r == -ENFILE) && c->d->reserve_held) {
         /* The reserve's slot takes the duplicate: handing over is what frees fds. */
@@ -508,6 +559,7 @@ int nb_client_send_line(nb_client_t *c,
         *ret_start = c->pushed;
     }
     c->pushed += len;
+    c->d->bytes_written += nb_client_sent(c) - before; /* what a direct send took */
     if (hold) {
         return 0;
     }
@@ -593,6 +645,10 @@ static void client_read_some(nb_client_t *c)
         if (r == 0) {
             nb_client_kill(c, "end of stream");
             return;
+        }
+        if (r > 0) {
+            c->bytes_read += (uint64_t)r;
+            c->d->bytes_read += (uint64_t)r;
         }
         if (r < 0 && r != -EBUSY) {
             client_drain(c); /* a fatal framing error is answered before the cut */

@@ -81,11 +81,12 @@ struct nb_client_s {
     gid_t groups[NB_GROUPS_MAX];
     int ngroups;
     bool hello;
-    bool dead;       /* cut off: unlinked, its memory goes on a later turn */
-    bool draining;   /* the daemon stops: no more input, closed once its output left */
-    bool batching;   /* replies to a read's requests are flushed together after it */
-    uint64_t pushed; /* bytes ever queued to the writer: what dispatch measures */
-    size_t nsubs;    /* dispatch subscriptions */
+    bool dead;           /* cut off: unlinked, its memory goes on a later turn */
+    bool draining;       /* the daemon stops: no more input, closed once its output left */
+    bool batching;       /* replies to a read's requests are flushed together after it */
+    uint64_t pushed;     /* bytes ever queued to the writer: what dispatch measures */
+    uint64_t bytes_read; /* bytes ever read from the client (stats) */
+    size_t nsubs;        /* dispatch subscriptions */
     nb_evsub_t *evsubs;
 };
 
@@ -106,9 +107,9 @@ void nb_control_drain(nb_daemon_t *d, uint64_t deadline_ms);
  * *ret_start, when not NULL, is the offset of the line's first byte in the client's
  * stream. Returns 0, or a negative code after which the client has been cut off. */
 int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uint64_t *ret_start);
-/* As nb_client_send, for a line already serialised (len bytes, '\n' last: a line built by
- * nb_proto_line_*). fds stay the caller's: when nothing is queued the line and fds go
- * straight to the socket, else duplicates are queued. */
+/* As nb_client_send, for a line already serialised (len bytes, '\n' last, declaring nfds
+ * fds: a line built by nb_proto_line_*). fds stay the caller's: when nothing is queued the
+ * line and fds go straight to the socket, else duplicates are queued. */
 int nb_client_send_line(nb_client_t *c,
                         const char *line,
                         size_t len,
@@ -146,10 +147,10 @@ void nb_reply_err_named(nb_client_t *c, int64_t id, const char *name, const char
 struct nb_conn_s {
     nb_conn_t *next;
     nb_srv_t *srv;
-    nc_socket_t *sock; /* libnetcore's, never read; destroyed once handed over */
+    int fd; /* accepted, never read; closed once handed over */
     uint64_t queued_at;
-    uint64_t start; /* pending: offset of its event line in the subscriber's stream */
-    json_t *fields; /* the event's address members */
+    uint64_t start;     /* pending: offset of its event line in the subscriber's stream */
+    nc_sockaddr_t peer; /* from accept4; family AF_UNSPEC for a Unix connection */
 };
 
 struct nb_sub_s {
@@ -173,8 +174,11 @@ struct nb_srv_s {
     char path[NB_PROTO_PATH_MAX + 2];
     bool listening;
     bool closing;
-    int fd;              /* acquire mode: the listening fd the daemon holds */
-    nc_server_t *server; /* dispatch mode */
+    int fd;              /* the listening fd the daemon holds (dispatch: and accepts on) */
+    uv_poll_t *poll;     /* dispatch mode: readiness of fd */
+    uv_timer_t *backoff; /* dispatch mode: accepting again after EMFILE and the like */
+    nc_sockaddr_t local; /* the listener's address: every connection's local address... */
+    bool local_fixed;    /* ...when it is bound to one address (not a wildcard) */
     uint64_t owner;      /* exclusive acquire: the client holding it, 0 none */
     nc_address_t address;
     int64_t max_connections; /* < 0: no limit */
@@ -195,22 +199,17 @@ struct nb_srv_s {
     bool fd_retry; /* a handoff found no fd: the queue waits for the timer's retry */
     uv_timer_t *timer;
     uint64_t accepted, dispatched, dropped, blocked;
-    /* server.create waiting for 'listening' or 'error' */
-    uint64_t create_client;
-    int64_t create_id;
     bool own_path; /* a Unix path it bound or adopted: removed when it closes */
     bool fdstored; /* its listener is in systemd's fd store (handover.c) */
     bool adopted;  /* listens on a socket systemd passed (activation.c): a reload keeps it */
 };
 
-/* Creates and starts a server from validated arguments. On success the server is in the
- * registry and 'listening' or 'error' completes it: done(srv, status) is called then
- * (status 0 or an error code with err). Returns 0 or a code with msg filled. */
-typedef void (*nb_srv_done_cb)(nb_srv_t *srv, int status, const nc_error_t *err);
+/* Creates and starts a server from validated arguments (host an IP address: resolve.c
+ * looks names up first). On success the server is in the registry, bound and listening.
+ * Returns 0 or a code with msg filled. */
 int nb_srv_create(nb_daemon_t *d,
                   const nb_proto_server_create_args_t *a,
                   const json_t *spec,
-                  nb_srv_done_cb done,
                   nb_srv_t **ret,
                   char *msg,
                   size_t size);
@@ -220,13 +219,12 @@ int nb_srv_adopt(nb_daemon_t *d,
                  const nb_proto_server_create_args_t *a,
                  const json_t *spec,
                  int fd,
-                 nb_srv_done_cb done,
                  nb_srv_t **ret,
                  char *msg,
                  size_t size);
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name);
 /* Handover: a dispatch server stops accepting (its listener lives on in a duplicate), and
- * accepts again on fd (owned on success). */
+ * accepts again (fd, a duplicate of its listener, is owned on success). */
 void nb_srv_stop_accepting(nb_srv_t *srv);
 int nb_srv_resume_accepting(nb_srv_t *srv, int fd);
 /* The listening fd, borrowed, or -EBADF. */
@@ -252,7 +250,11 @@ json_t *nb_blocklist_first_match(const json_t *list, const char *address, const 
 int nb_check_rules(const char *file, const char *address);
 
 /* ---- dispatch.c: accepted connections to subscribers ------------------------------- */
-void nb_dispatch_connection(nb_srv_t *srv, nc_socket_t *sock);
+/* Starts accepting on srv->fd (listening): several connections per readiness, each
+ * checked and queued, never read. Returns 0 or a negative code. */
+int nb_dispatch_start(nb_srv_t *srv);
+/* Stops accepting; the handles go on a later turn. srv->fd stays the caller's. */
+void nb_dispatch_stop(nb_srv_t *srv);
 void nb_dispatch_run(nb_srv_t *srv);
 int nb_dispatch_subscribe(nb_srv_t *srv, nb_client_t *c, int64_t max_pending);
 void nb_dispatch_unsubscribe(nb_srv_t *srv, nb_client_t *c);
@@ -268,6 +270,12 @@ void nb_dispatch_forget_queue(nb_srv_t *srv);
 /* Handover: a connection the previous daemon had queued joins the queue (fd taken on
  * success; fields: the peer members of its connection event, NULL: from the socket). */
 int nb_dispatch_adopt(nb_srv_t *srv, int fd, const json_t *fields);
+/* Handover: accepting pauses (the listener stays open, its poll stops) and resumes. */
+void nb_dispatch_pause(nb_srv_t *srv);
+void nb_dispatch_resume(nb_srv_t *srv);
+/* A connection's address members (remote and local address, port, family) as a new JSON
+ * object: for the events stream and a takeover's items, never on the dispatch path. */
+json_t *nb_conn_fields(const nb_conn_t *conn);
 
 /* ---- events.c ------------------------------------------------------------------------- */
 /* Sends {"event":name,"server":srv,...fields} to every client subscribed to it that may
@@ -382,9 +390,11 @@ struct nb_daemon_s {
     bool control_passed;            /* systemd's control socket: its file is the unit's */
     struct nb_passed_s *passed;     /* activation.c: sockets systemd passed, not yet taken */
     struct nb_status_s *status;     /* notify.c: the STATUS= last sent, and its rate limit */
-    size_t client_output_max;       /* unsent bytes per client (--client-output-max); 0: proto's */
-    int reserve_fd;                 /* spare fd for a handoff when out of fds (control.c), */
-    bool reserve_held;              /* when this is true */
+    uint64_t bytes_read;            /* control plane, every client since the start (stats) */
+    uint64_t bytes_written;
+    size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
+    int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
+    bool reserve_held;        /* when this is true */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

@@ -193,8 +193,7 @@ int nb_handover_import_server(nb_daemon_t *d, const json_t *st, int fd, char *ms
     if ((r = nb_proto_request_parse(req, &rq, &err)) < 0 ||
         (r = nb_proto_request_validate(&rq, &op, &args, &err)) < 0) {
         snprintf(msg, size, "server '%s': %s", name, err.message);
-    } else if ((r = nb_srv_adopt(d, &args.server_create, spec, fd, imported, &srv, msg, size)) ==
-               0) {
+    } else if ((r = nb_srv_adopt(d, &args.server_create, spec, fd, &srv, msg, size)) == 0) {
         srv->from_config = json_is_true(json_object_get(st, "fromConfig"));
         srv->adopted = json_is_true(json_object_get(st, "passed"));
         uint64_t *counters[] = { &srv->accepted, &srv->dispatched, &srv->dropped, &srv->blocked };
@@ -202,9 +201,7 @@ int nb_handover_import_server(nb_daemon_t *d, const json_t *st, int fd, char *ms
             json_int_t v = json_integer_value(json_object_get(st, counter_keys[i]));
             *counters[i] = v > 0 ? (uint64_t)v : 0;
         }
-        if (srv->listening) {
-            imported(srv, 0, NULL); /* acquire: listening already */
-        }
+        imported(srv, 0, NULL); /* listening already, in both modes */
     }
     json_decref(req);
     return r;
@@ -474,7 +471,7 @@ static void store_queued(nb_daemon_t *d)
         char name[NB_PROTO_SERVER_NAME_MAX + 16];
         snprintf(name, sizeof(name), "nb-conn.%s", s->name);
         for (nb_conn_t *c = s->queue; c != NULL; c = c->next) {
-            nb_notify_fdstore(name, nc_socket_fileno(c->sock));
+            nb_notify_fdstore(name, c->fd);
         }
         if (s->queue != NULL) {
             nb_log(LOG_INFO, "server '%s': %zu queued connections left in the fd store", s->name,

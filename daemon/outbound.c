@@ -129,6 +129,12 @@ static int start(outbound_t *o,
         co.no_delay = a->no_delay;
         co.keep_alive = a->keep_alive;
         co.keep_alive_initial_delay = (unsigned)a->keep_alive_initial_delay;
+        /* Node: net.connect binds localAddress/localPort before connecting; a localPort of 0
+         * binds nothing unless localAddress is given (both falsy in Node's test). */
+        co.local_address = a->local_address;
+        co.local_port = a->local_port != NB_PROTO_UNSET ? (int)a->local_port : 0;
+        co.auto_select_family = a->auto_select_family ? 1 : -1;
+        co.auto_select_family_attempt_timeout = a->auto_select_family_attempt_timeout;
     }
     int r = nc_socket_new(o->d->loop, NULL, &o->sock);
     if (r < 0) {
@@ -142,11 +148,6 @@ static int start(outbound_t *o,
 void nb_op_socket_connect(nb_client_t *c, nb_req_t *x)
 {
     const nb_proto_socket_connect_args_t *a = &x->args->socket_connect;
-    if (a->local_address != NULL || a->local_port != NB_PROTO_UNSET) {
-        nb_reply_err(c, x->id, NB_PROTO_ERR_INVALID_ARG_VALUE,
-                     "localAddress and localPort are not supported by this daemon");
-        return;
-    }
     if (a->host != NULL && nc_is_ip(a->host, strlen(a->host)) != 0 &&
         nc_blocklist_check(c->d->global_bl, a->host, strlen(a->host),
                            nc_is_ipv6(a->host, strlen(a->host)) ? "ipv6" : "ipv4", NULL) == 1) {

@@ -1,6 +1,6 @@
-/* registry.c: the named servers. An acquire server is a listening fd the daemon holds and
- * never accepts on (nc_listen_socket); a dispatch server is a libnetcore server with
- * pauseOnConnect whose connections dispatch.c hands out. Policy lives here too. */
+/* registry.c: the named servers. Each holds a listening fd (nc_listen_socket): an acquire
+ * server never accepts on it and hands out duplicates; a dispatch server accepts on it
+ * itself and dispatch.c hands the connections out. Policy lives here too. */
 #include "daemon.h"
 
 #include <arpa/inet.h>
@@ -14,16 +14,7 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static void on_listening(nc_server_t *server, const void *arg, void *data);
-static void on_error(nc_server_t *server, const void *arg, void *data);
-static void on_connection(nc_server_t *server, const void *arg, void *data);
-static void on_runtime_error(nc_server_t *server, const void *arg, void *data);
 static void clear_stale_path(const char *path);
-
-typedef struct {
-    nb_srv_t *srv;
-    nb_srv_done_cb done;
-} pending_t;
 
 nb_srv_t *nb_srv_find(nb_daemon_t *d, const char *name)
 {
@@ -47,20 +38,9 @@ static void srv_unlink(nb_srv_t *srv)
     }
 }
 
-static void timer_closed(uv_handle_t *h)
-{
-    free(h);
-}
-
 static void srv_free(nb_srv_t *srv)
 {
-    if (srv->timer != NULL) {
-        uv_close((uv_handle_t *)srv->timer, timer_closed);
-    }
-    if (srv->server != NULL) {
-        nc_server_close(srv->server, NULL, NULL);
-        nc_server_release(srv->server);
-    }
+    nb_dispatch_stop(srv); /* before the close: the poll leaves epoll with its fd */
     if (srv->fd >= 0) {
         close(srv->fd);
     }
@@ -99,6 +79,13 @@ static void fd_address(int fd, nb_srv_t *srv)
         a->family = "IPv6";
     }
     a->address_len = strlen(a->address);
+    /* A listener bound to one address gives it to every connection as its local address:
+     * no getsockname per connection then. */
+    memcpy(&srv->local.u, &ss, sizeof(srv->local.u));
+    srv->local_fixed =
+        (ss.ss_family == AF_INET && ((struct sockaddr_in *)&ss)->sin_addr.s_addr != INADDR_ANY) ||
+        (ss.ss_family == AF_INET6 &&
+         !IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr));
 }
 
 static int srv_options(nb_srv_t *srv,
@@ -134,52 +121,6 @@ static int srv_options(nb_srv_t *srv,
     return 0;
 }
 
-static int srv_listen_dispatch(nb_srv_t *srv, int fd, nb_srv_done_cb done, char *msg, size_t size)
-{
-    nc_server_options_t so = { .pause_on_connect = true };
-    int r = nc_server_new(srv->d->loop, &so, &srv->server);
-    pending_t *p = malloc(sizeof(*p));
-    srv->timer = malloc(sizeof(*srv->timer));
-    if (r < 0 || p == NULL || srv->timer == NULL) {
-        free(p);
-        if (fd >= 0) {
-            close(fd);
-        }
-        snprintf(msg, size, "out of memory");
-        return r < 0 ? r : -ENOMEM;
-    }
-    uv_timer_init(srv->d->loop, srv->timer);
-    srv->timer->data = srv;
-    *p = (pending_t){ srv, done };
-    nc_server_once(srv->server, NC_SERVER_LISTENING, on_listening, p);
-    nc_server_on(srv->server, NC_SERVER_ERROR, on_error, p);
-    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
-    nc_error_t err = { 0 };
-    /* A filesystem path is bound by hand (nc_listen_socket), as for acquire: libuv would
-     * unlink a path it bound when the server closes, even one handed over. */
-    bool bound = false;
-    if (fd < 0 && srv->path[0] == '/') {
-        clear_stale_path(srv->path);
-        r = nc_listen_socket(&srv->lo, &fd, &err);
-        bound = r == 0;
-    }
-    if (r == 0) {
-        r = fd >= 0 ? nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)
-                    : nc_server_listen(srv->server, &srv->lo, &err);
-        if (r < 0 && bound) {
-            close(fd); /* ours, bound above; an adopted fd stays the caller's */
-            unlink(srv->path);
-        }
-    }
-    if (r < 0) {
-        snprintf(msg, size, "%s", err.message);
-        nc_server_off(srv->server, NC_SERVER_ERROR, on_error, p);
-        nc_server_off(srv->server, NC_SERVER_LISTENING, on_listening, p);
-        free(p);
-    }
-    return r;
-}
-
 /* A socket file nobody answers on is removed before a bind there: a daemon that stopped
  * with its listeners in systemd's fd store leaves its paths for the next one, and when the
  * store was emptied meanwhile (a stop, not a restart) the next one binds afresh. A live
@@ -191,7 +132,11 @@ static void clear_stale_path(const char *path)
         return;
     }
     struct sockaddr_un un = { .sun_family = AF_UNIX };
-    snprintf(un.sun_path, sizeof(un.sun_path), "%s", path);
+    size_t n = strlen(path);
+    if (n >= sizeof(un.sun_path)) {
+        return; /* no socket file can be there: the bind says so */
+    }
+    memcpy(un.sun_path, path, n + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
     if (fd >= 0 && connect(fd, (struct sockaddr *)&un, sizeof(un)) < 0 && errno == ECONNREFUSED) {
         nb_log(LOG_INFO, "'%s': a socket nobody listens on, removed", path);
@@ -202,7 +147,10 @@ static void clear_stale_path(const char *path)
     }
 }
 
-static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
+/* Both modes hold a listening fd, from nc_listen_socket or the socket systemd passed (fd
+ * >= 0, taken in every case): acquire hands out duplicates, dispatch accepts on it itself
+ * (dispatch.c), each connection a bare fd. */
+static int srv_listen(nb_srv_t *srv, int fd, char *msg, size_t size)
 {
     nc_error_t err = { 0 };
     int r = 0;
@@ -219,6 +167,18 @@ static int srv_listen_acquire(nb_srv_t *srv, int fd, char *msg, size_t size)
         return r;
     }
     fd_address(srv->fd, srv);
+    /* A passed socket listens already, as a rule; listen() again is harmless and sets the
+     * backlog, as nc_server_listen_fd did for it before. */
+    if (srv->mode == NB_PROTO_MODE_DISPATCH && fd >= 0 &&
+        listen(srv->fd, srv->lo.backlog > 0 ? srv->lo.backlog : SOMAXCONN) < 0) {
+        r = -errno;
+        snprintf(msg, size, "listen %s", nc_strerror(r));
+        return r;
+    }
+    if (srv->mode == NB_PROTO_MODE_DISPATCH && (r = nb_dispatch_start(srv)) < 0) {
+        snprintf(msg, size, "%s", nc_strerror(r));
+        return r;
+    }
     srv->listening = true;
     return 0;
 }
@@ -239,19 +199,17 @@ static int srv_policy(nb_srv_t *srv, const nb_proto_server_create_args_t *a, cha
 int nb_srv_create(nb_daemon_t *d,
                   const nb_proto_server_create_args_t *a,
                   const json_t *spec,
-                  nb_srv_done_cb done,
                   nb_srv_t **ret,
                   char *msg,
                   size_t size)
 {
-    return nb_srv_adopt(d, a, spec, -1, done, ret, msg, size);
+    return nb_srv_adopt(d, a, spec, -1, ret, msg, size);
 }
 
 int nb_srv_adopt(nb_daemon_t *d,
                  const nb_proto_server_create_args_t *a,
                  const json_t *spec,
                  int fd,
-                 nb_srv_done_cb done,
                  nb_srv_t **ret,
                  char *msg,
                  size_t size)
@@ -280,8 +238,7 @@ int nb_srv_adopt(nb_daemon_t *d,
     if (r == 0) {
         /* A socket systemd passed under this name replaces the bind; the policy stays. */
         passed = fd < 0 && (fd = nb_activation_take(d, srv)) >= 0;
-        r = a->mode == NB_PROTO_MODE_DISPATCH ? srv_listen_dispatch(srv, fd, done, msg, size)
-                                              : srv_listen_acquire(srv, fd, msg, size);
+        r = srv_listen(srv, fd, msg, size);
     }
     if (r < 0) {
         if (fd >= 0 && srv->fd == fd) {
@@ -302,81 +259,26 @@ int nb_srv_adopt(nb_daemon_t *d,
     return 0;
 }
 
-static void on_listening(nc_server_t *server, const void *arg, void *data)
-{
-    (void)arg;
-    pending_t *p = data;
-    nb_srv_t *srv = p->srv;
-    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
-    nc_server_on(server, NC_SERVER_ERROR, on_runtime_error, srv);
-    nc_server_address(server, &srv->address);
-    srv->listening = true;
-    nb_handover_changed(srv->d); /* now there is a listener to store */
-    nb_srv_done_cb done = p->done;
-    free(p);
-    done(srv, 0, NULL);
-}
-
-static void on_error(nc_server_t *server, const void *arg, void *data)
-{
-    pending_t *p = data;
-    nb_srv_t *srv = p->srv;
-    nc_server_off(server, NC_SERVER_LISTENING, on_listening, p);
-    nc_server_off(server, NC_SERVER_ERROR, on_error, p);
-    nb_srv_done_cb done = p->done;
-    free(p);
-    srv_unlink(srv);
-    done(srv, ((const nc_error_t *)arg)->code, arg);
-    srv_free(srv);
-}
-
-/* An accept that failed (EMFILE...): the server goes on; subscribers hear of it. */
-static void on_runtime_error(nc_server_t *server, const void *arg, void *data)
-{
-    (void)server;
-    nb_srv_t *srv = data;
-    const nc_error_t *err = arg;
-    nb_log(LOG_WARNING, "server '%s': %s, ignoring", srv->name, err->message);
-    nb_events_emit(srv->d, NB_PROTO_EVENT_ERROR, srv,
-                   json_pack("{s:s,s:s}", "code", nc_err_name(err->code), "message", err->message));
-}
-
-static void on_connection(nc_server_t *server, const void *arg, void *data)
-{
-    (void)server;
-    nb_dispatch_connection(data, ((const nc_server_connection_t *)arg)->socket);
-}
-
+/* The listener stays open here (its duplicate lives on in the handover); only its poll
+ * stops, so resuming needs no new fd. */
 void nb_srv_stop_accepting(nb_srv_t *srv)
 {
-    if (srv->server != NULL) {
-        nc_server_close(srv->server, NULL, NULL);
-        nc_server_release(srv->server);
-        srv->server = NULL;
-    }
+    nb_dispatch_pause(srv);
 }
 
 int nb_srv_resume_accepting(nb_srv_t *srv, int fd)
 {
-    nc_server_options_t so = { .pause_on_connect = true };
-    nc_error_t err = { 0 };
-    int r = nc_server_new(srv->d->loop, &so, &srv->server);
-    if (r < 0) {
-        return r;
+    if (srv->fd < 0 || srv->mode != NB_PROTO_MODE_DISPATCH) {
+        return -EBADF;
     }
-    nc_server_on(srv->server, NC_SERVER_ERROR, on_runtime_error, srv);
-    nc_server_on(srv->server, NC_SERVER_CONNECTION, on_connection, srv);
-    if ((r = nc_server_listen_fd(srv->server, fd, srv->lo.backlog, &err)) < 0) {
-        nb_log(LOG_ERR, "server '%s' cannot accept again: %s", srv->name, err.message);
-        nc_server_release(srv->server);
-        srv->server = NULL;
-    }
-    return r;
+    close(fd); /* a duplicate of srv->fd, owned on success */
+    nb_dispatch_resume(srv);
+    return 0;
 }
 
 int nb_srv_fileno(const nb_srv_t *srv)
 {
-    return srv->server != NULL ? nc_server_fileno(srv->server) : srv->fd >= 0 ? srv->fd : -EBADF;
+    return srv->fd >= 0 ? srv->fd : -EBADF;
 }
 
 void nb_srv_close(nb_srv_t *srv)

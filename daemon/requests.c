@@ -246,10 +246,15 @@ static void op_stats(nb_client_t *c, nb_req_t *x)
         }
     }
     json_int_t uptime = (json_int_t)(uv_now(c->d->loop) - c->d->started_ms);
+    /* Bytes only where the daemon sees them: its control plane. A dispatched connection's
+     * bytes never pass through it (it hands the fd over unread). */
     nb_reply_ok(c, x->id,
-                json_pack("{s:I,s:I,s:I,s:o}", "uptime", uptime, "clients",
-                          (json_int_t)c->d->nclients, "fds", (json_int_t)c->d->nstored, "servers",
-                          nb_sorted_by_name(arr)),
+                json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "uptime", uptime, "clients",
+                          (json_int_t)c->d->nclients, "fds", (json_int_t)c->d->nstored, "bytesRead",
+                          (json_int_t)c->d->bytes_read, "bytesWritten",
+                          (json_int_t)c->d->bytes_written, "connectionBytesRead",
+                          (json_int_t)c->bytes_read, "connectionBytesWritten",
+                          (json_int_t)nb_client_sent(c), "servers", nb_sorted_by_name(arr)),
                 NULL, 0);
 }
 

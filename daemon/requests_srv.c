@@ -9,21 +9,11 @@
 #include <syslog.h>
 #include <unistd.h>
 
-static void create_done(nb_srv_t *srv, int status, const nc_error_t *err)
+/* The reply, then the 'listening' event: the server listens once nb_srv_create returns. */
+static void create_done(nb_client_t *c, int64_t id, nb_srv_t *srv)
 {
-    nb_client_t *c = srv->create_client != 0 ? nb_client_find(srv->d, srv->create_client) : NULL;
-    srv->create_client = 0;
-    if (status < 0) {
-        nb_log(LOG_WARNING, "server '%s': %s", srv->name, err->message);
-        if (c != NULL) {
-            nb_reply_err(c, srv->create_id, status, "%s", err->message);
-        }
-        return;
-    }
     nb_log(LOG_INFO, "server '%s' listening", srv->name);
-    if (c != NULL) {
-        nb_reply_ok(c, srv->create_id, nb_srv_describe(srv), NULL, 0);
-    }
+    nb_reply_ok(c, id, nb_srv_describe(srv), NULL, 0);
     json_t *ev = nb_srv_describe(srv);
     json_t *fields = json_object();
     const char *keep[] = { "address", "port", "family", "path" };
@@ -51,17 +41,12 @@ void nb_op_server_create(nb_client_t *c, nb_req_t *x)
         }
         return;
     }
-    int r = nb_srv_create(c->d, &x->args->server_create, x->req->args, create_done, &srv, msg,
-                          sizeof(msg));
+    int r = nb_srv_create(c->d, &x->args->server_create, x->req->args, &srv, msg, sizeof(msg));
     if (r < 0) {
         nb_reply_err(c, x->id, r, "%s", msg[0] != '\0' ? msg : nc_strerror(r));
         return;
     }
-    srv->create_client = c->id;
-    srv->create_id = x->id;
-    if (srv->listening) {
-        create_done(srv, 0, NULL); /* acquire: bound and listening already */
-    }
+    create_done(c, x->id, srv);
 }
 
 void nb_op_server_list(nb_client_t *c, nb_req_t *x)

@@ -1,7 +1,11 @@
 /* resolve.c: server.create with a host name. As Node's server.listen() does with
  * dns.lookup, the name is resolved off the loop thread and the server listens on the
  * first address; the server exists only once that is done, so nothing can close it
- * half-made. */
+ * half-made. libnetcore resolves a listen host only inside nc_server_listen, whose server
+ * then owns the fd and accepts with its own sockets; the daemon holds a bare listening fd
+ * in both modes (nc_listen_socket: acquire hands out duplicates, dispatch accepts on it
+ * without a socket object per connection), so it asks getaddrinfo as libnetcore does
+ * (family 0, SOCK_STREAM, the first answer). */
 #include "requests.h"
 
 #include <errno.h>

@@ -144,10 +144,10 @@ static int tk_commit(nb_daemon_t *d, nb_handover_t *h)
     for (nb_srv_t *s = d->servers; s != NULL; s = s->next) {
         nb_srv_stop_accepting(s);
         for (nb_conn_t *conn = s->queue; r == 0 && conn != NULL; conn = conn->next) {
-            json_t *o = json_deep_copy(conn->fields);
+            json_t *o = nb_conn_fields(conn);
             json_object_set_new(o, "server", json_string(s->name));
             r = add_item(h, json_pack("{s:s,s:o}", "kind", "connection", "connection", o),
-                         nc_socket_fileno(conn->sock));
+                         conn->fd);
         }
     }
     h->phase = TK_COMMITTED;

@@ -136,9 +136,14 @@ static const nb_proto_field_t server_stats_fields[] = {
     CNT("subscribers", 0),
 };
 static OPEN(server_stats, "result", server_stats_fields);
-static const nb_proto_field_t stats_fields[] = { CNT("uptime", REQ), CNT("clients", 0),
+static const nb_proto_field_t stats_fields[] = { CNT("uptime", REQ),
+                                                 CNT("clients", 0),
                                                  CNT("fds", 0),
-                                                 ARR("servers", REQ, &server_stats) };
+                                                 ARR("servers", REQ, &server_stats),
+                                                 CNT("bytesRead", 0),
+                                                 CNT("bytesWritten", 0),
+                                                 CNT("connectionBytesRead", 0),
+                                                 CNT("connectionBytesWritten", 0) };
 OPEN(nb_proto__result_stats, "result", stats_fields);
 
 static const nb_proto_field_t reload_fields[] = {

@@ -1,7 +1,10 @@
 /* bench_daemon.c: netbrokerd measured side by side in one run (issue 5 "Speed"):
  * - dispatch in churn mode (connect, hand over, one byte back, close): through the broker,
  *   against accepting directly, and against a bare accept-and-SCM_RIGHTS pass in a few
- *   dozen lines (the floor); connections per second and median latency;
+ *   dozen lines (the floor); one connection at a time, and 32 in flight from a load
+ *   generator on the other CPU; connections per second, median latency, and connections
+ *   per CPU-second of the serving side (worker + passer or daemon), three alternating
+ *   rounds, medians;
  * - control requests per second on one connection, pipelined and one at a time;
  * - daemon RSS per parked fd, per owned server and per idle dispatch subscriber.
  * Usage: bench_daemon [ROUNDS]. Starts its own netbrokerd (NETBROKERD_PATH). */
@@ -12,11 +15,14 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -25,6 +31,8 @@
 
 static char control_path[128];
 static pid_t daemon_pid;
+
+static void pin(pid_t pid, int cpu);
 
 static void die(const char *what)
 {
@@ -226,12 +234,35 @@ static int take_direct(void *ctx)
     return accept4(*(int *)ctx, NULL, NULL, SOCK_CLOEXEC);
 }
 
+/* The next `connection` event's fd, read as libnetbroker reads it: the lazy reader, no
+ * JSON tree for a plain line. */
 static int take_broker(void *ctx)
 {
-    int fd = -1;
-    json_t *m = next_msg(ctx, &fd);
-    json_decref(m);
-    return fd;
+    client_t *c = ctx;
+    for (;;) {
+        nb_proto_lazy_t m;
+        nb_proto_error_t err;
+        int r = nb_proto_reader_next_lazy(c->reader, &m, &err);
+        if (r == 1) {
+            bool conn = m.head.event != NULL && m.head.event_len == 10 &&
+                        memcmp(m.head.event, "connection", 10) == 0 && m.nfds == 1;
+            int fd = conn ? m.fds[0] : -1;
+            m.nfds = conn ? 0 : m.nfds;
+            nb_proto_lazy_clear(&m);
+            if (conn) {
+                return fd;
+            }
+            continue;
+        }
+        if (r < 0) {
+            errno = EPROTO;
+            die(err.message);
+        }
+        struct pollfd p = { .fd = c->fd, .events = POLLIN };
+        if (poll(&p, 1, 10000) != 1 || nb_proto_reader_read(c->reader, c->fd) <= 0) {
+            die("read from netbrokerd");
+        }
+    }
 }
 
 static int take_bare(void *ctx)
@@ -284,39 +315,245 @@ static pid_t bare_passer(int listener, int sock)
 }
 
 typedef struct {
-    double rate, median;
+    double rate, median, cpu_rate; /* cpu_rate: connections per CPU-second of the serving side */
 } result_t;
 
-/* Each way, one connection at a time and in bursts of 32. */
-static void bench_ways(client_t *worker, int port_broker, int rounds, result_t res[3][2])
+/* CPU seconds (user + system) used so far by pid (0: this process, its children not
+ * counted). */
+static double cpu_s(pid_t pid)
 {
-    static const int bursts[2] = { 1, 32 };
-    for (int b = 0; b < 2; b++) {
-        int port, lfd = tcp_listen(&port);
-        churn("direct accept", port, take_direct, &lfd, rounds, bursts[b], &res[0][b].rate,
-              &res[0][b].median);
-        close(lfd);
+    if (pid == 0) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+    }
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    size_t n = f != NULL ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    buf[n] = '\0';
+    unsigned long ut = 0, st = 0;
+    const char *p = strrchr(buf, ')'); /* fields 14 and 15, after the command's name */
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) {
+        return 0;
+    }
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The load of the concurrent mode, in its own process: `slots` connections always in
+ * flight; each connects, waits for the worker's byte, closes and connects again, until
+ * `total` were made. Writes rate and median latency to out. */
+static void loadgen(int port, int slots, int total, int out)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    int *fds = calloc((size_t)slots, sizeof(int));
+    double *t = calloc((size_t)slots, sizeof(double)), *lat = calloc((size_t)total, sizeof(double));
+    int started = 0, done = 0;
+    double t0 = now_s();
+    for (int i = 0; i < slots; i++, started++) {
+        fds[i] = tcp_connect(port);
+        t[i] = now_s();
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+        epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+    }
+    while (done < total) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, 10000);
+        if (n <= 0) {
+            die("loadgen epoll_wait");
+        }
+        for (int k = 0; k < n; k++) {
+            int i = (int)evs[k].data.u32;
+            char b;
+            if (read(fds[i], &b, 1) != 1) {
+                die("loadgen read");
+            }
+            lat[done++] = now_s() - t[i];
+            close(fds[i]); /* leaves the epoll set with it */
+            if (started < total) {
+                fds[i] = tcp_connect(port);
+                t[i] = now_s();
+                started++;
+                struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t)i };
+                epoll_ctl(ep, EPOLL_CTL_ADD, fds[i], &ev);
+            }
+        }
+    }
+    double r[2] = { total / (now_s() - t0), 0 };
+    qsort(lat, (size_t)total, sizeof(double), cmp_double);
+    r[1] = lat[total / 2] * 1e6;
+    if (write(out, r, sizeof(r)) != sizeof(r)) {
+        die("loadgen result");
+    }
+    _exit(0);
+}
+
+/* The concurrent mode: the worker (this process) takes each connection, writes a byte
+ * and closes it, while the load runs on the other CPU. Same worker code for every way;
+ * only `take` differs. */
+static void churn_concurrent(const char *name,
+                             int port,
+                             take_fn take,
+                             void *ctx,
+                             pid_t helper,
+                             int total,
+                             int slots,
+                             result_t *ret)
+{
+    double cpu0 = cpu_s(0) + cpu_s(helper);
+    int out[2];
+    if (pipe(out) < 0) {
+        die("pipe");
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        pin(0, 1);
+        close(out[0]);
+        loadgen(port, slots, total, out[1]);
+    }
+    close(out[1]);
+    for (int i = 0; i < total; i++) {
+        int fd = take(ctx);
+        char b = 'x';
+        if (fd < 0 || write(fd, &b, 1) != 1) {
+            die("worker");
+        }
+        close(fd);
+    }
+    double r[2];
+    if (read(out[0], r, sizeof(r)) != sizeof(r)) {
+        die("loadgen result");
+    }
+    double cpu = cpu_s(0) + cpu_s(helper) - cpu0;
+    close(out[0]);
+    waitpid(pid, NULL, 0);
+    *ret = (result_t){ r[0], r[1], cpu > 0 ? total / cpu : 0 };
+    printf("  %-28s %2d in flight %8.0f conn/s   median %6.0f us   %8.0f conn/CPU-s\n", name, slots,
+           r[0], r[1], ret->cpu_rate);
+}
+
+/* Pins pid to one CPU (cpu >= 0) or lets it run on all of them again (cpu < 0), when the
+ * machine has two. */
+static void pin(pid_t pid, int cpu)
+{
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < n && i < CPU_SETSIZE; i++) {
+        if (cpu < 0 || i == cpu) {
+            CPU_SET((int)i, &set);
+        }
+    }
+    if (n >= 2) {
+        sched_setaffinity(pid, sizeof(set), &set);
+    }
+}
+
+/* One way of taking connections: direct accept, the bare passer, or netbrokerd. */
+typedef struct {
+    const char *name;
+    take_fn take;
+    int lfd, sp, port;
+    pid_t passer;
+    client_t *worker;
+} way_t;
+
+static void way_open(way_t *w, int kind, client_t *worker, int port_broker)
+{
+    static const char *names[3] = { "direct accept", "bare accept + SCM_RIGHTS",
+                                    "netbrokerd dispatch" };
+    *w = (way_t){ .name = names[kind], .lfd = -1, .sp = -1, .worker = worker };
+    if (kind == 2) {
+        w->take = take_broker;
+        w->port = port_broker;
+        return;
+    }
+    w->lfd = tcp_listen(&w->port);
+    w->take = kind == 0 ? take_direct : take_bare;
+    if (kind == 1) {
         int sp[2];
-        lfd = tcp_listen(&port);
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
             die("socketpair");
         }
-        pid_t passer = bare_passer(lfd, sp[1]);
+        w->passer = bare_passer(w->lfd, sp[1]);
         close(sp[1]);
-        churn("bare accept + SCM_RIGHTS", port, take_bare, &sp[0], rounds, bursts[b],
-              &res[1][b].rate, &res[1][b].median);
-        close(sp[0]);
-        close(lfd);
-        kill(passer, SIGKILL);
-        waitpid(passer, NULL, 0);
-        churn("netbrokerd dispatch", port_broker, take_broker, worker, rounds, bursts[b],
-              &res[2][b].rate, &res[2][b].median);
+        w->sp = sp[0];
+    }
+}
+
+static void *way_ctx(way_t *w)
+{
+    return w->take == take_broker ? (void *)w->worker
+           : w->take == take_bare ? (void *)&w->sp
+                                  : (void *)&w->lfd;
+}
+
+static void way_close(way_t *w)
+{
+    if (w->sp >= 0) {
+        close(w->sp);
+    }
+    if (w->lfd >= 0) {
+        close(w->lfd);
+    }
+    if (w->passer > 0) {
+        kill(w->passer, SIGKILL);
+        waitpid(w->passer, NULL, 0);
+    }
+}
+
+#define REPS 3
+
+static double median3(double a, double b, double c)
+{
+    return a > b ? (b > c ? b : a > c ? c : a) : (a > c ? a : b > c ? c : b);
+}
+
+/* Each way, one connection at a time (the three roles in this process, lockstep), then
+ * with 32 in flight (the load in its own process on the other CPU; this process, the
+ * passer and the daemon share one CPU: the serving side gets the same machine). The ways
+ * alternate, REPS times; res holds the medians. */
+static void bench_ways(client_t *worker, int port_broker, int rounds, result_t res[3][2])
+{
+    result_t all[REPS][3][2];
+    for (int rep = 0; rep < REPS; rep++) {
+        for (int mode = 0; mode < 2; mode++) {
+            pin(0, mode == 1 ? 0 : -1);
+            pin(daemon_pid, mode == 1 ? 0 : -1);
+            for (int k = 0; k < 3; k++) {
+                way_t w;
+                way_open(&w, k, worker, port_broker);
+                result_t *r = &all[rep][k][mode];
+                if (mode == 0) {
+                    churn(w.name, w.port, w.take, way_ctx(&w), rounds, 1, &r->rate, &r->median);
+                } else {
+                    pid_t helper = k == 1 ? w.passer : k == 2 ? daemon_pid : -1;
+                    churn_concurrent(w.name, w.port, w.take, way_ctx(&w), helper, rounds, 32, r);
+                }
+                way_close(&w);
+            }
+        }
+    }
+    pin(0, -1);
+    pin(daemon_pid, -1);
+    for (int k = 0; k < 3; k++) {
+        for (int m = 0; m < 2; m++) {
+            result_t *a = &all[0][k][m], *b = &all[1][k][m], *c = &all[2][k][m];
+            res[k][m] = (result_t){ median3(a->rate, b->rate, c->rate),
+                                    median3(a->median, b->median, c->median),
+                                    median3(a->cpu_rate, b->cpu_rate, c->cpu_rate) };
+        }
     }
 }
 
 static void bench_dispatch(client_t *admin, int rounds)
 {
-    printf("dispatch, churn mode, %d connections each way:\n", rounds);
+    printf("dispatch, churn mode, %d connections each way, %d rounds alternating:\n", rounds, REPS);
     json_t *r =
         call(admin, "server.create",
              "{\"name\":\"bench\",\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\"}");
@@ -330,12 +567,23 @@ static void bench_dispatch(client_t *admin, int rounds)
     bench_ways(&worker, port, rounds, res);
     close(worker.fd);
     nb_proto_reader_free(worker.reader);
-    for (int b = 0; b < 2; b++) {
-        printf("  burst %2d: broker/direct %.3fx (target >= 0.95x); added median %.0f us, "
-               "bare pass adds %.0f us (target: at most twice)\n",
-               b == 0 ? 1 : 32, res[2][b].rate / res[0][b].rate,
-               res[2][b].median - res[0][b].median, res[1][b].median - res[0][b].median);
+    static const char *names[3] = { "direct", "bare pass", "dispatch" };
+    printf("  medians:%25s %22s %22s\n", "one at a time", "32 in flight", "32 in flight");
+    for (int k = 0; k < 3; k++) {
+        printf("  %-10s %10.0f conn/s %5.0f us %10.0f conn/s %5.0f us %10.0f conn/CPU-s\n",
+               names[k], res[k][0].rate, res[k][0].median, res[k][1].rate, res[k][1].median,
+               res[k][1].cpu_rate);
     }
+    for (int b = 0; b < 2; b++) {
+        printf("  %s: dispatch/direct %.3fx (target >= 0.95x), bare/direct %.3fx; dispatch "
+               "adds %.0f us at the median, the bare pass %.0f us (target: at most twice)\n",
+               b == 0 ? "one at a time" : "32 in flight ", res[2][b].rate / res[0][b].rate,
+               res[1][b].rate / res[0][b].rate, res[2][b].median - res[0][b].median,
+               res[1][b].median - res[0][b].median);
+    }
+    printf("  32 in flight, per CPU-second of the serving side: dispatch/direct %.3fx, "
+           "bare/direct %.3fx\n",
+           res[2][1].cpu_rate / res[0][1].cpu_rate, res[1][1].cpu_rate / res[0][1].cpu_rate);
 }
 
 static void bench_control(client_t *c, int n)

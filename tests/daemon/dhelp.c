@@ -25,15 +25,20 @@
 
 #include <cmocka.h>
 
-void dh_daemon_write_config(dh_daemon_t *d, const char *config)
+void dh_write_file(const char *path, const char *text)
 {
-    char tmp[160];
-    snprintf(tmp, sizeof(tmp), "%s.new", d->config);
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
     FILE *out = fopen(tmp, "w");
     assert_non_null(out);
-    fputs(config, out);
+    fputs(text, out);
     fclose(out);
-    assert_int_equal(rename(tmp, d->config), 0); /* whole or not at all */
+    assert_int_equal(rename(tmp, path), 0); /* whole or not at all */
+}
+
+void dh_daemon_write_config(dh_daemon_t *d, const char *config)
+{
+    dh_write_file(d->config, config);
 }
 
 void dh_daemon_init(dh_daemon_t *d, const char *config)
@@ -138,6 +143,99 @@ static void wait_notify(dh_daemon_t *d, const char *want)
     assert_int_equal(dh_notify_take(d, want), -1);
 }
 
+void dh_daemon_argv(char *argv[DH_ARGV_MAX],
+                    const char *control,
+                    const char *config,
+                    const char *log_level,
+                    bool takeover)
+{
+    size_t n = 0;
+    argv[n++] = NETBROKERD_PATH;
+    argv[n++] = "--control";
+    argv[n++] = (char *)control;
+    argv[n++] = "--log-level";
+    argv[n++] = (char *)(log_level != NULL ? log_level : "debug");
+    if (config != NULL && config[0] != '\0') {
+        argv[n++] = "--config";
+        argv[n++] = (char *)config;
+    }
+    if (takeover) {
+        argv[n++] = "--takeover";
+    }
+    argv[n] = NULL;
+}
+
+void dh_sd_daemon_init(dh_sd_daemon_t *d, const char *config, const char *log_level)
+{
+    memset(d, 0, sizeof(*d));
+    assert_int_equal(sdh_init(&d->h), 0);
+    snprintf(d->control, sizeof(d->control), "%s/run/control.sock", d->h.dir);
+    if (config != NULL) {
+        snprintf(d->config, sizeof(d->config), "%s/config.json", d->h.dir);
+        dh_write_file(d->config, config);
+    }
+    dh_daemon_argv(d->argv, d->control, d->config, log_level, false);
+    dh_daemon_argv(d->takeover_argv, d->control, d->config, log_level, true);
+}
+
+void dh_sd_daemon_free(dh_sd_daemon_t *d)
+{
+    if (d->h.pid > 0) {
+        sdh_dump_log(&d->h);
+    }
+    sdh_free(&d->h);
+}
+
+void dh_sd_start(dh_sd_daemon_t *d)
+{
+    assert_int_equal(sdh_start_from_store(&d->h, d->argv), 0);
+    dh_sd_expect(&d->h, "READY=1");
+}
+
+pid_t dh_sd_spawn_takeover(dh_sd_daemon_t *d)
+{
+    assert_int_equal(sdh_start(&d->h, d->takeover_argv, NULL, NULL, 0), 0);
+    return d->h.pid;
+}
+
+int dh_sd_expect(sdh_t *h, const char *want)
+{
+    int i = sdh_wait_message(h, want, DH_SD_DEADLINE_MS);
+    if (i < 0) {
+        sdh_dump_log(h);
+        fail_msg("no '%s' from netbrokerd (%s)", want, strerror(-i));
+    }
+    return i;
+}
+
+int dh_sd_expect_exit(sdh_t *h, pid_t pid)
+{
+    int status = sdh_wait_pid(h, pid, DH_SD_DEADLINE_MS);
+    if (status < 0) {
+        sdh_dump_log(h);
+        fail_msg("netbrokerd %d did not exit (%s)", (int)pid, strerror(-status));
+    }
+    return status;
+}
+
+void dh_sd_expect_clean_exit(sdh_t *h)
+{
+    assert_int_equal(sdh_signal(h, SIGTERM), 0);
+    int status = dh_sd_expect_exit(h, h->pid);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        sdh_dump_log(h);
+        fail_msg("netbrokerd exited with status 0x%x", status);
+    }
+}
+
+void dh_sd_expect_log(const sdh_t *h, const char *text)
+{
+    if (!sdh_log_contains(h, text)) {
+        sdh_dump_log(h);
+        fail_msg("netbrokerd did not log '%s'", text);
+    }
+}
+
 void dh_daemon_start(dh_daemon_t *d)
 {
     d->pid = fork();
@@ -163,16 +261,17 @@ void dh_daemon_start(dh_daemon_t *d)
                 _exit(126);
             }
         }
-        const char *argv[16] = { "netbrokerd", "--control", d->control, "--log-level", "debug" };
-        size_t n = 5;
-        if (d->config[0] != '\0') {
-            argv[n++] = "--config";
-            argv[n++] = d->config;
+        char *argv[DH_ARGV_MAX + 4];
+        dh_daemon_argv(argv, d->control, d->config, NULL, false);
+        size_t n = 0;
+        while (argv[n] != NULL) {
+            n++;
         }
         for (size_t i = 0; i < 4 && d->extra_args[i] != NULL; i++) {
-            argv[n++] = d->extra_args[i];
+            argv[n++] = (char *)d->extra_args[i];
         }
-        execv(NETBROKERD_PATH, (char *const *)argv);
+        argv[n] = NULL;
+        execv(argv[0], argv);
         _exit(127);
     }
     wait_notify(d, "READY=1");
@@ -217,24 +316,11 @@ void dh_daemon_cleanup(dh_daemon_t *d)
     assert_int_equal(system(cmd), 0);
 }
 
-static int count_dir(const char *path)
-{
-    DIR *dir = opendir(path);
-    assert_non_null(dir);
-    int n = 0;
-    struct dirent *e;
-    while ((e = readdir(dir)) != NULL) {
-        n += e->d_name[0] != '.';
-    }
-    closedir(dir);
-    return n;
-}
-
 int dh_daemon_fd_count(const dh_daemon_t *d)
 {
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)d->pid);
-    return count_dir(path);
+    int n = sdh_pid_fd_count(d->pid);
+    assert_true(n >= 0);
+    return n;
 }
 
 int dh_daemon_inheritable_count(const dh_daemon_t *d)
@@ -320,7 +406,9 @@ int dh_wait_child(pid_t pid)
 
 int dh_self_fd_count(void)
 {
-    return count_dir("/proc/self/fd") - 1; /* less the directory's own */
+    int n = sdh_pid_fd_count(getpid());
+    assert_true(n > 0);
+    return n - 1; /* less the directory's own */
 }
 
 static int64_t now_ms(void)
@@ -549,6 +637,30 @@ bool dh_wait_closed(dh_client_t *c)
         }
         json_decref(m);
     }
+}
+
+void dh_subscribe(dh_client_t *c, const char *name)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    json_t *r = dh_call(c, "server.subscribe", args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
+void dh_expect_dispatch(dh_client_t *sub, int peer)
+{
+    int fd = -1;
+    json_t *e = dh_event(sub, "connection", &fd);
+    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
+    json_decref(e);
+    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
+    close(fd);
+    char b = 0;
+    struct pollfd p = { .fd = peer, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(read(peer, &b, 1), 1);
+    assert_int_equal(b, 'x');
 }
 
 int dh_tcp_connect(const char *src, int port)

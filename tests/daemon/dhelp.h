@@ -12,8 +12,11 @@
 #include <jansson.h>
 
 #include "nbproto.h"
+#include "sdharness.h"
 
-#define DH_DEADLINE_MS 10000
+#define DH_DEADLINE_MS    10000
+#define DH_SD_DEADLINE_MS 20000 /* waits on sdharness.c: starts and restarts under load */
+#define DH_ARGV_MAX       10
 
 typedef struct {
     char dir[64];
@@ -73,6 +76,47 @@ int dh_daemon_inheritable_count(const dh_daemon_t *d);
  * daemon's fd table printed. */
 void dh_expect_fd_count(const dh_daemon_t *d, dh_client_t *c, int want);
 
+/* netbrokerd's command line (NETBROKERD_PATH): --control control, --log-level log_level
+ * ("debug" when NULL), --config config when config is neither NULL nor "", --takeover
+ * when takeover; NULL-terminated, the strings borrowed. */
+void dh_daemon_argv(char *argv[DH_ARGV_MAX],
+                    const char *control,
+                    const char *config,
+                    const char *log_level,
+                    bool takeover);
+
+/* Writes text to path whole or not at all (a temp file renamed over it). */
+void dh_write_file(const char *path, const char *text);
+
+/* netbrokerd under sdharness.c: its paths in the harness's temp dir, and its command lines
+ * for a start and for a takeover. */
+typedef struct {
+    sdh_t h;
+    char control[128]; /* <dir>/run/control.sock */
+    char config[128];  /* <dir>/config.json; "" without a configuration */
+    char *argv[DH_ARGV_MAX];
+    char *takeover_argv[DH_ARGV_MAX];
+} dh_sd_daemon_t;
+
+/* Sets up the harness; config (JSON text or NULL) goes to the --config file; log_level as
+ * dh_daemon_argv's. The harness's options (fdstore_max, ...) are the caller's to set. */
+void dh_sd_daemon_init(dh_sd_daemon_t *d, const char *config, const char *log_level);
+/* Dumps the stderr of a daemon still running (the test failed), then frees the harness. */
+void dh_sd_daemon_free(dh_sd_daemon_t *d);
+/* Starts netbrokerd as systemd would (the store's fds passed) and waits for its READY=1. */
+void dh_sd_start(dh_sd_daemon_t *d);
+/* Starts `netbrokerd --takeover` (nothing passed) and returns its pid, without waiting. */
+pid_t dh_sd_spawn_takeover(dh_sd_daemon_t *d);
+
+/* cmocka's side of sdharness.c: each wait fails the test at DH_SD_DEADLINE_MS with the
+ * children's stderr. The next message with a line starting with want (its index); the
+ * wait status of child pid once it exits; SIGTERM to the child started last and its exit
+ * with status 0; a text its stderr must hold. */
+int dh_sd_expect(sdh_t *h, const char *want);
+int dh_sd_expect_exit(sdh_t *h, pid_t pid);
+void dh_sd_expect_clean_exit(sdh_t *h);
+void dh_sd_expect_log(const sdh_t *h, const char *text);
+
 /* Connects (without hello) / connects and says hello. */
 void dh_connect_raw(dh_client_t *c, const dh_daemon_t *d);
 void dh_connect(dh_client_t *c, const dh_daemon_t *d);
@@ -100,6 +144,12 @@ json_t *dh_read(dh_client_t *c, int *fds, size_t *nfds);
 /* True when the daemon closed the connection (reads until end of stream). */
 bool dh_wait_closed(dh_client_t *c);
 
+/* server.subscribe to name, asserting success. */
+void dh_subscribe(dh_client_t *c, const char *name);
+/* The next 'connection' event of sub is the connection whose client end is peer: the fd
+ * it carries answers "x" and is closed, and peer reads the "x" within the deadline. peer
+ * stays the caller's. */
+void dh_expect_dispatch(dh_client_t *sub, int peer);
 /* The daemon's CPU time so far (utime + stime of /proc/PID/stat), in clock ticks. */
 long dh_daemon_cpu_ticks(const dh_daemon_t *d);
 /* The daemon's resident set (VmRSS), in KiB. */

@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/kcmp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,8 +35,10 @@ int sdh_init(sdh_t *h)
     memset(h, 0, sizeof(*h));
     h->notify_fd = -1;
     h->pid = -1;
-    h->pidfd = -1;
     h->exit_status = -1;
+    for (size_t i = 0; i < SDH_CHILDREN_MAX; i++) {
+        h->children[i].pidfd = -1;
+    }
     strcpy(h->dir, "/tmp/nb-sdh-XXXXXX");
     if (mkdtemp(h->dir) == NULL) {
         return -errno;
@@ -57,30 +60,53 @@ int sdh_init(sdh_t *h)
     return 0;
 }
 
-static void reap(sdh_t *h)
+static sdh_child_t *child_of(sdh_t *h, pid_t pid)
 {
-    int status = 0;
-    if (waitpid(h->pid, &status, 0) == h->pid) {
-        h->exit_status = status;
+    for (size_t i = 0; pid > 0 && i < SDH_CHILDREN_MAX; i++) {
+        if (h->children[i].pid == pid) {
+            return &h->children[i];
+        }
     }
-    close(h->pidfd);
-    h->pidfd = -1;
-    h->pid = -1;
+    return NULL;
 }
 
-void sdh_free(sdh_t *h)
+/* Collects an exited (or killed) child; returns its wait status. */
+static int reap(sdh_t *h, sdh_child_t *c)
 {
-    if (h->pid > 0) {
-        kill(h->pid, SIGKILL);
-        reap(h);
+    int status = 0;
+    if (waitpid(c->pid, &status, 0) == c->pid) {
+        h->exit_status = status;
     }
-    if (h->notify_fd >= 0) {
-        close(h->notify_fd);
+    close(c->pidfd);
+    if (c->pid == h->pid) {
+        h->pid = -1;
     }
+    c->pid = 0;
+    c->pidfd = -1;
+    return status;
+}
+
+void sdh_store_clear(sdh_t *h)
+{
     for (size_t i = 0; i < h->nstore; i++) {
         close(h->store_fds[i]);
         free(h->store_names[i]);
     }
+    h->nstore = 0;
+}
+
+void sdh_free(sdh_t *h)
+{
+    for (size_t i = 0; i < SDH_CHILDREN_MAX; i++) {
+        if (h->children[i].pid > 0) {
+            kill(h->children[i].pid, SIGKILL);
+            reap(h, &h->children[i]);
+        }
+    }
+    if (h->notify_fd >= 0) {
+        close(h->notify_fd);
+    }
+    sdh_store_clear(h);
     for (size_t i = 0; i < h->nmsgs; i++) {
         free(h->msgs[i].text);
     }
@@ -93,7 +119,7 @@ void sdh_free(sdh_t *h)
         }
     }
     memset(h, 0, sizeof(*h));
-    h->notify_fd = h->pidfd = h->pid = -1;
+    h->notify_fd = h->pid = -1;
 }
 
 /* In the child: fds[i] to 3+i (copies first, above the target range, so that a source
@@ -125,7 +151,12 @@ static void child_env(const sdh_t *h, const char *const names[], size_t n)
     unsetenv("LISTEN_FDNAMES");
     unsetenv("WATCHDOG_USEC");
     unsetenv("WATCHDOG_PID");
+    unsetenv("FDSTORE");
     setenv("NOTIFY_SOCKET", h->notify_path, 1);
+    if (h->fdstore_max > 0) {
+        snprintf(buf, sizeof(buf), "%u", h->fdstore_max);
+        setenv("FDSTORE", buf, 1);
+    }
     if (n > 0) {
         snprintf(buf, sizeof(buf), "%zu", n);
         setenv("LISTEN_FDS", buf, 1);
@@ -133,7 +164,7 @@ static void child_env(const sdh_t *h, const char *const names[], size_t n)
         setenv("LISTEN_PID", buf, 1);
     }
     if (n > 0 && names != NULL) {
-        char joined[SDH_STORE_MAX * 8] = "";
+        static char joined[SDH_STORE_MAX * (SDH_NAME_MAX + 1)]; /* in the child: its own */
         size_t len = 0;
         for (size_t i = 0; i < n && len < sizeof(joined); i++) {
             len += (size_t)snprintf(joined + len, sizeof(joined) - len, "%s%s", i > 0 ? ":" : "",
@@ -151,12 +182,21 @@ static void child_env(const sdh_t *h, const char *const names[], size_t n)
 
 int sdh_start(sdh_t *h, char *const argv[], const int fds[], const char *const names[], size_t n)
 {
-    if (h->pid > 0) {
+    sdh_child_t *c = NULL;
+    for (size_t i = 0; c == NULL && i < SDH_CHILDREN_MAX; i++) {
+        c = h->children[i].pid == 0 ? &h->children[i] : NULL;
+    }
+    if (c == NULL) {
         return -EBUSY;
     }
     if (n > SDH_STORE_MAX) {
         return -E2BIG;
     }
+    int r = sdh_pump(h);
+    if (r < 0) {
+        return r;
+    }
+    h->next = h->nmsgs;
     pid_t pid = fork();
     if (pid < 0) {
         return -errno;
@@ -170,16 +210,23 @@ int sdh_start(sdh_t *h, char *const argv[], const int fds[], const char *const n
         execv(argv[0], argv);
         _exit(127);
     }
-    h->pid = pid;
-    h->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (h->pidfd < 0) {
-        int r = -errno;
+    c->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (c->pidfd < 0) {
+        r = -errno;
         kill(pid, SIGKILL);
         waitpid(pid, NULL, 0);
-        h->pid = -1;
         return r;
     }
+    c->pid = h->pid = pid;
     return 0;
+}
+
+int sdh_start_from_store(sdh_t *h, char *const argv[])
+{
+    const int *fds;
+    const char *const *names;
+    size_t n = sdh_stored_fds(h, &fds, &names);
+    return sdh_start(h, argv, fds, names, n);
 }
 
 int sdh_signal(sdh_t *h, int sig)
@@ -206,11 +253,19 @@ static const char *line_value(const char *text, const char *key, size_t *ret_len
     return NULL;
 }
 
-static int same_file(int a, int b)
+/* systemd's test (same_fd()): the same open file description by kcmp(); where kcmp() is
+ * not there, the same inode opened the same way (the two ends of a pipe share an inode
+ * and differ in their access mode). */
+static bool same_file(int a, int b)
 {
+    pid_t self = getpid();
+    long r = syscall(SYS_kcmp, self, self, KCMP_FILE, a, b);
+    if (r >= 0) {
+        return r == 0;
+    }
     struct stat sa, sb;
     return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-           sa.st_ino == sb.st_ino;
+           sa.st_ino == sb.st_ino && fcntl(a, F_GETFL) == fcntl(b, F_GETFL);
 }
 
 /* FDSTORE=1: each fd joins the store under FDNAME= ("stored" without one), unless the
@@ -362,7 +417,8 @@ int sdh_wait_message(sdh_t *h, const char *want, int timeout_ms)
             h->next = (size_t)i + 1;
             return i;
         }
-        if (h->pid <= 0) {
+        sdh_child_t *c = child_of(h, h->pid);
+        if (c == NULL) {
             return -ECHILD;
         }
         int64_t left = deadline - now_ms();
@@ -370,9 +426,9 @@ int sdh_wait_message(sdh_t *h, const char *want, int timeout_ms)
             return -ETIMEDOUT;
         }
         struct pollfd p[2] = { { .fd = h->notify_fd, .events = POLLIN },
-                               { .fd = h->pidfd, .events = POLLIN } };
+                               { .fd = c->pidfd, .events = POLLIN } };
         if (poll(p, 2, (int)left) > 0 && (p[1].revents & POLLIN) != 0) {
-            reap(h); /* what it sent before it died is queued already: read on the next turn */
+            reap(h, c); /* what it sent before it died is queued already: read on the next turn */
         }
     }
 }
@@ -394,26 +450,32 @@ int sdh_stored_fd(const sdh_t *h, const char *name)
     return -ENOENT;
 }
 
-int sdh_wait_exit(sdh_t *h, int timeout_ms)
+int sdh_wait_pid(sdh_t *h, pid_t pid, int timeout_ms)
 {
-    if (h->pid <= 0) {
+    sdh_child_t *c = child_of(h, pid);
+    if (c == NULL) {
         return -ECHILD;
     }
     int64_t deadline = now_ms() + timeout_ms;
     for (;;) {
         int64_t left = deadline - now_ms();
-        struct pollfd p[2] = { { .fd = h->pidfd, .events = POLLIN },
+        struct pollfd p[2] = { { .fd = c->pidfd, .events = POLLIN },
                                { .fd = h->notify_fd, .events = POLLIN } };
         if (left <= 0 || poll(p, 2, (int)left) < 0) {
             return -ETIMEDOUT;
         }
         sdh_pump(h); /* a full queue must not block the child's last messages */
         if ((p[0].revents & POLLIN) != 0) {
-            reap(h);
+            int status = reap(h, c);
             sdh_pump(h);
-            return h->exit_status;
+            return status;
         }
     }
+}
+
+int sdh_wait_exit(sdh_t *h, int timeout_ms)
+{
+    return sdh_wait_pid(h, h->pid, timeout_ms);
 }
 
 int sdh_stop(sdh_t *h, int timeout_ms)
@@ -422,10 +484,10 @@ int sdh_stop(sdh_t *h, int timeout_ms)
     return r < 0 ? r : sdh_wait_exit(h, timeout_ms);
 }
 
-int sdh_child_fd_count(const sdh_t *h)
+int sdh_pid_fd_count(pid_t pid)
 {
     char path[64];
-    snprintf(path, sizeof(path), "/proc/%d/fd", (int)h->pid);
+    snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
     DIR *dir = opendir(path);
     if (dir == NULL) {
         return -errno;
@@ -437,6 +499,34 @@ int sdh_child_fd_count(const sdh_t *h)
     }
     closedir(dir);
     return n;
+}
+
+bool sdh_pid_holds_inode(pid_t pid, uint64_t inode)
+{
+    char dir[64], path[400], link[128], want[64];
+    snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)pid);
+    snprintf(want, sizeof(want), "socket:[%llu]", (unsigned long long)inode);
+    DIR *dp = opendir(dir);
+    bool found = false;
+    struct dirent *e;
+    while (dp != NULL && !found && (e = readdir(dp)) != NULL) {
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        ssize_t n = readlink(path, link, sizeof(link) - 1);
+        if (n > 0) {
+            link[n] = '\0';
+            found = strcmp(link, want) == 0;
+        }
+    }
+    if (dp != NULL) {
+        closedir(dp);
+    }
+    return found;
+}
+
+uint64_t sdh_fd_inode(int fd)
+{
+    struct stat st;
+    return fd >= 0 && fstat(fd, &st) == 0 ? (uint64_t)st.st_ino : 0;
 }
 
 static char *read_log(const sdh_t *h)
@@ -471,8 +561,12 @@ static char *read_log(const sdh_t *h)
 
 void sdh_dump_log(const sdh_t *h)
 {
+    enum { TAIL = 32768 }; /* the end tells why: under load the debug lines run long */
     char *log = read_log(h);
-    fprintf(stderr, "--- %s ---\n%s--- end ---\n", h->log_path, log != NULL ? log : "");
+    const char *from = log != NULL ? log : "";
+    size_t len = strlen(from);
+    from += len > TAIL ? len - TAIL : 0;
+    fprintf(stderr, "--- %s ---\n%s--- end ---\n", h->log_path, from);
     free(log);
 }
 

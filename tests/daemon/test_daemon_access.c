@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <poll.h>
+#include <pwd.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -122,11 +124,90 @@ static void test_access_other_uid(void **state)
     dh_close(&root);
 }
 
+/* A user (not root) that /etc/group lists as a member of a group other than its own
+ * primary one: that group reaches the daemon only through its lookup of the peer's
+ * supplementary groups (SO_PEERCRED gives uid and primary gid alone). */
+static bool find_member(uid_t *ret_uid, gid_t *ret_gid, gid_t *ret_group)
+{
+    bool found = false;
+    setgrent();
+    for (struct group *g; !found && (g = getgrent()) != NULL;) {
+        for (char **m = g->gr_mem; !found && m != NULL && *m != NULL; m++) {
+            struct passwd *pw = getpwnam(*m);
+            if (pw != NULL && pw->pw_uid != 0 && pw->pw_gid != g->gr_gid) {
+                *ret_uid = pw->pw_uid;
+                *ret_gid = pw->pw_gid;
+                *ret_group = g->gr_gid;
+                found = true;
+            }
+        }
+    }
+    endgrent();
+    return found;
+}
+
+/* A rule on a supplementary group grants its rights: the lookup (done off the daemon's
+ * loop thread) is complete before the first request is read. */
+static void test_access_supplementary_group(void **state)
+{
+    (void)state;
+    uid_t uid = 0;
+    gid_t gid = 0, group = 0;
+    if (geteuid() != 0 || !find_member(&uid, &gid, &group)) {
+        fprintf(stderr, "not root, or no user with a supplementary group in /etc/group\n");
+        skip();
+    }
+    char cfg[256];
+    snprintf(cfg, sizeof(cfg),
+             "{\"servers\":{\"web\":{\"host\":\"127.0.0.1\",\"port\":0}},"
+             "\"access\":[{\"gid\":%u,\"allow\":[\"read\"]}]}",
+             (unsigned)group);
+    dh_daemon_t *d = calloc(1, sizeof(*d));
+    dh_daemon_init(d, cfg);
+    dh_daemon_start(d);
+    *state = d;
+    assert_int_equal(chmod(d->control, 0666), 0); /* the socket's mode is not the test */
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+            _exit(3);
+        }
+        dh_client_t c;
+        dh_connect(&c, d);
+        expect(&c, "server.info", "{\"name\":\"web\"}", NULL);
+        expect(&c, "server.acquire", "{\"name\":\"web\"}", "EACCES");
+        dh_close(&c);
+        _exit(0);
+    }
+    int status;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    struct pollfd pf = { .fd = pidfd, .events = POLLIN };
+    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
+    close(pidfd);
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int no_setup(void **state)
+{
+    *state = NULL;
+    return 0;
+}
+
+static int teardown_if_started(void **state)
+{
+    return *state != NULL ? dh_fixture_teardown(state) : 0;
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_access_other_uid, setup, dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_access_supplementary_group, no_setup,
+                                        teardown_if_started),
     };
     return cmocka_run_group_tests_name("daemon_access", tests, NULL, NULL);
 }

@@ -24,7 +24,6 @@
 #include <cmocka.h>
 
 #include "dhelp.h"
-#include "sdharness.h"
 
 #define T DH_DEADLINE_MS
 
@@ -32,6 +31,7 @@ typedef struct {
     sdh_t h;
     char control[160];
     char config[160];
+    char *argv[DH_ARGV_MAX]; /* netbrokerd with both, at debug level */
 } fixture_t;
 
 static int setup(void **state)
@@ -41,6 +41,7 @@ static int setup(void **state)
     assert_int_equal(sdh_init(&f->h), 0);
     snprintf(f->control, sizeof(f->control), "%s/control.sock", f->h.dir);
     snprintf(f->config, sizeof(f->config), "%s/config.json", f->h.dir);
+    dh_daemon_argv(f->argv, f->control, f->config, "debug", false);
     *state = f;
     return 0;
 }
@@ -58,38 +59,7 @@ static int teardown(void **state)
 
 static void write_config(fixture_t *f, const char *text)
 {
-    char tmp[200];
-    snprintf(tmp, sizeof(tmp), "%s.new", f->config);
-    FILE *out = fopen(tmp, "w");
-    assert_non_null(out);
-    fputs(text, out);
-    fclose(out);
-    assert_int_equal(rename(tmp, f->config), 0);
-}
-
-static void expect(fixture_t *f, const char *want)
-{
-    if (sdh_wait_message(&f->h, want, T) < 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("no '%s' from netbrokerd", want);
-    }
-}
-
-static void expect_log(fixture_t *f, const char *text)
-{
-    if (!sdh_log_contains(&f->h, text)) {
-        sdh_dump_log(&f->h);
-        fail_msg("netbrokerd did not log '%s'", text);
-    }
-}
-
-static void expect_clean_exit(fixture_t *f)
-{
-    int status = sdh_stop(&f->h, T);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("netbrokerd exited with status 0x%x", status);
-    }
+    dh_write_file(f->config, text);
 }
 
 /* A STATUS= whose text contains want (each one sent is read in turn). */
@@ -133,18 +103,9 @@ static int unix_listener(const char *path)
 /* True when the daemon holds the socket fd refers to (same inode). */
 static bool daemon_holds(const fixture_t *f, int fd)
 {
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    char want[64], path[64], link[64];
-    snprintf(want, sizeof(want), "socket:[%lu]", (unsigned long)st.st_ino);
-    for (int i = 0; i < 1024; i++) {
-        snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)f->h.pid, i);
-        ssize_t n = readlink(path, link, sizeof(link) - 1);
-        if (n > 0 && (link[n] = '\0', strcmp(link, want) == 0)) {
-            return true;
-        }
-    }
-    return false;
+    uint64_t ino = sdh_fd_inode(fd);
+    assert_true(ino != 0);
+    return sdh_pid_holds_inode(f->h.pid, ino);
 }
 
 static json_t *server_info(dh_client_t *c, const char *name)
@@ -157,22 +118,6 @@ static json_t *server_info(dh_client_t *c, const char *name)
 static int64_t member(json_t *reply, const char *key)
 {
     return json_integer_value(json_object_get(dh_ok(reply), key));
-}
-
-/* The next dispatched connection of c is the one whose client end is peer. */
-static void expect_dispatch(dh_client_t *c, int peer)
-{
-    int fd = -1;
-    json_t *e = dh_event(c, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, T), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
-    close(fd);
 }
 
 static const char web_config[] =
@@ -211,8 +156,8 @@ static void test_socket_activate(void **state)
     const int fds[] = { tcp };
     assert_int_equal(sdh_start(&f->h, argv, fds, NULL, 1), 0);
     int early = dh_tcp_connect(NULL, port);
-    expect(f, "READY=1");
-    expect_log(f, "server 'web' listens on the socket systemd passed");
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "server 'web' listens on the socket systemd passed");
 
     dh_client_t c;
     dh_connect_path(&c, f->control);
@@ -225,14 +170,14 @@ static void test_socket_activate(void **state)
     r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect_dispatch(&c, early);
+    dh_expect_dispatch(&c, early);
     int later = dh_tcp_connect(NULL, port);
-    expect_dispatch(&c, later);
+    dh_expect_dispatch(&c, later);
     expect_status(f, "1 subscribers");
     close(early);
     close(later);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     assert_true(sdh_find_message(&f->h, "STOPPING=1", 0) >= 0);
     /* The control socket is the socket unit's: still there for the next start. */
     struct stat st;
@@ -266,15 +211,15 @@ static void test_bad_sockets(void **state)
     int ctl = unix_listener(f->control);
     const int fds[] = { ctl, web, udp, idle, ip, extra, twin };
     const char *const names[] = { "control", "web", "udp", "idle", "ip", "extra", "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 7), 0);
-    expect(f, "READY=1");
-    expect_log(f, "socket 'udp' (fd 5) from systemd is a datagram socket: closed");
-    expect_log(f, "socket 'idle' (fd 6) from systemd is a stream socket that does not listen");
-    expect_log(f, "socket 'ip' from systemd is AF_UNIX, the configuration's server 'ip' wants IP");
-    expect_log(f, "socket 'web' (fd 9) from systemd is a second socket of that name");
-    expect_log(f, "the configuration has no server 'extra'");
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 7), 0);
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "socket 'udp' (fd 5) from systemd is a datagram socket: closed");
+    dh_sd_expect_log(&f->h,
+                     "socket 'idle' (fd 6) from systemd is a stream socket that does not listen");
+    dh_sd_expect_log(
+        &f->h, "socket 'ip' from systemd is AF_UNIX, the configuration's server 'ip' wants IP");
+    dh_sd_expect_log(&f->h, "socket 'web' (fd 9) from systemd is a second socket of that name");
+    dh_sd_expect_log(&f->h, "the configuration has no server 'extra'");
     assert_false(daemon_holds(f, udp));
     assert_false(daemon_holds(f, idle));
     assert_false(daemon_holds(f, ip));
@@ -299,7 +244,7 @@ static void test_bad_sockets(void **state)
         json_decref(r);
     }
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     int fdsv[] = { web, extra, twin, udp, idle, ip, ctl };
     for (int i = 0; i < 7; i++) {
         close(fdsv[i]);
@@ -317,12 +262,10 @@ static void test_wrong_listen_pid(void **state)
     int port, tcp = tcp_listener(&port);
     const int fds[] = { tcp };
     const char *const names[] = { "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
     f->h.listen_pid = 1;
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
-    expect(f, "READY=1");
-    expect_log(f, "LISTEN_FDS=1 is for pid 1, not this one");
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 1), 0);
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_log(&f->h, "LISTEN_FDS=1 is for pid 1, not this one");
     dh_client_t c;
     dh_connect_path(&c, f->control);
     json_t *r = server_info(&c, "web");
@@ -330,7 +273,7 @@ static void test_wrong_listen_pid(void **state)
     assert_int_not_equal(member(r, "port"), port);
     json_decref(r);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     assert_int_equal(dh_self_fd_count(), before);
 }
@@ -339,8 +282,8 @@ static void reload(fixture_t *f, const char *config)
 {
     write_config(f, config);
     assert_int_equal(sdh_signal(&f->h, SIGHUP), 0);
-    expect(f, "RELOADING=1");
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "RELOADING=1");
+    dh_sd_expect(&f->h, "READY=1");
 }
 
 /* Reloads change an adopted server's policy and ignore its address; one that drops it
@@ -354,10 +297,8 @@ static void test_reload_keeps_adopted(void **state)
     int port, tcp = tcp_listener(&port);
     const int fds[] = { tcp };
     const char *const names[] = { "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 1), 0);
-    expect(f, "READY=1");
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 1), 0);
+    dh_sd_expect(&f->h, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
 
@@ -368,7 +309,7 @@ static void test_reload_keeps_adopted(void **state)
     json_decref(r);
 
     reload(f, "{\"servers\":{}}");
-    expect_log(f, "kept, though the configuration no longer names it");
+    dh_sd_expect_log(&f->h, "kept, though the configuration no longer names it");
     r = server_info(&c, "web");
     assert_int_equal(member(r, "port"), port);
     json_decref(r);
@@ -378,8 +319,8 @@ static void test_reload_keeps_adopted(void **state)
     r = dh_call(&c, "daemon.reload", NULL, NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect(f, "RELOADING=1");
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "RELOADING=1");
+    dh_sd_expect(&f->h, "READY=1");
     int got[1];
     size_t n = 0;
     r = dh_call(&c, "server.acquire", "{\"name\":\"web\"}", got, &n);
@@ -392,7 +333,7 @@ static void test_reload_keeps_adopted(void **state)
     assert_int_equal(a.st_ino, b.st_ino); /* the very socket the harness passed */
     close(got[0]);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     assert_int_equal(dh_self_fd_count(), before);
 }
@@ -411,7 +352,7 @@ static void test_shipped_example_config(void **state)
     char *argv[] = { NETBROKERD_PATH, "--config", NB_EXAMPLES_DIR "/netbrokerd.json",
                      "--control",     f->control, NULL };
     assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     dh_client_t c;
     dh_connect_path(&c, f->control);
     json_t *r = server_info(&c, "web");
@@ -430,7 +371,7 @@ static void test_shipped_example_config(void **state)
     json_decref(r);
     close(got[0]);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     close(ctl);
     assert_int_equal(dh_self_fd_count(), before);
@@ -448,27 +389,25 @@ static void test_restart_keeps_sockets(void **state)
     int ctl = unix_listener(f->control);
     const int fds[] = { ctl, tcp };
     const char *const names[] = { "control", "web" };
-    char *argv[] = { NETBROKERD_PATH, "--config",    f->config, "--control",
-                     f->control,      "--log-level", "debug",   NULL };
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
-    expect_clean_exit(f);
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 2), 0);
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_clean_exit(&f->h);
 
     dh_client_t c;
     dh_connect_raw_path(&c, f->control); /* the daemon is down: queued, not refused */
     int waiting = dh_tcp_connect(NULL, port);
-    assert_int_equal(sdh_start(&f->h, argv, fds, names, 2), 0);
-    expect(f, "READY=1");
+    assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 2), 0);
+    dh_sd_expect(&f->h, "READY=1");
     json_t *r = dh_call(&c, "hello", "{\"version\":1}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
     r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    expect_dispatch(&c, waiting);
+    dh_expect_dispatch(&c, waiting);
     close(waiting);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     close(tcp);
     close(ctl);
     assert_int_equal(dh_self_fd_count(), before);

@@ -145,15 +145,6 @@ static void expect_dispatch(dh_client_t *c, int peer)
     close(fd);
 }
 
-static void subscribe(dh_client_t *c, const char *name)
-{
-    char args[128];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(c, "server.subscribe", args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 static void test_dispatch_round_robin(void **state)
 {
     dh_daemon_t *d = *state;
@@ -162,8 +153,8 @@ static void test_dispatch_round_robin(void **state)
     dh_connect(&a, d);
     dh_connect(&b, d);
     int port = create_tcp(&admin, "web", ",\"mode\":\"dispatch\"");
-    subscribe(&a, "web");
-    subscribe(&b, "web");
+    dh_subscribe(&a, "web");
+    dh_subscribe(&b, "web");
     for (int i = 0; i < 6; i++) {
         int peer = dh_tcp_connect(NULL, port);
         expect_dispatch(i % 2 == 0 ? &a : &b, peer);
@@ -198,7 +189,7 @@ static void test_dispatch_queue_then_subscriber(void **state)
         json_decref(r);
     } while (1);
     json_decref(r);
-    subscribe(&a, "web");
+    dh_subscribe(&a, "web");
     expect_dispatch(&a, peer);
     close(peer);
     dh_close(&a);
@@ -219,7 +210,7 @@ static void test_dispatch_subscriber_killed(void **state)
     if (pid == 0) {
         dh_client_t a;
         dh_connect(&a, d);
-        subscribe(&a, "web");
+        dh_subscribe(&a, "web");
         char ok = 'k';
         (void)!write(pipefd[1], &ok, 1);
         pause(); /* never reads: killed while connections are on their way */
@@ -229,7 +220,7 @@ static void test_dispatch_subscriber_killed(void **state)
     read_exact(pipefd[0], &ok, 1);
     close(pipefd[0]);
     close(pipefd[1]);
-    subscribe(&b, "web");
+    dh_subscribe(&b, "web");
     /* The first connection goes to the child, which never takes it. */
     int first = dh_tcp_connect(NULL, port);
     dh_client_t admin2;
@@ -283,7 +274,7 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
     json_t *r = dh_call(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}", NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    subscribe(&b, "web");
+    dh_subscribe(&b, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) {
         dh_send(&a, "server.info", "{\"name\":\"web\"}", NULL, 0);
@@ -344,7 +335,7 @@ static void test_sigterm_finishes_handoffs(void **state)
     snprintf(args + n, size - n, "]");
     int port = create_tcp(&admin, "web", args);
     free(args);
-    subscribe(&a, "web");
+    dh_subscribe(&a, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) { /* replies that fill A's socket: what follows waits */
         dh_send(&a, "server.info", "{\"name\":\"web\"}", NULL, 0);
@@ -397,7 +388,7 @@ static void test_dispatch_blocklist(void **state)
                         NULL, NULL);
     dh_ok(r);
     json_decref(r);
-    subscribe(&a, "web");
+    dh_subscribe(&a, "web");
     int bad = dh_tcp_connect("127.0.0.2", port);
     json_t *e = dh_event(&admin, "drop", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "reason")), "blocklist");
@@ -510,7 +501,7 @@ static void test_fd_count_across_handoffs(void **state)
     dh_connect(&sub, d);
     create_tcp(&c, "api", "");
     int port = create_tcp(&c, "web", ",\"mode\":\"dispatch\"");
-    subscribe(&sub, "web");
+    dh_subscribe(&sub, "web");
     int before = dh_daemon_fd_count(d);
     int self_before = dh_self_fd_count();
     for (int i = 0; i < 300; i++) {

@@ -1,9 +1,8 @@
-/* test_daemon_restart.c: restarts through systemd's fd store (played by storeharness.c)
+/* test_daemon_restart.c: restarts through systemd's fd store (played by sdharness.c)
  * keep every server with its policy (runtime changes included), listening on the very
  * same socket, and every parked fd; connections that arrive while the daemon is down
  * (SIGTERM or SIGKILL) wait in the kernel and are served afterwards. */
 #include "dhelp.h"
-#include "storeharness.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -27,16 +26,15 @@
     "\"access\":[{\"uid\":0,\"allow\":[\"*\"]}]}"
 
 typedef struct {
-    sh_t h;
-    dh_daemon_t dd; /* only its control path: dhelp's client talks to it */
+    dh_sd_daemon_t sd;
     dh_client_t c;
 } fx_t;
 
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof(*f));
-    sh_init(&f->h, CONFIG);
-    snprintf(f->dd.control, sizeof(f->dd.control), "%s", f->h.control);
+    dh_sd_daemon_init(&f->sd, CONFIG, NULL);
+    f->sd.h.fdstore_max = 64;
     f->c.fd = -1;
     *state = f;
     return 0;
@@ -48,7 +46,7 @@ static int teardown(void **state)
     if (f->c.fd >= 0) {
         dh_close(&f->c);
     }
-    sh_cleanup(&f->h);
+    dh_sd_daemon_free(&f->sd);
     free(f);
     return 0;
 }
@@ -57,9 +55,9 @@ static int teardown(void **state)
  * so that the daemon never waits on a full notify socket. */
 static json_t *call(fx_t *f, const char *op, const char *args, int *fds, size_t *nfds)
 {
-    sh_pump(&f->h);
+    sdh_pump(&f->sd.h);
     json_t *r = dh_call(&f->c, op, args, fds, nfds);
-    sh_pump(&f->h);
+    sdh_pump(&f->sd.h);
     return r;
 }
 
@@ -75,7 +73,7 @@ static void connect_daemon(fx_t *f)
     if (f->c.fd >= 0) {
         dh_close(&f->c);
     }
-    dh_connect(&f->c, &f->dd);
+    dh_connect_path(&f->c, f->sd.control);
 }
 
 /* server.list without what counts connections: the state that must survive. */
@@ -130,7 +128,7 @@ static int build_state(fx_t *f)
     ok(f, "server.create",
        "{\"name\":\"disp\",\"host\":\"127.0.0.1\",\"port\":0,\"mode\":\"dispatch\","
        "\"maxConnections\":7,\"blocklist\":[{\"kind\":\"address\",\"address\":\"127.0.0.9\"}]}");
-    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/unix.sock\"}", f->h.dir);
+    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/unix.sock\"}", f->sd.h.dir);
     ok(f, "server.create", args);
     ok(f, "server.create", "{\"name\":\"gone\",\"host\":\"127.0.0.1\",\"port\":0}");
     ok(f, "server.set", "{\"name\":\"cfg\",\"queueLimit\":5,\"maxConnections\":3}");
@@ -154,33 +152,23 @@ static int build_state(fx_t *f)
 }
 
 /* Each listener's socket inode as systemd holds it. */
-static void store_inodes(const sh_t *h, uint64_t ino[4])
+static void store_inodes(const sdh_t *h, uint64_t ino[4])
 {
     const char *names[] = { "nb-srv.rt", "nb-srv.disp", "nb-srv.unix", "nb-srv.cfg" };
     for (int i = 0; i < 4; i++) {
-        ino[i] = sh_store_inode(h, names[i]);
+        ino[i] = sdh_fd_inode(sdh_stored_fd(h, names[i]));
         assert_true(ino[i] != 0);
     }
-    assert_int_equal(sh_store_fd(h, "nb-srv.gone"), -1); /* FDSTOREREMOVE honoured */
-    assert_true(sh_store_fd(h, "nb-state") >= 0);
-    assert_true(sh_store_fd(h, "nb-fd.parked") >= 0);
+    assert_int_equal(sdh_stored_fd(h, "nb-srv.gone"), -ENOENT); /* FDSTOREREMOVE honoured */
+    assert_true(sdh_stored_fd(h, "nb-state") >= 0);
+    assert_true(sdh_stored_fd(h, "nb-fd.parked") >= 0);
 }
 
 /* A connection to the dispatch server is handed to a subscriber who answers it. */
 static void expect_served(fx_t *f, dh_client_t *sub, int peer)
 {
-    int fd = -1;
-    sh_pump(&f->h);
-    json_t *e = dh_event(sub, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    close(fd);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
+    sdh_pump(&f->sd.h);
+    dh_expect_dispatch(sub, peer);
     close(peer);
 }
 
@@ -213,23 +201,14 @@ static void retrieve_parked(fx_t *f, int wr)
     close(fdv[0]);
 }
 
-static void subscribe(dh_client_t *sub, const char *name)
-{
-    char args[64];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(sub, "server.subscribe", args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 /* Stops the daemon with sig; a connection made while it is down completes (the listener's
  * queue, which systemd holds) and is returned in early[3]. */
 static void stop_and_connect(fx_t *f, int sig, int port, int early[3])
 {
     dh_close(&f->c);
     f->c.fd = -1;
-    assert_int_equal(kill(f->h.pid, sig), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_int_equal(kill(f->sd.h.pid, sig), 0);
+    int status = dh_sd_expect_exit(&f->sd.h, f->sd.h.pid);
     assert_true(sig == SIGKILL ? WIFSIGNALED(status)
                                : WIFEXITED(status) && WEXITSTATUS(status) == 0);
     for (int i = 0; i < 3; i++) {
@@ -241,25 +220,22 @@ static void stop_and_connect(fx_t *f, int sig, int port, int early[3])
 static void expect_no_leak(fx_t *f, dh_client_t *sub, int port, int wr)
 {
     json_decref(call(f, "stats", NULL, NULL, NULL)); /* the handoffs before are complete */
-    int daemon_fds = sh_pid_fd_count(f->h.pid);
+    int daemon_fds = sdh_pid_fd_count(f->sd.h.pid);
     for (int i = 0; i < 3; i++) {
         expect_served(f, sub, dh_tcp_connect(NULL, port));
     }
     retrieve_parked(f, wr);
-    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->h.pid }, &f->c, daemon_fds);
+    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->sd.h.pid }, &f->c, daemon_fds);
 }
 
 static void stop_for_good(fx_t *f)
 {
     dh_close(&f->c);
     f->c.fd = -1;
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_int_equal(kill(f->sd.h.pid, SIGTERM), 0);
+    int status = dh_sd_expect_exit(&f->sd.h, f->sd.h.pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (size_t i = 0; i < f->h.nstore; i++) {
-        close(f->h.store[i].fd);
-    }
-    f->h.nstore = 0; /* a stop for good: systemd empties the store */
+    sdh_store_clear(&f->sd.h); /* a stop for good: systemd empties the store */
 }
 
 /* The path the last daemon kept for a successor is bound again by a daemon that starts
@@ -267,9 +243,9 @@ static void stop_for_good(fx_t *f)
 static void cold_start_binds_again(fx_t *f)
 {
     char args[256];
-    sh_start(&f->h);
+    dh_sd_start(&f->sd);
     connect_daemon(f);
-    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/unix.sock\"}", f->h.dir);
+    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/unix.sock\"}", f->sd.h.dir);
     ok(f, "server.create", args);
     stop_for_good(f);
 }
@@ -278,38 +254,38 @@ static void restart_keeps_everything(void **state, int sig)
 {
     fx_t *f = *state;
     int self_before = dh_self_fd_count(), early[3], queued = -1;
-    sh_start(&f->h);
+    dh_sd_start(&f->sd);
     connect_daemon(f);
     int wr = build_state(f);
     json_t *before = json_pack("{s:o,s:o}", "servers", server_state(f), "fds", fd_state(f));
     uint64_t ino[4];
-    store_inodes(&f->h, ino);
+    store_inodes(&f->sd.h, ino);
     int port = port_of(json_object_get(before, "servers"), "disp");
-    assert_true(sh_pid_holds_inode(f->h.pid, ino[1]));
-    size_t stored = f->h.nstore;
+    assert_true(sdh_pid_holds_inode(f->sd.h.pid, ino[1]));
+    size_t stored = f->sd.h.nstore;
     if (sig == SIGTERM) { /* accepted, queued (no subscriber): left in the store */
         queued = dh_tcp_connect(NULL, port_of(json_object_get(before, "servers"), "cfg"));
         wait_queued(f, "cfg");
     }
     stop_and_connect(f, sig, port, early);
 
-    sh_start(&f->h);
+    dh_sd_start(&f->sd);
     connect_daemon(f);
-    assert_int_equal(f->h.nstore, stored); /* the new daemon stored nothing twice */
+    assert_int_equal(f->sd.h.nstore, stored); /* the new daemon stored nothing twice */
     json_t *after = json_pack("{s:o,s:o}", "servers", server_state(f), "fds", fd_state(f));
     assert_true(json_equal(before, after));
     for (int i = 0; i < 4; i++) {
-        assert_true(sh_pid_holds_inode(f->h.pid, ino[i])); /* the same sockets, not re-bound */
+        assert_true(sdh_pid_holds_inode(f->sd.h.pid, ino[i])); /* the same sockets, not re-bound */
     }
     dh_client_t sub;
-    dh_connect(&sub, &f->dd);
-    subscribe(&sub, "disp");
+    dh_connect_path(&sub, f->sd.control);
+    dh_subscribe(&sub, "disp");
     for (int i = 0; i < 3; i++) {
         expect_served(f, &sub, early[i]);
     }
     if (queued >= 0) {
-        assert_int_equal(sh_store_fd(&f->h, "nb-conn.cfg"), -1); /* taken, and gone */
-        subscribe(&sub, "cfg");
+        assert_int_equal(sdh_stored_fd(&f->sd.h, "nb-conn.cfg"), -ENOENT); /* taken, and gone */
+        dh_subscribe(&sub, "cfg");
         expect_served(f, &sub, queued);
     }
     retrieve_parked(f, wr);

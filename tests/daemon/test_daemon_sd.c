@@ -19,54 +19,25 @@
 #include <cmocka.h>
 
 #include "dhelp.h"
-#include "sdharness.h"
 
 #define T DH_DEADLINE_MS
 
-typedef struct {
-    sdh_t h;
-    char control[160];
-    char *argv[8];
-} fixture_t;
+typedef dh_sd_daemon_t fixture_t;
 
 static int setup(void **state)
 {
     fixture_t *f = calloc(1, sizeof(*f));
     assert_non_null(f);
-    assert_int_equal(sdh_init(&f->h), 0);
-    snprintf(f->control, sizeof(f->control), "%s/run/control.sock", f->h.dir);
-    char *argv[] = { NETBROKERD_PATH, "--control", f->control, "--log-level", "debug", NULL };
-    memcpy(f->argv, argv, sizeof(argv));
+    dh_sd_daemon_init(f, NULL, "debug");
     *state = f;
     return 0;
 }
 
 static int teardown(void **state)
 {
-    fixture_t *f = *state;
-    if (f->h.pid > 0) {
-        sdh_dump_log(&f->h);
-    }
-    sdh_free(&f->h);
-    free(f);
+    dh_sd_daemon_free(*state);
+    free(*state);
     return 0;
-}
-
-static void expect(fixture_t *f, const char *want)
-{
-    if (sdh_wait_message(&f->h, want, T) < 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("no '%s' from netbrokerd", want);
-    }
-}
-
-static void expect_clean_exit(fixture_t *f)
-{
-    int status = sdh_stop(&f->h, T);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        sdh_dump_log(&f->h);
-        fail_msg("netbrokerd exited with status 0x%x", status);
-    }
 }
 
 /* READY=1 with a STATUS=, RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on SIGTERM,
@@ -81,9 +52,9 @@ static void test_sd_ready_reload_stop(void **state)
     assert_int_equal(f->h.msgs[i].pid, pid);
     assert_true(sdh_find_message(&f->h, "STATUS=", 0) >= 0);
     assert_int_equal(sdh_signal(&f->h, SIGHUP), 0);
-    expect(f, "RELOADING=1");
-    expect(f, "READY=1");
-    expect_clean_exit(f);
+    dh_sd_expect(&f->h, "RELOADING=1");
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect_clean_exit(&f->h);
     i = sdh_find_message(&f->h, "STOPPING=1", f->h.next);
     assert_true(i >= 0);
     assert_int_equal(f->h.msgs[i].pid, pid);
@@ -95,10 +66,10 @@ static void test_sd_watchdog(void **state)
     fixture_t *f = *state;
     f->h.watchdog_usec = 200000;
     assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
-    expect(f, "READY=1");
-    expect(f, "WATCHDOG=1");
-    expect(f, "WATCHDOG=1");
-    expect_clean_exit(f);
+    dh_sd_expect(&f->h, "READY=1");
+    dh_sd_expect(&f->h, "WATCHDOG=1");
+    dh_sd_expect(&f->h, "WATCHDOG=1");
+    dh_sd_expect_clean_exit(&f->h);
 }
 
 /* A parked fd reaches the harness's fd store (FDSTORE=1 with its fd); a new daemon started
@@ -107,7 +78,7 @@ static void test_sd_fdstore_restart(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     dh_client_t c;
@@ -117,17 +88,17 @@ static void test_sd_fdstore_restart(void **state)
     dh_ok(r);
     json_decref(r);
     close(p[0]);
-    expect(f, "FDSTORE=1");
+    dh_sd_expect(&f->h, "FDSTORE=1");
     assert_int_equal(f->h.nstore, 1);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
 
     const int *fds;
     const char *const *names;
     size_t n = sdh_stored_fds(&f->h, &fds, &names);
     assert_int_equal(n, 1);
     assert_int_equal(sdh_start(&f->h, f->argv, fds, names, n), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     dh_connect_path(&c, f->control);
     r = dh_call(&c, "fd.list", NULL, NULL, NULL);
     json_t *list = json_object_get(dh_ok(r), "fds");
@@ -136,7 +107,7 @@ static void test_sd_fdstore_restart(void **state)
                         "parked");
     json_decref(r);
     dh_close(&c);
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
     /* The store still holds the pipe's read end: the write end reaches it. */
     assert_int_equal(write(p[1], "x", 1), 1);
     close(p[1]);
@@ -163,7 +134,7 @@ static void test_sd_status_rate_limited(void **state)
 {
     fixture_t *f = *state;
     assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
-    expect(f, "READY=1");
+    dh_sd_expect(&f->h, "READY=1");
     size_t first = f->h.nmsgs;
     int64_t start = now_ms();
     for (int i = 0; i < 50; i++) {
@@ -198,7 +169,7 @@ static void test_sd_status_rate_limited(void **state)
     for (int k = 0; k < 3; k++) {
         dh_close(&last[k]);
     }
-    expect_clean_exit(f);
+    dh_sd_expect_clean_exit(&f->h);
 }
 
 int main(void)

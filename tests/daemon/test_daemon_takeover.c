@@ -4,7 +4,6 @@
  * daemon, the control path answers throughout, and the old one exits 0. A takeover that
  * stops half-way (abort, or the new daemon gone) leaves the running daemon as it was. */
 #include "dhelp.h"
-#include "storeharness.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -29,16 +28,13 @@
     "\"access\":[{\"uid\":0,\"allow\":[\"*\"]}]}"
 
 typedef struct {
-    sh_t h;
-    dh_daemon_t dd; /* its control path, for dhelp's client */
+    dh_sd_daemon_t sd; /* no fd store: $FDSTORE unset */
 } fx_t;
 
 static int setup(void **state)
 {
     fx_t *f = calloc(1, sizeof(*f));
-    sh_init(&f->h, CONFIG);
-    f->h.no_fdstore = true;
-    snprintf(f->dd.control, sizeof(f->dd.control), "%s", f->h.control);
+    dh_sd_daemon_init(&f->sd, CONFIG, NULL);
     *state = f;
     return 0;
 }
@@ -46,7 +42,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    sh_cleanup(&f->h);
+    dh_sd_daemon_free(&f->sd);
     free(f);
     return 0;
 }
@@ -74,13 +70,6 @@ static json_t *listed(dh_client_t *c, const char *op, const char *key)
     return list;
 }
 
-static uint64_t inode_of(int fd)
-{
-    struct stat st;
-    assert_int_equal(fstat(fd, &st), 0);
-    return (uint64_t)st.st_ino;
-}
-
 static void wait_queued(dh_client_t *c, const char *name, json_int_t want)
 {
     char args[64];
@@ -97,17 +86,7 @@ static void wait_queued(dh_client_t *c, const char *name, json_int_t want)
 
 static void expect_served(dh_client_t *sub, int peer)
 {
-    int fd = -1;
-    json_t *e = dh_event(sub, "connection", &fd);
-    assert_int_equal(json_integer_value(json_object_get(e, "remotePort")), dh_local_port(peer));
-    json_decref(e);
-    assert_int_equal(send(fd, "x", 1, MSG_NOSIGNAL), 1);
-    close(fd);
-    char b = 0;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(peer, &b, 1), 1);
-    assert_int_equal(b, 'x');
+    dh_expect_dispatch(sub, peer);
     close(peer);
 }
 
@@ -123,14 +102,11 @@ static int port_of(dh_client_t *c, const char *name)
 
 static void takeover(fx_t *f)
 {
-    pid_t old = f->h.pid;
-    unsigned ready = f->h.ready;
-    sh_spawn(&f->h, true);
-    pid_t taker = f->h.pid;
-    sh_wait_ready(&f->h, ready + 1);
-    int status = sh_wait_exit(&f->h, old);
+    pid_t old = f->sd.h.pid;
+    dh_sd_spawn_takeover(&f->sd);
+    dh_sd_expect(&f->sd.h, "READY=1");
+    int status = dh_sd_expect_exit(&f->sd.h, old);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    f->h.pid = taker;
 }
 
 /* What must move: the listing of servers, parked fds and global rules. */
@@ -146,7 +122,7 @@ static int build_state(fx_t *f, dh_client_t *c, int queued[2])
 {
     char args[256];
     json_decref(ok(c, "server.create", "{\"name\":\"rt\",\"host\":\"127.0.0.1\",\"port\":0}"));
-    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/u.sock\"}", f->h.dir);
+    snprintf(args, sizeof(args), "{\"name\":\"unix\",\"path\":\"%s/u.sock\"}", f->sd.h.dir);
     json_decref(ok(c, "server.create", args));
     json_decref(ok(c, "server.set",
                    "{\"name\":\"cfg\",\"maxConnections\":9,\"blocklist\":"
@@ -175,7 +151,8 @@ static uint64_t acquired_inode(dh_client_t *c, const char *name)
     json_t *r = dh_call(c, "server.acquire", args, fds, &nfds);
     dh_ok(r);
     json_decref(r);
-    uint64_t ino = inode_of(fds[0]);
+    uint64_t ino = sdh_fd_inode(fds[0]);
+    assert_true(ino != 0);
     close(fds[0]);
     return ino;
 }
@@ -198,9 +175,9 @@ static void test_takeover_moves_everything(void **state)
 {
     fx_t *f = *state;
     int self_before = dh_self_fd_count(), queued[2];
-    sh_start(&f->h);
+    dh_sd_start(&f->sd);
     dh_client_t c, sub;
-    dh_connect(&c, &f->dd);
+    dh_connect_path(&c, f->sd.control);
     int wr = build_state(f, &c, queued);
     uint64_t rt_inode = acquired_inode(&c, "rt");
     json_t *before = state_of(&c);
@@ -208,16 +185,16 @@ static void test_takeover_moves_everything(void **state)
     dh_close(&c);
 
     takeover(f);
-    dh_connect(&c, &f->dd);
+    dh_connect_path(&c, f->sd.control);
     json_t *after = state_of(&c);
     assert_true(json_equal(before, after)); /* 2 queued there and here, the global rule */
-    assert_true(sh_pid_holds_inode(f->h.pid, rt_inode)); /* the same socket */
+    assert_true(sdh_pid_holds_inode(f->sd.h.pid, rt_inode)); /* the same socket */
     json_t *st = ok(&c, "stats", "{\"server\":\"cfg\"}");
     assert_int_equal(json_integer_value(json_object_get(
                          json_array_get(json_object_get(st, "servers"), 0), "accepted")),
                      2); /* counters move too */
     json_decref(st);
-    dh_connect(&sub, &f->dd);
+    dh_connect_path(&sub, f->sd.control);
     json_decref(ok(&sub, "server.subscribe", "{\"name\":\"cfg\"}"));
     expect_served(&sub, queued[0]);
     expect_served(&sub, queued[1]);
@@ -226,20 +203,17 @@ static void test_takeover_moves_everything(void **state)
     close(wr);
     char path[128];
     struct stat sst;
-    assert_int_equal(lstat(f->h.control, &sst), 0); /* the paths stayed */
-    snprintf(path, sizeof(path), "%s/u.sock", f->h.dir);
+    assert_int_equal(lstat(f->sd.control, &sst), 0); /* the paths stayed */
+    snprintf(path, sizeof(path), "%s/u.sock", f->sd.h.dir);
     assert_int_equal(lstat(path, &sst), 0);
     json_decref(before);
     json_decref(after);
     dh_close(&sub);
     dh_close(&c);
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_int_equal(kill(f->sd.h.pid, SIGTERM), 0);
+    int status = dh_sd_expect_exit(&f->sd.h, f->sd.h.pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    for (size_t i = 0; i < f->h.nstore; i++) {
-        close(f->h.store[i].fd); /* the parked fd's mirror, kept as systemd would */
-    }
-    f->h.nstore = 0;
+    sdh_store_clear(&f->sd.h); /* the parked fd's mirror, kept as systemd would */
     assert_int_equal(dh_self_fd_count(), self_before);
 }
 
@@ -247,12 +221,12 @@ static void test_takeover_moves_everything(void **state)
 static void test_takeover_abort_resumes(void **state)
 {
     fx_t *f = *state;
-    sh_start(&f->h);
+    dh_sd_start(&f->sd);
     dh_client_t c, t, other;
-    dh_connect(&c, &f->dd);
-    dh_connect(&t, &f->dd);
+    dh_connect_path(&c, f->sd.control);
+    dh_connect_path(&t, f->sd.control);
     int port = port_of(&c, "cfg");
-    int before = sh_pid_fd_count(f->h.pid);
+    int before = sdh_pid_fd_count(f->sd.h.pid);
     json_t *res = ok(&t, "takeover.begin", NULL);
     json_int_t items = json_integer_value(json_object_get(res, "items"));
     json_decref(res);
@@ -278,16 +252,16 @@ static void test_takeover_abort_resumes(void **state)
     json_decref(ok(&t, "takeover.commit", NULL));
     int early = dh_tcp_connect(NULL, port); /* waits in the kernel: nobody accepts now */
     dh_close(&t);                           /* the new daemon is gone: an abort */
-    dh_connect(&other, &f->dd);
+    dh_connect_path(&other, f->sd.control);
     json_decref(ok(&other, "server.subscribe", "{\"name\":\"cfg\"}"));
     expect_served(&other, early);
     json_decref(ok(&c, "server.create", "{\"name\":\"x\",\"host\":\"127.0.0.1\",\"port\":0}"));
     json_decref(ok(&c, "server.close", "{\"name\":\"x\"}"));
     dh_close(&other);
-    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->h.pid }, &c, before - 1); /* t is gone */
+    dh_expect_fd_count(&(dh_daemon_t){ .pid = f->sd.h.pid }, &c, before - 1); /* t is gone */
     dh_close(&c);
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    int status = sh_wait_exit(&f->h, f->h.pid);
+    assert_int_equal(kill(f->sd.h.pid, SIGTERM), 0);
+    int status = dh_sd_expect_exit(&f->sd.h, f->sd.h.pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
@@ -295,12 +269,12 @@ static void test_takeover_abort_resumes(void **state)
 static void test_takeover_without_daemon_fails(void **state)
 {
     fx_t *f = *state;
-    pid_t pid = sh_spawn(&f->h, true);
-    int status = sh_wait_exit(&f->h, pid);
+    pid_t pid = dh_sd_spawn_takeover(&f->sd);
+    int status = dh_sd_expect_exit(&f->sd.h, pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 1);
-    assert_true(sh_log_contains(&f->h, "takeover: no daemon answers on"));
+    assert_true(sdh_log_contains(&f->sd.h, "takeover: no daemon answers on"));
     struct stat st;
-    assert_int_equal(lstat(f->h.control, &st), -1);
+    assert_int_equal(lstat(f->sd.control, &st), -1);
 }
 
 /* Even with admin, a takeover is for root or the daemon's own uid (PROTOCOL.md 9.9). */
@@ -311,14 +285,14 @@ static void test_takeover_needs_root(void **state)
         fprintf(stderr, "not root: cannot become another uid\n");
         skip();
     }
-    FILE *out = fopen(f->h.config, "w");
+    FILE *out = fopen(f->sd.config, "w");
     assert_non_null(out);
     fputs("{\"access\":[{\"uid\":0,\"allow\":[\"*\"]},{\"uid\":65534,\"allow\":[\"admin\"]}]}",
           out);
     fclose(out);
-    assert_int_equal(chmod(f->h.dir, 0711), 0);
-    sh_start(&f->h);
-    assert_int_equal(chown(f->h.control, 0, 65534), 0); /* the socket's group lets nobody in */
+    assert_int_equal(chmod(f->sd.h.dir, 0711), 0);
+    dh_sd_start(&f->sd);
+    assert_int_equal(chown(f->sd.control, 0, 65534), 0); /* the socket's group lets nobody in */
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -326,7 +300,7 @@ static void test_takeover_needs_root(void **state)
             _exit(3);
         }
         dh_client_t c;
-        dh_connect(&c, &f->dd);
+        dh_connect_path(&c, f->sd.control);
         json_t *r = dh_call(&c, "takeover.begin", NULL, NULL, NULL);
         dh_assert_error(r, "EACCES");
         json_decref(r);
@@ -336,8 +310,8 @@ static void test_takeover_needs_root(void **state)
     int status = 0;
     assert_int_equal(waitpid(pid, &status, 0), pid); /* its calls have deadlines */
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-    assert_int_equal(kill(f->h.pid, SIGTERM), 0);
-    status = sh_wait_exit(&f->h, f->h.pid);
+    assert_int_equal(kill(f->sd.h.pid, SIGTERM), 0);
+    status = dh_sd_expect_exit(&f->sd.h, f->sd.h.pid);
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
