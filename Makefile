@@ -9,7 +9,7 @@ DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev
               valgrind man-db systemd $(EXTRA_DEBS)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test asan memcheck fuzz bench soak format format-check install clean
+.PHONY: all deps build run test asan memcheck fuzz bench soak format format-check install clean lint
 
 all: build
 
@@ -78,6 +78,18 @@ format-check:
 
 install: build
 	cmake --install $(BUILD)
+
+# Static checks over libnetcore/, proto/, client/ and daemon/ (README.md "Static checks"):
+# clang-tidy with the checked-in .clang-tidy, then cppcheck, both from the build's
+# compile_commands.json; any finding fails. Their packages are installed here only.
+LINT_DEBS := clang-tidy cppcheck
+LINT_DIRS := $(CURDIR)/(libnetcore|proto|client|daemon)/.*\.c$$
+lint: build
+	$(MAKE) deps EXTRA_DEBS="$(EXTRA_DEBS) $(LINT_DEBS)"
+	run-clang-tidy -p $(BUILD) -j $(JOBS) -quiet '$(LINT_DIRS)' >$(BUILD)/clang-tidy.log 2>&1 || \
+	    { sed 's/\x1b\[[0-9;]*m//g' $(BUILD)/clang-tidy.log | grep -E '(warning|error):' | sort -u; exit 1; }
+	cppcheck -q --project=$(BUILD)/compile_commands.json -itests/ -j $(JOBS) \
+	    --enable=warning,performance,portability --error-exitcode=1 --inline-suppr
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -277,7 +277,7 @@ void nb_activation_keep(nb_srv_t *srv)
         free(p);
         return;
     }
-    struct sockaddr_storage ss;
+    struct sockaddr_storage ss = { 0 };
     socklen_t len = sizeof(ss);
     p->family = getsockname(p->fd, (struct sockaddr *)&ss, &len) == 0 ? ss.ss_family : AF_UNIX;
     snprintf(p->name, sizeof(p->name), "%s", srv->name);

@@ -582,7 +582,7 @@ static void client_request(nb_client_t *c, nb_proto_msg_t *msg)
     if (r == 0) {
         r = nb_proto_request_validate(&req, &op, &args, &err);
     }
-    if (r < 0) {
+    if (r != 0) {
         json_t *reply;
         if (nb_proto_reply_from_error(&err, &reply) == 0) {
             nb_client_send(c, reply, NULL, 0, NULL);

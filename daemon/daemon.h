@@ -392,6 +392,9 @@ struct nb_daemon_s {
     struct nb_status_s *status;     /* notify.c: the STATUS= last sent, and its rate limit */
     uint64_t bytes_read;            /* control plane, every client since the start (stats) */
     uint64_t bytes_written;
+    /* Called once by nb_daemon_stop, last (may be NULL): main() closes its signal
+     * handlers there; the daemon's core has no handle of main()'s. */
+    void (*on_stop)(nb_daemon_t *d);
     size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
     int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
     bool reserve_held;        /* when this is true */

@@ -179,7 +179,9 @@ json_t *nb_fdstore_describe(const nb_stored_t *s)
 
 void nb_fdstore_clear(nb_daemon_t *d)
 {
-    while (d->stored != NULL) {
-        nb_fdstore_remove(d->stored);
+    nb_stored_t *next;
+    for (nb_stored_t *s = d->stored; s != NULL; s = next) {
+        next = s->next;
+        nb_fdstore_remove(s);
     }
 }

@@ -12,9 +12,6 @@
 #include <syslog.h>
 #include <unistd.h>
 
-/* How long a stopping daemon waits for clients to take what was sent to them. */
-#define DRAIN_DEADLINE_MS 5000
-
 static const char *arg_config = NULL;
 static const char *arg_control = NULL;
 static const char *arg_check_rules = NULL;
@@ -29,8 +26,6 @@ typedef struct {
     nb_daemon_t d;
     uv_signal_t sigterm, sigint, sighup;
 } app_t;
-
-static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size);
 
 static void usage(FILE *out)
 {
@@ -151,35 +146,6 @@ static int control_path(char *buf, size_t size)
     return 0;
 }
 
-/* SIGHUP and daemon.reload alike: RELOADING=1 first, READY=1 once the servers it changed
- * listen (or failed), also after a refused configuration. */
-int nb_daemon_reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
-{
-    nb_notify_reloading(d);
-    int r = reload(d, ret_diff, msg, size);
-    nb_daemon_ready_when_settled(d);
-    return r;
-}
-
-static int reload(nb_daemon_t *d, json_t **ret_diff, char *msg, size_t size)
-{
-    json_t *config = nb_config_load(d->config_path, msg, size);
-    if (config == NULL) {
-        nb_log(LOG_ERR, "reload refused, running state unchanged: %s", msg);
-        return NB_PROTO_ERR_CONFIG;
-    }
-    int r = nb_config_apply(d, config, ret_diff, msg, size);
-    if (r < 0) {
-        json_decref(config);
-        return r;
-    }
-    json_decref(d->config);
-    d->config = config;
-    nb_log(LOG_NOTICE, "configuration reloaded from %s",
-           d->config_path != NULL ? d->config_path : "the embedded default");
-    return 0;
-}
-
 static void on_stop_signal(uv_signal_t *handle, int signum)
 {
     char why[64];
@@ -187,13 +153,17 @@ static void on_stop_signal(uv_signal_t *handle, int signum)
     nb_daemon_stop(handle->data, why);
 }
 
-void nb_daemon_ready_when_settled(nb_daemon_t *d)
+/* The daemon stops: the signal handlers close so that the loop can end. */
+static void close_signals(nb_daemon_t *d)
 {
-    if (d->config_pending == 0) {
-        nb_notify_ready(d);
-    } else {
-        d->ready_owed = true;
-    }
+    app_t *app = (app_t *)d;
+    uv_close((uv_handle_t *)&app->sigterm, NULL);
+    uv_close((uv_handle_t *)&app->sigint, NULL);
+    uv_close((uv_handle_t *)&app->sighup, NULL);
+    /* Stopping already: another SIGTERM must not cut the handoffs still in flight. */
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
 }
 
 static void on_hup(uv_signal_t *handle, int signum)
@@ -206,37 +176,6 @@ static void on_hup(uv_signal_t *handle, int signum)
         return;
     }
     nb_daemon_reload(handle->data, NULL, msg, sizeof(msg));
-}
-
-void nb_daemon_stop(nb_daemon_t *d, const char *why)
-{
-    if (d->stopping || nb_handover_quiesce(d, why)) {
-        return; /* stopping already, or once the queued connections are handed out */
-    }
-    d->stopping = true;
-    nb_log(LOG_NOTICE, "%s, stopping", why);
-    nb_notify_stopping(d);
-    app_t *app = (app_t *)d;
-    nb_control_stop(d);
-    /* Listeners close and each queued connection gets its drop; what was already handed
-     * to a client (a connection in its output) still reaches it before it is closed. */
-    while (d->servers != NULL) {
-        nb_srv_close(d->servers);
-    }
-    nb_fdstore_clear(d);
-    nb_outbound_cancel_all(d);
-    nb_resolve_cancel_all(d);
-    nb_notify_watchdog_stop(d);
-    nb_handover_free(d);
-    nb_notify_status_stop(d);
-    nb_control_drain(d, DRAIN_DEADLINE_MS);
-    uv_close((uv_handle_t *)&app->sigterm, NULL);
-    uv_close((uv_handle_t *)&app->sigint, NULL);
-    uv_close((uv_handle_t *)&app->sighup, NULL);
-    /* Stopping already: another SIGTERM must not cut the handoffs still in flight. */
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGINT, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
 }
 
 static int start(app_t *app)
@@ -267,6 +206,7 @@ static int start(app_t *app)
     uv_signal_start(&app->sigterm, on_stop_signal, SIGTERM);
     uv_signal_start(&app->sigint, on_stop_signal, SIGINT);
     uv_signal_start(&app->sighup, on_hup, SIGHUP);
+    d->on_stop = close_signals;
     nb_log(LOG_INFO, "netbrokerd %s running on %s configuration (%zu servers), control '%s'",
            nc_version_string(), arg_config != NULL ? arg_config : "the embedded", d->nservers,
            path);

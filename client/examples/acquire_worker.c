@@ -38,7 +38,7 @@ int main(int argc, char **argv)
     nb_client_error_t err;
     nc_server_t *server;
     nc_error_t nerr;
-    worker_t w = { .left = argc > 2 ? atoi(argv[2]) : 1 };
+    worker_t w = { .left = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1 };
     int fd;
 
     if (argc < 2 || w.left < 1) {

@@ -16,7 +16,7 @@ int main(int argc, char **argv)
 {
     nb_client_t *client = NULL;
     nb_client_error_t err;
-    int count = argc > 2 ? atoi(argv[2]) : 1;
+    int count = argc > 2 ? (int)strtol(argv[2], NULL, 10) : 1;
 
     if (argc < 2 || count < 1) {
         fprintf(stderr, "usage: dispatch_worker SERVER [COUNT]\n");

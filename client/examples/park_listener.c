@@ -47,7 +47,7 @@ int main(int argc, char **argv)
     }
     int r = nb_client_fd_retrieve(client, argv[1], false, 5000, &fd, &err);
     if (r == NB_CLIENT_ERR_NOT_FOUND) {
-        fd = listen_on(atoi(argv[2]));
+        fd = listen_on((int)strtol(argv[2], NULL, 10));
         r = nb_client_fd_store(client, argv[1], fd, 0, false, 5000, &err);
         printf("listening anew, parked as '%s'\n", argv[1]);
     } else if (r == 0) {

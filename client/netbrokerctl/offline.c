@@ -77,7 +77,7 @@ static int run_daemon(const char *file, const char *address, char *buf, int *ret
 int ctl_check_offline(const char *file, const char *address, json_t **ret_result)
 {
     char *buf = malloc(ANSWER_MAX);
-    int status;
+    int status = -1;
     if (buf == NULL) {
         return ctl_fail(CTL_EXIT_UNREACHABLE, "out of memory");
     }

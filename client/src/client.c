@@ -126,13 +126,15 @@ static int client_new(nb_client_t **ret, nb_client_error_t *err)
 {
     nb_client_t *c = calloc(1, sizeof(*c));
     if (c == NULL) {
-        return nb__client_fail(err, -ENOMEM, "out of memory");
+        nb__client_fail(err, -ENOMEM, "out of memory");
+        return -ENOMEM; /* not the helper's result: the analyzer sees *ret set on 0 only */
     }
     c->next_id = 1;
     c->fd = -1;
     if (nb_proto_reader_new(NULL, &c->reader) < 0 || nb_proto_writer_new(NULL, &c->writer) < 0) {
         nb_client_close(c);
-        return nb__client_fail(err, -ENOMEM, "out of memory");
+        nb__client_fail(err, -ENOMEM, "out of memory");
+        return -ENOMEM;
     }
     *ret = c;
     return 0;
@@ -231,7 +233,7 @@ static int open_socket(const char *path, nb_client_error_t *err)
 static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err)
 {
     char args[64];
-    nb_client_msg_t reply;
+    nb_client_msg_t reply = { 0 };
 
     snprintf(args, sizeof(args), "{\"version\":%d}", NB_PROTO_VERSION);
     int r = nb_client_call(c, "hello", args, NULL, 0, timeout_ms, &reply, err);

@@ -145,7 +145,7 @@ static void rule_span(const struct rule *r, nc__key_t *lo, nc__key_t *hi)
     /* An IPv4 /p is the mapped /(96 + p): Node masks the low 32 bits of a mapped probe. */
     unsigned host = 128u - (r->a_v6 ? r->prefix : 96u + r->prefix);
     uint64_t mask_hi = 0;
-    uint64_t mask_lo = host == 0 ? 0 : UINT64_MAX >> (64 - (host < 64 ? host : 64));
+    uint64_t mask_lo = host >= 64 ? UINT64_MAX : (UINT64_C(1) << host) - 1;
     if (host > 64) {
         mask_hi = host == 128 ? UINT64_MAX : UINT64_MAX >> (128 - host);
     }
@@ -245,7 +245,7 @@ static int probe(nc_blocklist_t *bl, bool v6, nc__key_t key)
  * addNumericalSeparator ("4_294_967_297") above 2**32, as ERR_OUT_OF_RANGE prints it. */
 static void js_integer_text(int64_t v, char *buf, size_t size)
 {
-    char text[40];
+    char text[40] = "";
     if (v >= -(INT64_C(1) << 53) && v <= INT64_C(1) << 53) {
         snprintf(text, sizeof(text), "%" PRId64, v);
     } else {

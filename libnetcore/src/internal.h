@@ -181,8 +181,8 @@ int nc__lookup_error(nc_error_t *err, int status, const char *host);
 
 /* Server <-> Socket. */
 int nc__socket_accepted(nc_server_t *server,
-                        uv_stream_t *handle,
-                        const nc_server_options_t *opts,
+                        uv_stream_t *listener,
+                        const nc_server_options_t *o,
                         nc_socket_t **ret);
 void nc__server_connection_gone(nc_server_t *server);
 

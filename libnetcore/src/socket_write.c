@@ -374,10 +374,10 @@ int nc_socket_write_string(nc_socket_t *s,
     if (s == NULL) {
         return -EINVAL;
     }
-    char *buf;
-    size_t n;
+    char *buf = NULL;
+    size_t n = 0;
     int r = encode_string(str, len, encoding, &buf, &n, err);
-    if (r < 0) {
+    if (r != 0) {
         return r;
     }
     r = nc_socket_write(s, buf, n, cb, data);
@@ -394,10 +394,10 @@ int nc_socket_end_string(nc_socket_t *s,
     if (s == NULL) {
         return -EINVAL;
     }
-    char *buf;
-    size_t n;
+    char *buf = NULL;
+    size_t n = 0;
     int r = encode_string(str, len, encoding, &buf, &n, err);
-    if (r < 0) {
+    if (r != 0) {
         return r;
     }
     r = nc_socket_end(s, buf, n);

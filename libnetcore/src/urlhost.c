@@ -232,12 +232,11 @@ static bool host_feed_next(struct host_reader *r, struct ipv4_host *h)
         }
         b[i] = (uint8_t)c;
     }
-    if (nc__utf8_decode(b, need + 1, &cp) != need + 1 || cp == 0xFFFD) {
+    if (nc__utf8_decode(b, need + 1, &cp) != need + 1 || cp == 0xFFFD ||
+        (cp >= 0x80 && !idna_map(cp, map))) {
         h->failed = true;
     } else if (cp < 0x80) {
         ipv4_push(h, (char)(cp >= 'A' && cp <= 'Z' ? cp + ('a' - 'A') : cp));
-    } else if (!idna_map(cp, map)) {
-        h->failed = true;
     } else {
         for (size_t i = 0; i < sizeof(map) && map[i] != '\0'; i++) {
             ipv4_push(h, map[i]);
@@ -355,7 +354,7 @@ int nc__url_socketaddress(const char *s, size_t len, nc_sockaddr_t *ret)
         r = s[auth.host_start] == '[' ? host_ipv6(s, auth.host_start, auth.host_end, &sa)
                                       : host_ipv4(s, auth.host_start, auth.host_end, &sa);
     }
-    if (r < 0) {
+    if (r != 0) {
         return r;
     }
     if (sa.u.sa.sa_family == AF_INET6) {

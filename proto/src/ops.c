@@ -78,8 +78,8 @@ static int rule_check(const json_t *obj, void *decoded, const char *path, nb_pro
 
 #define RULE_IP(m, n, k)                                                                           \
     {                                                                                              \
-        .name = n, .type = NB_PROTO_T_STRING, .flags = NB_PROTO_F_REQUIRED,                        \
-        .check = NB_PROTO_V_IP, .when = "kind", .when_is = k, AT(nb_proto_rule_t, m)               \
+        .name = (n), .type = NB_PROTO_T_STRING, .flags = NB_PROTO_F_REQUIRED,                      \
+        .check = NB_PROTO_V_IP, .when = "kind", .when_is = (k), AT(nb_proto_rule_t, m)             \
     }
 static const nb_proto_field_t rule_fields[] = {
     { .name = "kind",

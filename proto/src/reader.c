@@ -177,7 +177,8 @@ static int reserve(nb_proto_reader_t *r, size_t want)
     if (r->len + want > r->cap) {
         /* Doubling keeps a line fed a byte at a time from costing a copy per byte. */
         size_t cap = r->cap * 2 > r->len + want ? r->cap * 2 : r->len + want;
-        char *nbuf = realloc(r->buf, cap);
+        /* cap >= r->len + want > r->cap: never 0 (the analyzer does not follow that). */
+        char *nbuf = realloc(r->buf, cap); /* NOLINT(clang-analyzer-optin.portability.UnixAPI) */
         if (nbuf == NULL) {
             return -ENOMEM;
         }

@@ -633,7 +633,7 @@ int nb_proto_request_validate(const nb_proto_request_t *req,
         /* No "args" member is an empty object: json_object_get(NULL, ...) finds nothing. */
         rc = nb_proto__validate(op->args, req->args, "args", &buf, ret_err);
     }
-    if (rc < 0) {
+    if (rc != 0 || op == NULL) { /* op NULL has failed already: for the analyzer */
         ret_err->id = req->id;
         return rc;
     }

@@ -196,7 +196,7 @@ int nb_proto_writer_push_line(nb_proto_writer_t *w,
 static void consume(nb_proto_writer_t *w, size_t n)
 {
     w->queued_bytes -= n;
-    while (n > 0) {
+    while (n > 0 && w->head != NULL) {
         struct out_msg *m = w->head;
         size_t left = m->len - m->off;
         if (n < left) {

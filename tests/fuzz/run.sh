@@ -17,16 +17,16 @@ seconds=$2
 shift 2
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(fuzz_reader fuzz_validate fuzz_address fuzz_decoder)
+    targets=(fuzz_reader fuzz_validate fuzz_address fuzz_decoder fuzz_dispatcher fuzz_config)
 fi
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/nb-fuzz.XXXXXX")
 failed=0
 
-# Largest input per target: past a few protocol lines, a long address, a long text, the
-# fuzzer only spends its time copying.
+# Largest input per target: past a few protocol lines, a long address, a long text, a
+# configuration of a few servers, the fuzzer only spends its time copying.
 declare -A max_len=([fuzz_reader]=4096 [fuzz_validate]=4096 [fuzz_address]=512
-    [fuzz_decoder]=512)
+    [fuzz_decoder]=512 [fuzz_dispatcher]=4096 [fuzz_config]=4096)
 
 for t in "${targets[@]}"; do
     bin=$build/tests/fuzz/$t
@@ -37,8 +37,9 @@ for t in "${targets[@]}"; do
     mkdir -p "$work/$t/corpus" "$work/$t/artifacts"
     cp "$here/corpus/$t/"* "$work/$t/corpus/"
     rc=0
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-        "$bin" -max_total_time="$seconds" -timeout=10 -max_len="${max_len[$t]}" \
+    # TMPDIR: the daemon targets' sockets live under it, removed with the work dir.
+    TMPDIR="$work/$t" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+        UBSAN_OPTIONS=print_stacktrace=1 "$bin" -max_total_time="$seconds" -timeout=10 -max_len="${max_len[$t]}" \
         -print_final_stats=1 -artifact_prefix="$work/$t/artifacts/" \
         "$work/$t/corpus" >"$work/$t/log" 2>&1 || rc=$?
     done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$work/$t/log" | tail -n 1 || true)
