@@ -9,7 +9,7 @@ DEBS       := gcc make cmake pkg-config libuv1-dev libjansson-dev libsystemd-dev
               valgrind man-db systemd $(EXTRA_DEBS)
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test asan memcheck fuzz bench format format-check install clean lint
+.PHONY: all deps build run test asan memcheck fuzz bench soak format format-check install clean lint
 
 all: build
 
@@ -63,6 +63,12 @@ fuzz:
 bench: build
 	tests/bench/run.sh $(BUILD)
 	tests/bench/echo.sh $(BUILD)
+
+# The soak of tests/daemon/test_daemon_load.c for SOAK_SECONDS (ctest runs it for 30),
+# its figures on stderr.
+SOAK_SECONDS ?= 300
+soak: build
+	NB_SOAK_SECONDS=$(SOAK_SECONDS) $(BUILD)/tests/daemon/test_daemon_load soak
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

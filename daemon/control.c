@@ -30,6 +30,26 @@ static int client_flush(nb_client_t *c);
 static int client_flushed(nb_client_t *c, int r);
 static void client_read_some(nb_client_t *c);
 
+/* One fd held in reserve, libuv's trick for accept (uv__emfile_trick) applied to
+ * handoffs: a daemon out of fds closes it to duplicate the fd of a reply or a dispatch,
+ * so that handing over, which is what frees the daemon's fds, never waits for a free
+ * slot. It is taken again once something was sent. */
+static void reserve_refill(nb_daemon_t *d)
+{
+    if (!d->reserve_held && !d->stopping) {
+        d->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        d->reserve_held = d->reserve_fd >= 0;
+    }
+}
+
+static void reserve_release(nb_daemon_t *d)
+{
+    if (d->reserve_held) {
+        close(d->reserve_fd);
+        d->reserve_held = false;
+    }
+}
+
 /* The directory of the socket: created 0755 if absent; it must be a real directory (no
  * symlink followed), owned by us, writable by nobody else. */
 static int safe_dir(const char *path)
@@ -116,6 +136,7 @@ int nb_control_start(nb_daemon_t *d, const char *path)
         return -EINVAL;
     }
     snprintf(d->control_path, sizeof(d->control_path), "%s", path);
+    reserve_refill(d);
     int r, passed = nb_activation_control_fd(d, path);
     if (passed >= 0) {
         /* The control socket systemd passed (netbrokerd.socket): its file, mode and group
@@ -163,6 +184,7 @@ int nb_control_fileno(const nb_daemon_t *d)
 
 void nb_control_stop(nb_daemon_t *d)
 {
+    reserve_release(d);
     if (d->control != NULL) {
         nc_server_close(d->control, NULL, NULL);
         nc_server_release(d->control);
@@ -177,6 +199,13 @@ static void on_control_error(nc_server_t *server, const void *arg, void *data)
 {
     (void)server;
     const nc_error_t *err = arg;
+    if (err->code == -EMFILE || err->code == -ENFILE || err->code == -ENOBUFS ||
+        err->code == -ENOMEM) {
+        /* Out of descriptors or memory for one accept: libuv closed the connection that
+         * waited (its reserve-fd trick), the listener is fine, and freed fds end it. */
+        nb_log(LOG_WARNING, "control socket: %s, ignoring", err->message);
+        return;
+    }
     nb_log(LOG_ERR, "control socket: %s", err->message);
     nb_daemon_stop(data, "control socket failed");
 }
@@ -208,14 +237,27 @@ static void groups_lookup(uv_work_t *req)
     }
 }
 
+/* Adds the groups not yet listed, up to NB_GROUPS_MAX. */
+static void add_groups(nb_client_t *c, const gid_t *groups, int n)
+{
+    for (int i = 0; i < n && c->ngroups < NB_GROUPS_MAX; i++) {
+        bool known = false;
+        for (int k = 0; k < c->ngroups && !known; k++) {
+            known = c->groups[k] == groups[i];
+        }
+        if (!known) {
+            c->groups[c->ngroups++] = groups[i];
+        }
+    }
+}
+
 static void groups_known(uv_work_t *req, int status)
 {
     groups_work_t *w = req->data;
     nb_client_t *c = nb_client_find(w->d, w->client);
     if (c != NULL && !c->dead && !c->draining) {
         if (status == 0) {
-            memcpy(c->groups, w->groups, sizeof(gid_t) * (size_t)w->ngroups);
-            c->ngroups = w->ngroups;
+            add_groups(c, w->groups, w->ngroups);
         }
         c->poll_events = UV_READABLE | UV_DISCONNECT;
         uv_poll_start(&c->poll, c->poll_events, on_poll);
@@ -235,6 +277,13 @@ static int client_credentials(nb_client_t *c)
     }
     c->groups[0] = c->gid;
     c->ngroups = 1;
+    /* The groups the kernel gives the peer's process (SO_PEERGROUPS: what setgroups set),
+     * then, off the loop, those of its uid in the group database. */
+    gid_t peer[NB_GROUPS_MAX];
+    socklen_t plen = sizeof(peer);
+    if (getsockopt(c->fd, SOL_SOCKET, SO_PEERGROUPS, peer, &plen) == 0) {
+        add_groups(c, peer, (int)(plen / sizeof(gid_t)));
+    }
     groups_work_t *w = malloc(sizeof(*w));
     if (w == NULL) {
         return -ENOMEM;
@@ -259,9 +308,11 @@ static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
     c->d = d;
     c->fd = fd;
     c->id = ++d->next_client_id;
+    /* PROTOCOL.md 7: what a client that does not read can make the daemon hold. */
+    nb_proto_limits_t limits = { .queue_bytes_max = d->client_output_max };
     int r = nb_proto_reader_new(NULL, &c->reader);
     if (r == 0) {
-        r = nb_proto_writer_new(NULL, &c->writer);
+        r = nb_proto_writer_new(&limits, &c->writer);
     }
     if (r == 0) {
         r = uv_poll_init(d->loop, &c->poll, fd);
@@ -418,6 +469,7 @@ static int client_flush(nb_client_t *c)
 static int client_flushed(nb_client_t *c, int r)
 {
     nb_dispatch_sent(c);
+    reserve_refill(c->d);
     if (r < 0 && r != -EAGAIN) {
         nb_client_kill(c, strerror(-r));
         return r;
@@ -457,6 +509,18 @@ int nb_client_send(nb_client_t *c, json_t *msg, const int *fds, size_t nfds, uin
     return r;
 }
 
+/* The line straight to the socket (direct: nothing queued before it), or to the queue. */
+static int send_or_queue(nb_client_t *c,
+                         bool direct,
+                         const char *line,
+                         size_t len,
+                         const int *fds,
+                         size_t nfds)
+{
+    return direct ? nb_proto_writer_send_line(c->writer, c->fd, line, len, fds, nfds)
+                  : nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
+}
+
 int nb_client_send_line(nb_client_t *c,
                         const char *line,
                         size_t len,
@@ -473,8 +537,17 @@ int nb_client_send_line(nb_client_t *c,
     bool hold = c->batching && nfds == 0 && nb_proto_writer_queued(c->writer) < BATCH_BYTES;
     bool direct = !hold && nb_proto_writer_queued(c->writer) == 0;
     uint64_t before = nb_client_sent(c);
-    int r = direct ? nb_proto_writer_send_line(c->writer, c->fd, line, len, fds, nfds)
-                   : nb_proto_writer_push_line(c->writer, line, len, fds, nfds);
+    int r = send_or_queue(c, direct, line, len, fds, nfds);
+    if ((r == -EMFILE || r == -ENFILE) && c->d->reserve_held) {
+        /* The reserve's slot takes the duplicate: handing over is what frees fds. */
+        reserve_release(c->d);
+        r = send_or_queue(c, direct, line, len, fds, nfds);
+    }
+    if (r == -EMFILE || r == -ENFILE) {
+        /* No fd for the duplicate, and nothing sent or queued: the daemon's shortage,
+         * not the client's fault; the caller answers with an error or retries later. */
+        return r;
+    }
     /* The stream offsets below must count exactly the lines sent or queued: with an empty
      * queue before it, a line is in the queue afterwards or went out whole (0). */
     if (direct ? r != 0 && nb_proto_writer_queued(c->writer) == 0 : r < 0) {

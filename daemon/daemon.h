@@ -133,8 +133,10 @@ void nb_request_run(nb_client_t *c,
                     const nb_proto_args_t *args,
                     int *fds,
                     size_t nfds);
-/* Reply helpers: each consumes result. */
-void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
+/* Reply helpers: each consumes result. nb_reply_ok returns 0, or a negative code when
+ * the reply did not go: -EMFILE/-ENFILE (no fd for a duplicate: the client was answered
+ * with that error instead) or the code after which the client was cut off. */
+int nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds);
 void nb_reply_err(nb_client_t *c, int64_t id, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* The same with the wire name of the code ("ERR_IP_BLOCKED", a libnetcore name). */
@@ -193,7 +195,8 @@ struct nb_srv_s {
     nb_sub_t *subs;
     size_t nsubs;
     size_t rr;
-    bool running; /* nb_dispatch_run is on the stack */
+    bool running;  /* nb_dispatch_run is on the stack */
+    bool fd_retry; /* a handoff found no fd: the queue waits for the timer's retry */
     uv_timer_t *timer;
     uint64_t accepted, dispatched, dropped, blocked;
     bool own_path; /* a Unix path it bound or adopted: removed when it closes */
@@ -392,6 +395,9 @@ struct nb_daemon_s {
     /* Called once by nb_daemon_stop, last (may be NULL): main() closes its signal
      * handlers there; the daemon's core has no handle of main()'s. */
     void (*on_stop)(nb_daemon_t *d);
+    size_t client_output_max; /* unsent bytes per client (--client-output-max); 0: proto's */
+    int reserve_fd;           /* spare fd for a handoff when out of fds (control.c), */
+    bool reserve_held;        /* when this is true */
 };
 
 /* Stops the daemon: no more accepting, queued handoffs finished, then exit 0. */

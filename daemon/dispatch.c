@@ -21,6 +21,11 @@
 static void on_timer(uv_timer_t *t);
 static void on_readable(uv_poll_t *p, int status, int events);
 
+/* Out of fds for the duplicate that a handoff sends: the queue waits this long before the
+ * next try, so that an exhausted daemon neither spins nor stalls for good once fds free
+ * up (the handoffs themselves free the daemon's copies). */
+#define FD_RETRY_MS 100
+
 /* One side of a connection as the event's members: address, port, family. */
 typedef struct {
     bool ok;
@@ -335,28 +340,40 @@ static nb_sub_t *pick(nb_srv_t *srv)
 
 static void arm_timer(nb_srv_t *srv)
 {
-    if (srv->queue == NULL || srv->queue_timeout <= 0 || srv->timer == NULL) {
-        if (srv->timer != NULL) {
-            uv_timer_stop(srv->timer);
-        }
+    if (srv->timer == NULL) {
         return;
     }
-    uint64_t due = srv->queue->queued_at + (uint64_t)srv->queue_timeout;
+    bool timeout = srv->queue != NULL && srv->queue_timeout > 0;
+    bool retry = srv->queue != NULL && srv->fd_retry;
+    if (!timeout && !retry) {
+        uv_timer_stop(srv->timer);
+        return;
+    }
     uint64_t now = uv_now(srv->d->loop);
-    uv_timer_start(srv->timer, on_timer, due > now ? due - now : 0, 0);
+    uint64_t wait = retry ? FD_RETRY_MS : UINT64_MAX;
+    if (timeout) {
+        uint64_t due = srv->queue->queued_at + (uint64_t)srv->queue_timeout;
+        uint64_t left = due > now ? due - now : 0;
+        wait = left < wait ? left : wait;
+    }
+    uv_timer_start(srv->timer, on_timer, wait, 0);
 }
 
 static void on_timer(uv_timer_t *t)
 {
     nb_srv_t *srv = t->data;
     uint64_t now = uv_now(srv->d->loop);
-    while (srv->queue != NULL && srv->queue->queued_at + (uint64_t)srv->queue_timeout <= now) {
+    while (srv->queue != NULL && srv->queue_timeout > 0 &&
+           srv->queue->queued_at + (uint64_t)srv->queue_timeout <= now) {
         nb_conn_drop(queue_pop(srv), "queueTimeout");
     }
-    arm_timer(srv);
+    srv->fd_retry = false;
+    nb_dispatch_run(srv); /* arms the timer again */
 }
 
-static void send_one(nb_srv_t *srv, nb_sub_t *sub)
+/* Returns 0, or -EMFILE/-ENFILE when the daemon had no fd for the handoff (the
+ * connection is back at the head of the queue). */
+static int send_one(nb_srv_t *srv, nb_sub_t *sub)
 {
     nb_conn_t *conn = queue_pop(srv);
     /* Built straight into a line and sent with the connection's own fd: no jansson, and
@@ -368,16 +385,17 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
     if (nb_proto_line_end(&line, 1, &text, &len) < 0) {
         nb_proto_line_free(&line);
         nb_conn_drop(conn, "error"); /* out of memory: a requeue would spin */
-        return;
+        return 0;
     }
     nb_client_t *c = sub->client;
     uint64_t start = 0;
     int r = nb_client_send_line(c, text, len, &conn->fd, 1, &start);
     nb_proto_line_free(&line);
     if (r < 0) {
-        /* The subscriber is gone (its subscription with it): the next one takes it. */
+        /* The subscriber is gone (its subscription with it): the next one takes it; or
+         * the daemon is out of fds: the connection waits for the retry. */
         queue_push(srv, conn, true);
-        return;
+        return r == -EMFILE || r == -ENFILE ? r : 0;
     }
     conn->start = start;
     nb_conn_t **pp = &sub->pending;
@@ -392,6 +410,7 @@ static void send_one(nb_srv_t *srv, nb_sub_t *sub)
         nb_events_emit(srv->d, NB_PROTO_EVENT_CONNECTION, srv, nb_conn_fields(conn));
     }
     nb_dispatch_sent(c);
+    return 0;
 }
 
 void nb_dispatch_run(nb_srv_t *srv)
@@ -403,8 +422,12 @@ void nb_dispatch_run(nb_srv_t *srv)
     }
     srv->running = true;
     nb_sub_t *sub;
-    while (srv->queue != NULL && (sub = pick(srv)) != NULL) {
-        send_one(srv, sub);
+    while (!srv->fd_retry && srv->queue != NULL && (sub = pick(srv)) != NULL) {
+        if (send_one(srv, sub) < 0) {
+            srv->fd_retry = true;
+            nb_log(LOG_DEBUG, "server '%s': no fd left to hand a connection over, retrying",
+                   srv->name);
+        }
     }
     arm_timer(srv);
     srv->running = false;

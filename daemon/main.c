@@ -15,6 +15,11 @@
 static const char *arg_config = NULL;
 static const char *arg_control = NULL;
 static const char *arg_check_rules = NULL;
+static size_t arg_client_output_max = 0;
+
+/* --client-output-max: at least one whole line (PROTOCOL.md 2.6) must fit. */
+#define CLIENT_OUTPUT_MIN ((size_t)NB_PROTO_LINE_MAX + 1)
+#define CLIENT_OUTPUT_MAX ((size_t)1 << 30)
 static bool arg_takeover = false;
 
 typedef struct {
@@ -25,7 +30,7 @@ typedef struct {
 static void usage(FILE *out)
 {
     fputs("Usage: netbrokerd [--config FILE] [--control PATH] [--log-level LEVEL]\n"
-          "                  [--help] [--version]\n"
+          "                  [--client-output-max BYTES] [--help] [--version]\n"
           "       netbrokerd --check-rules FILE ADDRESS\n"
           "\n"
           "  --config FILE      JSON configuration (default: the embedded one)\n"
@@ -33,6 +38,10 @@ static void usage(FILE *out)
           "                     /run/netbroker/control.sock for root,\n"
           "                     $XDG_RUNTIME_DIR/netbroker/control.sock otherwise)\n"
           "  --log-level LEVEL  emerg..debug (default: info)\n"
+          "  --client-output-max BYTES\n"
+          "                     unsent output the daemon holds for one client before\n"
+          "                     it cuts that client off (65537..1073741824, default\n"
+          "                     1048576)\n"
           "  --takeover         take the listeners, parked fds, policies and queued\n"
           "                     connections of the daemon running on the control path,\n"
           "                     which then exits 0 (an upgrade that drops nothing)\n"
@@ -44,6 +53,18 @@ static void usage(FILE *out)
           out);
 }
 
+static int parse_size(const char *s, size_t min, size_t max, size_t *ret)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || s[0] == '-' || v < min || v > max) {
+        return -EINVAL;
+    }
+    *ret = (size_t)v;
+    return 0;
+}
+
 static int parse_args(int argc, char **argv)
 {
     static const struct option options[] = {
@@ -53,6 +74,7 @@ static int parse_args(int argc, char **argv)
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { "check-rules", required_argument, NULL, 'r' },
+        { "client-output-max", required_argument, NULL, 'o' },
         { "takeover", no_argument, NULL, 't' },
         { NULL, 0, NULL, 0 },
     };
@@ -61,6 +83,14 @@ static int parse_args(int argc, char **argv)
         switch (c) {
         case 'r':
             arg_check_rules = optarg;
+            break;
+        case 'o':
+            if (parse_size(optarg, CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, &arg_client_output_max) <
+                0) {
+                fprintf(stderr, "netbrokerd: --client-output-max must be %zu..%zu, not '%s'\n",
+                        CLIENT_OUTPUT_MIN, CLIENT_OUTPUT_MAX, optarg);
+                return -EINVAL;
+            }
             break;
         case 't':
             arg_takeover = true;
@@ -210,6 +240,7 @@ int main(int argc, char **argv)
     nb_daemon_t *d = &app.d;
     d->loop = &loop;
     d->self_uid = geteuid();
+    d->client_output_max = arg_client_output_max;
     d->config_path = arg_config;
     d->started_ms = uv_now(&loop);
     r = start(&app);

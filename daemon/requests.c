@@ -12,13 +12,20 @@
 #include <syslog.h>
 #include <unistd.h>
 
-void nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds)
+int nb_reply_ok(nb_client_t *c, int64_t id, json_t *result, const int *fds, size_t nfds)
 {
     json_t *reply;
-    if (nb_proto_reply_ok(id, result, &reply) == 0) {
-        nb_client_send(c, reply, fds, nfds, NULL);
+    int r = nb_proto_reply_ok(id, result, &reply);
+    if (r == 0) {
+        r = nb_client_send(c, reply, fds, nfds, NULL);
         json_decref(reply);
     }
+    if (r == -EMFILE || r == -ENFILE) {
+        /* No fd left for the duplicate to hand over: the client hears why and may ask
+         * again once fds free up; what it asked for stays where it was. */
+        nb_reply_err(c, id, r, "Cannot hand over the file descriptor: %s", strerror(-r));
+    }
+    return r;
 }
 
 static void reply_err_v(nb_client_t *c, int64_t id, const char *name, const char *fmt, va_list ap)
@@ -155,8 +162,9 @@ static void op_fd_retrieve(nb_client_t *c, nb_req_t *x)
         return;
     }
     int fd = x->stored->fd;
-    nb_reply_ok(c, x->id, nb_fdstore_describe(x->stored), &fd, 1);
-    if (x->args->fd_retrieve.remove) {
+    /* Forgotten only once its duplicate is on its way: a refused reply loses nothing. */
+    if (nb_reply_ok(c, x->id, nb_fdstore_describe(x->stored), &fd, 1) == 0 &&
+        x->args->fd_retrieve.remove) {
         nb_fdstore_forget(x->stored);
     }
 }

@@ -116,7 +116,6 @@ void nb_op_server_acquire(nb_client_t *c, nb_req_t *x)
         nb_reply_err(c, x->id, -EADDRINUSE, "Server '%s' is exclusive and held", srv->name);
         return;
     }
-    srv->owner = c->id;
     json_t *res = nb_srv_describe(srv);
     json_t *out = json_object();
     const char *keep[] = { "name", "address", "port", "family", "path" };
@@ -127,9 +126,12 @@ void nb_op_server_acquire(nb_client_t *c, nb_req_t *x)
         }
     }
     json_decref(res);
+    if (nb_reply_ok(c, x->id, out, &srv->fd, 1) < 0) {
+        return; /* not handed over: the hold is not taken */
+    }
+    srv->owner = c->id;
     nb_log(LOG_INFO, "server '%s' acquired by client %llu (uid %u)", srv->name,
            (unsigned long long)c->id, (unsigned)c->uid);
-    nb_reply_ok(c, x->id, out, &srv->fd, 1);
 }
 
 void nb_op_server_subscribe(nb_client_t *c, nb_req_t *x)

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -105,6 +106,34 @@ int dh_notify_take(dh_daemon_t *d, const char *want)
         }
         if (fd >= 0) {
             close(fd);
+        }
+    }
+}
+
+void dh_notify_drain(const dh_daemon_t *d)
+{
+    for (;;) {
+        char buf[1024];
+        struct iovec iov = { buf, sizeof(buf) };
+        union {
+            char b[CMSG_SPACE(sizeof(int) * 4)];
+            struct cmsghdr align;
+        } u;
+        struct msghdr mh = {
+            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+        };
+        if (recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) {
+            return;
+        }
+        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+            if (cm->cmsg_type == SCM_RIGHTS) {
+                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+                for (size_t i = 0; i < n; i++) {
+                    int fd;
+                    memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+                    close(fd);
+                }
+            }
         }
     }
 }
@@ -226,8 +255,22 @@ void dh_daemon_start(dh_daemon_t *d)
             setenv("LISTEN_FDS", "1", 1);
             setenv("LISTEN_FDNAMES", d->listen_name, 1);
         }
-        char *argv[DH_ARGV_MAX];
+        if (d->nofile > 0) {
+            struct rlimit rl = { .rlim_cur = d->nofile, .rlim_max = d->nofile };
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
+                _exit(126);
+            }
+        }
+        char *argv[DH_ARGV_MAX + 4];
         dh_daemon_argv(argv, d->control, d->config, NULL, false);
+        size_t n = 0;
+        while (argv[n] != NULL) {
+            n++;
+        }
+        for (size_t i = 0; i < 4 && d->extra_args[i] != NULL; i++) {
+            argv[n++] = (char *)d->extra_args[i];
+        }
+        argv[n] = NULL;
         execv(argv[0], argv);
         _exit(127);
     }
@@ -307,6 +350,58 @@ int dh_daemon_inheritable_count(const dh_daemon_t *d)
     }
     closedir(dir);
     return n;
+}
+
+long dh_daemon_cpu_ticks(const dh_daemon_t *d)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)d->pid);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, in);
+    fclose(in);
+    buf[n] = '\0';
+    /* Fields after the command name, which may hold spaces: state is field 3, utime 14. */
+    char *p = strrchr(buf, ')');
+    assert_non_null(p);
+    unsigned long utime = 0, stime = 0;
+    int got = sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
+    assert_int_equal(got, 2);
+    return (long)(utime + stime);
+}
+
+long dh_daemon_rss_kb(const dh_daemon_t *d)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)d->pid);
+    FILE *in = fopen(path, "r");
+    assert_non_null(in);
+    long kb = -1;
+    while (fgets(line, sizeof(line), in) != NULL) {
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(in);
+    assert_true(kb > 0);
+    return kb;
+}
+
+int dh_wait_child(pid_t pid)
+{
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    assert_true(pidfd >= 0);
+    struct pollfd p = { .fd = pidfd, .events = POLLIN };
+    int r = poll(&p, 1, DH_DEADLINE_MS);
+    close(pidfd);
+    if (r != 1) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        fail_msg("child %d did not exit within %d ms", (int)pid, DH_DEADLINE_MS);
+    }
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return status;
 }
 
 int dh_self_fd_count(void)

@@ -28,6 +28,8 @@ typedef struct {
     pid_t pid;
     int listen_fd; /* >= 0: passed as LISTEN_FDS=1 named listen_name (systemd's fd store) */
     char listen_name[64];
+    unsigned long nofile;      /* > 0: the daemon's RLIMIT_NOFILE (soft and hard) */
+    const char *extra_args[4]; /* more options for netbrokerd, NULL-terminated */
 } dh_daemon_t;
 
 typedef struct dh_client_s dh_client_t;
@@ -59,6 +61,11 @@ void dh_daemon_cleanup(dh_daemon_t *d);
 void dh_daemon_dump_log(const dh_daemon_t *d);
 /* Reads notify datagrams until one contains want; returns the fd it carried or -1. */
 int dh_notify_take(dh_daemon_t *d, const char *want);
+/* Reads and forgets every notify datagram waiting (closing their fds), as systemd would:
+ * the daemon's sd_notify blocks once the socket's queue is full (10 datagrams), so a
+ * long test (STATUS= changes go out once a second) or one that stores many fds calls
+ * this as it goes. */
+void dh_notify_drain(const dh_daemon_t *d);
 void dh_daemon_write_config(dh_daemon_t *d, const char *config);
 int dh_daemon_fd_count(const dh_daemon_t *d);
 int dh_self_fd_count(void);
@@ -143,6 +150,12 @@ void dh_subscribe(dh_client_t *c, const char *name);
  * it carries answers "x" and is closed, and peer reads the "x" within the deadline. peer
  * stays the caller's. */
 void dh_expect_dispatch(dh_client_t *sub, int peer);
+/* The daemon's CPU time so far (utime + stime of /proc/PID/stat), in clock ticks. */
+long dh_daemon_cpu_ticks(const dh_daemon_t *d);
+/* The daemon's resident set (VmRSS), in KiB. */
+long dh_daemon_rss_kb(const dh_daemon_t *d);
+/* Waits for a child process to exit within the deadline; returns its wait status. */
+int dh_wait_child(pid_t pid);
 
 /* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
 int dh_tcp_connect(const char *src, int port);
