@@ -3,10 +3,13 @@
 #include "daemon.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +44,33 @@ static void status_text(const nb_daemon_t *d, char *buf, size_t size)
     snprintf(buf, size,
              "%zu servers, %zu connections, %zu subscribers, %zu clients, %zu stored fds",
              d->nservers, held, subs, d->nclients, d->nstored);
+}
+
+/* sd_notify blocks while systemd's queue for this service is full (net.unix.max_dgram_qlen
+ * datagrams, 10 by default), and with it the whole loop. A status line or a watchdog ping
+ * is not worth that: these go out without waiting, and one that finds the queue full is
+ * dropped (the next change or ping says the same). Returns 0 or a negative errno. */
+static int notify_optional(const char *msg)
+{
+    const char *e = getenv("NOTIFY_SOCKET");
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    size_t n = e != NULL ? strlen(e) : 0;
+    if (n == 0 || n >= sizeof(sun.sun_path) || (e[0] != '/' && e[0] != '@')) {
+        return -EAFNOSUPPORT;
+    }
+    memcpy(sun.sun_path, e, n);
+    if (sun.sun_path[0] == '@') {
+        sun.sun_path[0] = '\0'; /* an abstract name */
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        return -errno;
+    }
+    ssize_t r = sendto(fd, msg, strlen(msg), MSG_NOSIGNAL | MSG_DONTWAIT, (struct sockaddr *)&sun,
+                       (socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+    int err = r < 0 ? -errno : 0;
+    close(fd);
+    return err;
 }
 
 static void status(const nb_daemon_t *d, const char *state)
@@ -85,7 +115,14 @@ static void status_check(nb_daemon_t *d)
     }
     uint64_t now = uv_now(d->loop);
     if (now - st->sent_at >= STATUS_INTERVAL_MS) {
-        sd_notifyf(0, "STATUS=%s", text);
+        char msg[STATUS_MAX + 8];
+        snprintf(msg, sizeof(msg), "STATUS=%s", text);
+        if (notify_optional(msg) < 0) {
+            /* Not sent: try again in an interval, even if nothing else happens by then. */
+            st->pending = true;
+            uv_timer_start(&st->later, on_status_later, STATUS_INTERVAL_MS, 0);
+            return;
+        }
         snprintf(st->sent, sizeof(st->sent), "%s", text);
         st->sent_at = now;
     } else {
@@ -199,7 +236,7 @@ static void watchdog_closed(uv_handle_t *h)
 static void on_watchdog(uv_timer_t *t)
 {
     (void)t;
-    sd_notify(0, "WATCHDOG=1");
+    (void)notify_optional("WATCHDOG=1");
 }
 
 void nb_notify_watchdog_start(nb_daemon_t *d)

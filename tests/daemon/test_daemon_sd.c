@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,6 +174,53 @@ static void test_sd_status_rate_limited(void **state)
     dh_sd_expect_clean_exit(&f->h);
 }
 
+/* Fills the notify socket's queue (as a systemd that does not read would leave it) from a
+ * socket of the test's own; returns how many datagrams it took. */
+static int fill_notify_queue(const char *path)
+{
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    assert_true(fd >= 0);
+    struct sockaddr_un sun = { .sun_family = AF_UNIX };
+    assert_true(strlen(path) < sizeof(sun.sun_path));
+    memcpy(sun.sun_path, path, strlen(path));
+    int n = 0;
+    while (sendto(fd, "X-FILLER=1", 10, MSG_DONTWAIT, (struct sockaddr *)&sun, sizeof(sun)) == 10) {
+        n++;
+    }
+    assert_int_equal(errno, EAGAIN);
+    close(fd);
+    return n;
+}
+
+/* A STATUS= change while systemd's queue is full does not stall the daemon: it goes on
+ * answering (sd_notify would block the loop until systemd read), and the status it could
+ * not send goes out once the queue has room. */
+static void test_sd_status_never_blocks(void **state)
+{
+    fixture_t *f = *state;
+    assert_int_equal(sdh_start(&f->h, f->argv, NULL, NULL, 0), 0);
+    dh_sd_expect(&f->h, "READY=1");
+    assert_true(sdh_pump(&f->h) >= 0);
+    assert_true(fill_notify_queue(f->h.notify_path) > 0);
+    dh_client_t c[2];
+    for (int k = 0; k < 2; k++) { /* each one a change of the status */
+        dh_connect_path(&c[k], f->control);
+        json_t *r = dh_call(&c[k], "stats", NULL, NULL, NULL);
+        assert_non_null(dh_ok(r));
+        json_decref(r);
+    }
+    assert_true(sdh_pump(&f->h) >= 0); /* systemd reads again */
+    int i;
+    do {
+        i = sdh_wait_message(&f->h, "STATUS=", T);
+        assert_true(i >= 0);
+    } while (!status_says(f, (size_t)i, " 2 clients"));
+    for (int k = 0; k < 2; k++) {
+        dh_close(&c[k]);
+    }
+    dh_sd_expect_clean_exit(&f->h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +228,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sd_watchdog, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sd_fdstore_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sd_status_rate_limited, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sd_status_never_blocks, setup, teardown),
     };
     return cmocka_run_group_tests_name("daemon_sd", tests, NULL, NULL);
 }
