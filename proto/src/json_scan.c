@@ -4,21 +4,14 @@
  * top-level members a receiver looks at first. A line it refuses goes to the parsers,
  * whose verdict stands; one it accepts is valid UTF-8 and one they would accept and build. */
 #include "internal.h"
+#include "json_lex.h"
 
 #include <string.h>
 
-/* As json_fast.c. */
-#define DEPTH_MAX  32
-#define DIGITS_MAX 18
 /* Keys an object may have here: more, and jansson's hash table checks the duplicates. */
 #define KEYS_MAX 32
 
-typedef struct {
-    const char *p;
-    const char *end;
-    int depth;
-    bool spaced; /* whitespace seen outside strings */
-} scan_t;
+typedef nb_json_lex_t scan_t;
 
 typedef struct {
     const char *s;
@@ -27,78 +20,13 @@ typedef struct {
 
 static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_top_t *top);
 
-static inline void skip_ws(scan_t *c)
-{
-    const char *p = c->p;
-    while (c->p < c->end && (*c->p == ' ' || *c->p == '\t' || *c->p == '\n' || *c->p == '\r')) {
-        c->p++;
-    }
-    c->spaced |= c->p != p;
-}
-
-static bool at_delimiter(const scan_t *c)
-{
-    if (c->p == c->end) {
-        return true;
-    }
-    char ch = *c->p;
-    return ch == ',' || ch == '}' || ch == ']' || ch == ' ' || ch == '\t' || ch == '\n' ||
-           ch == '\r';
-}
-
 /* After the opening quote. Strings are the only place a plain line has bytes above 0x7F,
  * so checking their UTF-8 here checks the line's. */
 static bool scan_string(scan_t *c, span_t *ret)
 {
-    const char *s = c->p;
-    bool ascii = true;
-
-    while (c->p < c->end && *c->p != '"') {
-        unsigned char ch = (unsigned char)*c->p;
-        if (ch == '\\' || ch < 0x20) {
-            return false;
-        }
-        ascii = ascii && ch < 0x80;
-        c->p++;
-    }
-    if (c->p == c->end ||
-        (!ascii && nb_proto__utf8_prefix(s, (size_t)(c->p - s)) != (size_t)(c->p - s))) {
-        return false;
-    }
-    ret->s = s;
-    ret->n = (size_t)(c->p - s);
-    c->p++;
-    return true;
-}
-
-static bool scan_integer(scan_t *c, int64_t *ret)
-{
-    bool neg = *c->p == '-';
-    int64_t v = 0;
-    int digits = 0;
-
-    c->p += neg ? 1 : 0;
-    if (c->p < c->end && *c->p == '0') {
-        c->p++;
-        digits = 1;
-    } else {
-        while (c->p < c->end && *c->p >= '0' && *c->p <= '9' && digits < DIGITS_MAX) {
-            v = v * 10 + (*c->p - '0');
-            c->p++;
-            digits++;
-        }
-    }
-    *ret = neg ? -v : v;
-    return digits > 0 && at_delimiter(c);
-}
-
-static bool scan_literal(scan_t *c, const char *word, size_t n)
-{
-    if ((size_t)(c->end - c->p) < n || memcmp(c->p, word, n) != 0) {
-        return false;
-    }
-    c->p += n;
-    return at_delimiter(c);
+    bool ascii;
+    return nb_json_lex_string(c, &ret->s, &ret->n, &ascii) &&
+           (ascii || nb_proto__utf8_prefix(ret->s, ret->n) == ret->n);
 }
 
 static bool key_seen(const span_t *keys, size_t n, span_t k)
@@ -117,25 +45,25 @@ static bool scan_object(scan_t *c, nb_proto__scan_top_t *top)
     span_t keys[KEYS_MAX];
     size_t nkeys = 0;
 
-    skip_ws(c);
+    nb_json_skip_ws(c);
     if (c->p < c->end && *c->p == '}') {
         c->p++;
         return true;
     }
     for (;;) {
         span_t k;
-        skip_ws(c);
+        nb_json_skip_ws(c);
         if (c->p == c->end || *c->p++ != '"' || !scan_string(c, &k) || nkeys == KEYS_MAX ||
             key_seen(keys, nkeys, k)) {
             return false;
         }
         keys[nkeys++] = k;
-        skip_ws(c);
+        nb_json_skip_ws(c);
         if (c->p == c->end || *c->p++ != ':' ||
             !scan_value(c, k.s, k.n, c->depth == 1 ? top : NULL)) {
             return false;
         }
-        skip_ws(c);
+        nb_json_skip_ws(c);
         if (c->p < c->end && *c->p == '}') {
             c->p++;
             return true;
@@ -148,7 +76,7 @@ static bool scan_object(scan_t *c, nb_proto__scan_top_t *top)
 
 static bool scan_array(scan_t *c)
 {
-    skip_ws(c);
+    nb_json_skip_ws(c);
     if (c->p < c->end && *c->p == ']') {
         c->p++;
         return true;
@@ -157,7 +85,7 @@ static bool scan_array(scan_t *c)
         if (!scan_value(c, NULL, 0, NULL)) {
             return false;
         }
-        skip_ws(c);
+        nb_json_skip_ws(c);
         if (c->p < c->end && *c->p == ']') {
             c->p++;
             return true;
@@ -170,7 +98,7 @@ static bool scan_array(scan_t *c)
 
 static bool scan_nested(scan_t *c, nb_proto__scan_top_t *top, bool object)
 {
-    if (c->depth >= DEPTH_MAX) {
+    if (c->depth >= NB_JSON_DEPTH_MAX) {
         return false;
     }
     c->depth++;
@@ -191,7 +119,7 @@ static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_t
     span_t s;
     int64_t v;
 
-    skip_ws(c);
+    nb_json_skip_ws(c);
     if (c->p == c->end) {
         return false;
     }
@@ -216,7 +144,7 @@ static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_t
     case 't':
     case 'f': {
         bool t = *c->p == 't';
-        if (!scan_literal(c, t ? "true" : "false", t ? 4 : 5)) {
+        if (!nb_json_lex_literal(c, t ? "true" : "false", t ? 4 : 5)) {
             return false;
         }
         if (top != NULL && is_key(key, klen, "ok")) {
@@ -225,7 +153,7 @@ static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_t
         return true;
     }
     case 'n':
-        if (!scan_literal(c, "null", 4)) {
+        if (!nb_json_lex_literal(c, "null", 4)) {
             return false;
         }
         if (top != NULL && is_key(key, klen, "id")) {
@@ -233,7 +161,7 @@ static bool scan_value(scan_t *c, const char *key, size_t klen, nb_proto__scan_t
         }
         return true;
     default:
-        if (!(*c->p == '-' || (*c->p >= '0' && *c->p <= '9')) || !scan_integer(c, &v)) {
+        if (!(*c->p == '-' || (*c->p >= '0' && *c->p <= '9')) || !nb_json_lex_integer(c, &v)) {
             return false;
         }
         if (top != NULL && is_key(key, klen, "id")) {
@@ -251,14 +179,14 @@ bool nb_proto__json_scan(const char *buf, size_t len, nb_proto__scan_top_t *ret)
     scan_t c = { .p = buf, .end = buf + len };
     nb_proto__scan_top_t top = { .head = { .ok = -1 }, .fds = -1 };
 
-    skip_ws(&c);
+    nb_json_skip_ws(&c);
     if (c.p == c.end || *c.p != '{') {
         return false;
     }
     if (!scan_nested(&c, &top, true)) {
         return false;
     }
-    skip_ws(&c);
+    nb_json_skip_ws(&c);
     if (c.p != c.end) {
         return false;
     }
