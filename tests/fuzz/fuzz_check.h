@@ -4,6 +4,7 @@
 #ifndef FUZZ_CHECK_H
 #define FUZZ_CHECK_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -14,5 +15,18 @@
             abort();                                                                               \
         }                                                                                          \
     } while (0)
+
+/* Entries of /proc/self/fd (the directory's own fd included): what a run must give back. */
+static inline int fuzz_count_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    int n = 0;
+    CHECK(dir != NULL);
+    while (readdir(dir) != NULL) {
+        n++;
+    }
+    closedir(dir);
+    return n;
+}
 
 #endif

@@ -5,7 +5,6 @@
  * (its servers bound to loopback or the temp dir only), applying it again changes nothing,
  * and reloading a refused file leaves the state as it was; once the servers are closed the
  * process holds the fds it held before. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,18 +35,6 @@ typedef struct {
     uv_timer_t deadline;
     bool timed_out;
 } run_t;
-
-static int count_fds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    int n = 0;
-    CHECK(dir != NULL);
-    while (readdir(dir) != NULL) {
-        n++;
-    }
-    closedir(dir);
-    return n;
-}
 
 static void cleanup_env(void)
 {
@@ -265,7 +252,7 @@ static void teardown(run_t *r, int before)
     json_decref(r->d.global_rules);
     json_decref(r->d.config);
     free(r->d.handover);
-    CHECK(count_fds() == before);
+    CHECK(fuzz_count_fds() == before);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -273,7 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static run_t r;
     char msg[512];
     setup_env();
-    int before = count_fds();
+    int before = fuzz_count_fds();
     put_file(data, size);
     json_t *config = load(msg, sizeof(msg));
     if (config != NULL) {

@@ -5,7 +5,6 @@
  * structured error) and with its id; events are valid; once the connection and the
  * servers are closed the process holds the fds it held before, and the loop closes. */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -65,18 +64,6 @@ typedef struct {
 static expect_t *current;
 static size_t wanted;
 static int wanted_fds;
-
-static int count_fds(void)
-{
-    DIR *dir = opendir("/proc/self/fd");
-    int n = 0;
-    CHECK(dir != NULL);
-    while (readdir(dir) != NULL) {
-        n++;
-    }
-    closedir(dir);
-    return n;
-}
 
 static void cleanup_env(void)
 {
@@ -164,7 +151,7 @@ static void run_until(run_t *r, bool (*done)(run_t *r), uv_run_mode mode, const 
     }
     uv_timer_stop(&r->deadline);
     if (r->timed_out) {
-        fprintf(stderr, "no %s in %d ms (fds %d, %d wanted)\n", what, DEADLINE_MS, count_fds(),
+        fprintf(stderr, "no %s in %d ms (fds %d, %d wanted)\n", what, DEADLINE_MS, fuzz_count_fds(),
                 wanted_fds);
     }
     CHECK(!r->timed_out);
@@ -192,7 +179,7 @@ static int daemon_start(run_t *r)
     r->d.started_ms = uv_now(&r->loop);
     r->d.config = nb_config_load(NULL, msg, sizeof(msg));
     CHECK(r->d.config != NULL);
-    int baseline = count_fds();
+    int baseline = fuzz_count_fds();
     CHECK(nb_control_start(&r->d, env.control) == 0);
     CHECK(nb_config_apply(&r->d, r->d.config, NULL, msg, sizeof(msg)) == 0);
     r->tcp_target = listen_tcp(&r->tcp_port);
@@ -497,7 +484,7 @@ static void feed_lines(run_t *r, const uint8_t *data, size_t size)
 static bool fds_back(run_t *r)
 {
     (void)r;
-    return count_fds() == wanted_fds;
+    return fuzz_count_fds() == wanted_fds;
 }
 
 /* The connection closes, then every server, stored fd and the control socket: the process
@@ -535,14 +522,14 @@ static void teardown(run_t *r, int baseline, int before)
     json_decref(r->d.global_rules);
     json_decref(r->d.config);
     free(r->d.handover);
-    CHECK(count_fds() == before);
+    CHECK(fuzz_count_fds() == before);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static run_t r;
     setup_env();
-    int before = count_fds();
+    int before = fuzz_count_fds();
     memset(&r, 0, sizeof(r));
     int baseline = daemon_start(&r);
     client_connect(&r);
