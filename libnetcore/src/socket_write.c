@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct nc__wreq_s {
     uv_write_t req;
@@ -81,7 +82,28 @@ static void write_failed(nc_socket_t *s, int r)
     }
 }
 
-/* Hands len bytes to the kernel: uv_try_write first, the rest copied into a request
+/* Nothing is queued in libuv: the bytes go straight to the kernel. send() rather than
+ * libuv's write(): MSG_NOSIGNAL turns a vanished peer into EPIPE instead of a SIGPIPE that
+ * kills the program (Node ignores SIGPIPE), and it skips the VFS layer that write() goes
+ * through. Returns the bytes taken (0 when the kernel's buffer is full) or an error. */
+static ssize_t try_send(nc_socket_t *s, const char *buf, size_t len)
+{
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&s->u.s, &fd) == 0) {
+        ssize_t n;
+        do {
+            n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n >= 0 || errno != ENOTSOCK) {
+            return n >= 0 ? n : errno == EAGAIN ? 0 : -errno;
+        }
+    }
+    uv_buf_t b = { .base = (char *)buf, .len = len };
+    ssize_t n = uv_try_write(&s->u.s, &b, 1);
+    return n == UV_EAGAIN || n == UV_ENOSYS ? 0 : n;
+}
+
+/* Hands len bytes to the kernel: try_send first, the rest copied into a request
  * (w, or a new one). Returns 0 or a negative error; the callback always runs later. */
 static int submit(nc_socket_t *s,
                   const char *buf,
@@ -92,11 +114,7 @@ static int submit(nc_socket_t *s,
 {
     ssize_t n = 0;
     if (s->inflight == 0 && len > 0) {
-        uv_buf_t b = { .base = (char *)buf, .len = len };
-        n = uv_try_write(&s->u.s, &b, 1);
-        if (n == UV_EAGAIN || n == UV_ENOSYS) {
-            n = 0;
-        }
+        n = try_send(s, buf, len);
     }
     if (n < 0 || (size_t)n == len) {
         s->wlen -= len;
