@@ -166,14 +166,19 @@ void *nc__block_get(nc__loop_t *lp, nc__block_t kind, size_t size)
 
 void nc__block_put(nc__loop_t *lp, nc__block_t kind, void *block)
 {
-    if (lp->blocks[kind].count >= NC_BLOCK_CACHE_MAX) {
-        free(block);
+#if NC_BLOCK_CACHE_MAX > 0
+    if (lp->blocks[kind].count < NC_BLOCK_CACHE_MAX) {
+        nc__free_block_t *b = block;
+        b->next = lp->blocks[kind].head;
+        lp->blocks[kind].head = b;
+        lp->blocks[kind].count++;
         return;
     }
-    nc__free_block_t *b = block;
-    b->next = lp->blocks[kind].head;
-    lp->blocks[kind].head = b;
-    lp->blocks[kind].count++;
+#else
+    (void)lp;
+    (void)kind;
+#endif
+    free(block);
 }
 
 int nc__obj_init(nc__obj_t *obj, uv_loop_t *loop, int nevents, void (*finalize)(nc__obj_t *))
