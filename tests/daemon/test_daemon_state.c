@@ -111,7 +111,9 @@ static json_t *call(fx_t *f, const char *op, const char *args, int *fds, size_t 
 
 static void ok(fx_t *f, const char *op, const char *args)
 {
-    json_decref(dh_ok(call(f, op, args, NULL, NULL)));
+    json_t *r = call(f, op, args, NULL, NULL);
+    dh_ok(r); /* borrows from r */
+    json_decref(r);
 }
 
 /* A state change reaches the store on the daemon's next turn: one round trip more. */
@@ -146,8 +148,10 @@ static void build_state(fx_t *f, int max)
     ok(f, "server.create", args);
     int p[2];
     assert_int_equal(pipe(p), 0);
-    json_decref(dh_ok(
-        dh_reply(&f->c, dh_send(&f->c, "fd.store", "{\"name\":\"p\"}", &p[0], 1), NULL, NULL)));
+    json_t *r =
+        dh_reply(&f->c, dh_send(&f->c, "fd.store", "{\"name\":\"p\"}", &p[0], 1), NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
     close(p[0]);
     close(p[1]);
     settle(f);
