@@ -300,6 +300,28 @@ static size_t fds_for(const char *line, size_t len)
     return nfds + (len % 31 == 0 && nfds < NB_PROTO_FDS_MAX ? 1 : 0);
 }
 
+/* What the reply to a message must be; a valid id becomes new_id first, unless that is -1. */
+static void expect_for(json_t *json, int64_t new_id, expect_t *ex)
+{
+    nb_proto_error_t err;
+    nb_proto_request_t req;
+    const nb_proto_op_t *op;
+    json_int_t id = json_integer_value(json_object_get(json, "id"));
+    if (new_id >= 0 && json_is_integer(json_object_get(json, "id")) && id >= 0 &&
+        id <= NB_PROTO_ID_MAX) {
+        json_object_set_new(json, "id", json_integer(new_id));
+    }
+    if (nb_proto_request_parse(json, &req, &err) != 0) {
+        ex->id = err.id; /* -1: unreadable, the reply says null */
+        return;
+    }
+    ex->id = req.id;
+    if (nb_proto_request_validate(&req, &op, NULL, &err) == 0) {
+        ex->op = (int)op->id;
+        ex->later = op->id == NB_PROTO_OP_SOCKET_CONNECT;
+    }
+}
+
 /* Reads the line as the daemon's reader will, rewrites what would leave loopback or the
  * temp dir (and, when new_id is not -1, a valid id to new_id), and says what its reply
  * must be. Returns the bytes to send (malloc'ed, '\n' ended, *ret_len of them: a rejected
@@ -316,8 +338,6 @@ static char *prepare(const run_t *r,
     nb_proto_reader_t *rd;
     nb_proto_msg_t msg;
     nb_proto_error_t err;
-    nb_proto_request_t req;
-    const nb_proto_op_t *op;
     int fds[NB_PROTO_FDS_MAX + 1];
     CHECK(nb_proto_reader_new(NULL, &rd) == 0);
     for (size_t i = 0; i < nfds; i++) {
@@ -342,20 +362,7 @@ static char *prepare(const run_t *r,
         } else if (json_is_object(args) && name != NULL && strcmp(name, "socket.connect") == 0) {
             ok = rewrite_connect(args, r);
         }
-        json_int_t id = json_integer_value(json_object_get(msg.json, "id"));
-        if (new_id >= 0 && json_is_integer(json_object_get(msg.json, "id")) && id >= 0 &&
-            id <= NB_PROTO_ID_MAX) {
-            json_object_set_new(msg.json, "id", json_integer(new_id));
-        }
-        if (nb_proto_request_parse(msg.json, &req, &err) != 0) {
-            ex->id = err.id; /* -1: unreadable, the reply says null */
-        } else {
-            ex->id = req.id;
-            if (nb_proto_request_validate(&req, &op, NULL, &err) == 0) {
-                ex->op = (int)op->id;
-                ex->later = op->id == NB_PROTO_OP_SOCKET_CONNECT;
-            }
-        }
+        expect_for(msg.json, new_id, ex);
         text = ok ? json_dumps(msg.json, JSON_COMPACT) : NULL;
         n = text != NULL ? strlen(text) : 0;
         text = text != NULL ? realloc(text, n + 1) : NULL;
