@@ -36,8 +36,14 @@ static void unlink_outbound(outbound_t *o)
     }
 }
 
+/* Once only: a reply whose send fails cuts its client off, and that finishes the client's
+ * connects (nb_outbound_client_gone), the one being answered included, before the
+ * answering path comes to finish it. */
 static void finish(outbound_t *o)
 {
+    if (o->done) {
+        return;
+    }
     unlink_outbound(o);
     o->done = true;
     uv_timer_stop(&o->timer);
