@@ -551,7 +551,7 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->eof = s->end_emitted = false;
     s->ending = s->shutdown_sent = s->finished = s->destroy_soon = false;
     s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
-    s->onread_stopped = false;
+    s->onread_stopped = s->peer_memo = false;
     s->bytes_read = s->bytes_written = 0;
     if (s->x == NULL) {
         return;

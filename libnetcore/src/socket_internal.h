@@ -40,6 +40,10 @@ typedef struct {
     /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
     nc_abort_signal_t *signal;
     nc__tick_t t_abort;
+    /* Node's socket._peername: the remote address as first read, still given once the
+     * handle is gone (socket_props.c). Valid when the socket's peer_memo bit is set. */
+    struct sockaddr_storage peer_memo;
+    socklen_t peer_memo_len;
 } nc__socket_ext_t;
 
 struct nc_socket_s {
@@ -66,6 +70,7 @@ struct nc_socket_s {
     bool need_drain : 1;
     bool decoding : 1;       /* setEncoding was called: x->dec decodes */
     bool onread_stopped : 1; /* the onread callback returned false */
+    bool peer_memo : 1;      /* x->peer_memo holds the remote address */
     signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
     size_t hwm, wlen;
