@@ -329,12 +329,12 @@ void nc__connect_done(nc_socket_t *s, int status)
         return;
     }
     nc__socket_timer_refresh(s);
-    /* Node: what was written while connecting goes first (its once('connect') listener
-     * was added by that write), so bytes written in 'connect' follow it. */
-    nc__socket_flush_pending(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
-     * destroyed the socket), then starts reading. */
+     * destroyed the socket), then starts reading. What was written while connecting
+     * goes out from the once('connect') listener that write added (socket_write.c),
+     * else (no memory for that listener) here, before 'ready'. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
+    nc__socket_flush_pending(s);
     nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
         nc__socket_maybe_shutdown(s);

@@ -21,6 +21,7 @@ struct nc__wreq_s {
 
 static void on_write(uv_write_t *req, int status);
 static void tick_wreq(nc__tick_t *t);
+static void on_connect_flush(nc_socket_t *s, const void *arg, void *data);
 
 static nc__wreq_t *wreq_new(nc_socket_t *s,
                             const void *buf,
@@ -44,13 +45,14 @@ static nc__wreq_t *wreq_new(nc_socket_t *s,
     return w;
 }
 
-/* Node: afterWrite: the callback, then 'drain' once the queue emptied. */
+/* Node: afterWrite: the callback, then 'drain' once the queue emptied, unless end()
+ * was called meanwhile (Writable's afterWrite checks !state.ending). */
 static void after_write(nc_socket_t *s, nc_socket_write_cb cb, void *data, int status)
 {
     if (cb != NULL) {
         cb(s, status, data);
     }
-    if (s->need_drain && s->wlen == 0 && !s->destroyed) {
+    if (s->need_drain && s->wlen == 0 && !s->destroyed && !s->ending) {
         s->need_drain = false;
         nc__socket_emit(s, NC_SOCKET_DRAIN, NULL);
     }
@@ -195,13 +197,21 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     }
     s->wlen += len;
     s->bytes_written += len;
-    if (s->connecting) {
+    if (s->connecting || (s->x != NULL && s->x->pending != NULL)) {
+        /* Connecting, or in a 'connect' listener before the writes made while
+         * connecting went out: behind them, as in Node. */
         nc__wreq_t *w = wreq_new(s, buf, len, cb, data);
         if (w == NULL) {
             s->wlen -= len;
             return -ENOMEM;
         }
-        *s->x->pending_tail = w; /* connecting: connect() made the ext */
+        if (s->x->pending == NULL) {
+            /* Node: the first write while connecting adds once('connect') to send it:
+             * 'connect' listeners added before see it pending, those added after see
+             * it sent. Without memory for it, nc__connect_done sends after them all. */
+            nc_socket_once(s, NC_SOCKET_CONNECT, on_connect_flush, NULL);
+        }
+        *s->x->pending_tail = w; /* connect() made the ext */
         s->x->pending_tail = &w->next;
     } else {
         nc__socket_timer_refresh(s);
@@ -230,7 +240,20 @@ void nc__socket_flush_pending(nc_socket_t *s)
             x->pending_tail = &x->pending;
         }
         submit(s, w->buf, w->nbuf, w, w->cb, w->data);
+        /* Node: the pending write goes out in a 'connect' listener, long after its
+         * _write call, so a write the kernel takes at once completes there and then
+         * (afterWriteDispatched, state.sync false): its callback before 'ready'. */
+        if (w->tick.queued) {
+            nc__tick_run_now(&w->tick);
+        }
     }
+}
+
+static void on_connect_flush(nc_socket_t *s, const void *arg, void *data)
+{
+    (void)arg;
+    (void)data;
+    nc__socket_flush_pending(s);
 }
 
 void nc__socket_cancel_pending(nc_socket_t *s)
@@ -239,6 +262,8 @@ void nc__socket_cancel_pending(nc_socket_t *s)
     if (x == NULL) {
         return;
     }
+    /* Node's onClose removes the pending write's 'connect' listener too. */
+    nc_socket_off(s, NC_SOCKET_CONNECT, on_connect_flush, NULL);
     while (x->pending != NULL) {
         nc__wreq_t *w = x->pending;
         x->pending = w->next;
@@ -289,7 +314,8 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 
 void nc__socket_maybe_shutdown(nc_socket_t *s)
 {
-    if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0) {
+    if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0 ||
+        (s->x != NULL && s->x->pending != NULL)) {
         return;
     }
     nc__socket_ext_t *x = nc__socket_ext(s);
