@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 
 /* Node reads into 64 KiB chunks; one per loop suffices because reads on a loop never
@@ -31,8 +32,25 @@ static void on_idle(uv_idle_t *h);
 static void on_check(uv_check_t *h);
 static void lp_close_cb(uv_handle_t *h);
 
+/* Node ignores SIGPIPE at startup, so that a write to a peer that has gone fails with
+ * EPIPE ('error') instead of killing the process. libnetcore's own sends say
+ * MSG_NOSIGNAL, but a write queued in libuv goes out through writev(), which raises it:
+ * the first libnetcore object does what Node does, unless the program chose a
+ * disposition of its own. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
+        !(sa.sa_flags & SA_SIGINFO)) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
 static nc__loop_t *lp_get(uv_loop_t *loop)
 {
+    static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+    pthread_once(&sigpipe_once, ignore_sigpipe);
     pthread_mutex_lock(&registry_lock);
     nc__loop_t *lp = registry;
     while (lp != NULL && lp->loop != loop) {
