@@ -71,6 +71,7 @@ struct nc_socket_s {
     bool decoding : 1;       /* setEncoding was called: x->dec decodes */
     bool onread_stopped : 1; /* the onread callback returned false */
     bool peer_memo : 1;      /* x->peer_memo holds the remote address */
+    bool has_pending : 1;    /* x->pending holds writes made while connecting */
     signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
     size_t hwm, wlen;

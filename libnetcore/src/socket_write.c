@@ -226,7 +226,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     }
     s->wlen += len;
     s->bytes_written += len;
-    if (s->connecting || (s->x != NULL && s->x->pending != NULL)) {
+    if (s->connecting || s->has_pending) {
         /* Connecting, or in a 'connect' listener before the writes made while
          * connecting went out: behind them, as in Node. */
         nc__wreq_t *w = wreq_new(s, buf, len, cb, data);
@@ -234,7 +234,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
             s->wlen -= len;
             return -ENOMEM;
         }
-        if (s->x->pending == NULL) {
+        if (!s->has_pending) {
             /* Node: the first write while connecting adds once('connect') to send it:
              * 'connect' listeners added before see it pending, those added after see
              * it sent. Without memory for it, nc__connect_done sends after them all. */
@@ -242,6 +242,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         }
         *s->x->pending_tail = w; /* connect() made the ext */
         s->x->pending_tail = &w->next;
+        s->has_pending = true;
     } else {
         nc__socket_timer_refresh(s);
         ssize_t n = s->inflight == 0 && len > 0 ? try_send(s, buf, len) : 0;
@@ -272,6 +273,7 @@ void nc__socket_flush_pending(nc_socket_t *s)
         x->pending = w->next;
         if (x->pending == NULL) {
             x->pending_tail = &x->pending;
+            s->has_pending = false;
         }
         submit(s, w->buf, w->nbuf, w, w->cb, w->data);
         /* Node: the pending write goes out in a 'connect' listener, long after its
@@ -298,6 +300,7 @@ void nc__socket_cancel_pending(nc_socket_t *s)
     }
     /* Node's onClose removes the pending write's 'connect' listener too. */
     nc_socket_off(s, NC_SOCKET_CONNECT, on_connect_flush, NULL);
+    s->has_pending = false;
     while (x->pending != NULL) {
         nc__wreq_t *w = x->pending;
         x->pending = w->next;
@@ -349,7 +352,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 void nc__socket_maybe_shutdown(nc_socket_t *s)
 {
     if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0 ||
-        (s->x != NULL && s->x->pending != NULL)) {
+        s->has_pending) {
         return;
     }
     nc__socket_ext_t *x = nc__socket_ext(s);
