@@ -547,7 +547,8 @@ NC_EXTERN bool nc_server_listening(const nc_server_t *server);
 NC_EXTERN int nc_server_get_connections(nc_server_t *server,
                                         nc_server_connections_cb cb,
                                         void *data);
-/* server.maxConnections: a negative value means no limit (Node's undefined). */
+/* server.maxConnections: a negative value means no limit (Node's undefined), and so does
+ * 0, as Node 20 tests the value for truth. */
 NC_EXTERN void nc_server_set_max_connections(nc_server_t *server, int max);
 NC_EXTERN int nc_server_max_connections(const nc_server_t *server);
 /* The listening fd (Node's server._handle.fd), borrowed; -EBADF when not listening. */
