@@ -879,9 +879,11 @@ NC_EXTERN size_t nc_socket_writable_length(const nc_socket_t *socket);
 /* bufferSize: writableLength, or -ENOTCONN where Node gives undefined (no handle). */
 NC_EXTERN int64_t nc_socket_buffer_size(const nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
-/* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. As Node's
- * socket._peername, the remote address first answered is kept and answered again once
- * the handle is gone (address() gives -ENOTCONN then, Node's {}). */
+/* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN (no open
+ * handle), or -ENOTSUP for a Unix socket: Node's {} and undefined in both cases, as its
+ * pipe handle has neither getsockname nor getpeername. As Node's socket._peername, the
+ * remote address first answered is kept and answered again once the handle is gone
+ * (address() gives -ENOTCONN then, Node's {}). */
 NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
 NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
 

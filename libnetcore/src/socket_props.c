@@ -190,6 +190,9 @@ static int sock_name(const nc_socket_t *s, bool peer, struct sockaddr_storage *s
     if (!s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
         return -ENOTCONN;
     }
+    if (!s->is_tcp) {
+        return -ENOTSUP; /* Node's Pipe handle has neither getsockname nor getpeername */
+    }
     *len = sizeof(*ss);
     int r = peer ? getpeername(fd, (struct sockaddr *)ss, len)
                  : getsockname(fd, (struct sockaddr *)ss, len);
