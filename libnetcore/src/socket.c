@@ -496,6 +496,17 @@ void nc_socket_destroy_soon(nc_socket_t *s)
     }
 }
 
+static void reset_once_connected(nc_socket_t *s, const void *arg, void *data)
+{
+    (void)arg;
+    (void)data;
+    /* Cleared when the socket was destroyed and connected again meanwhile. */
+    if (s->reset_on_connect && !s->destroyed) {
+        s->reset_on_connect = false;
+        nc_socket_reset_and_destroy(s);
+    }
+}
+
 int nc_socket_reset_and_destroy(nc_socket_t *s)
 {
     if (s == NULL) {
@@ -505,8 +516,12 @@ int nc_socket_reset_and_destroy(nc_socket_t *s)
         return NC_ERR_INVALID_HANDLE_TYPE;
     }
     if (s->connecting) {
-        /* Node: reset once connected. */
-        s->reset_on_connect = true;
+        /* Node: once('connect', () => this._reset()): the listeners added before it
+         * still see 'connect', and 'ready' follows the reset. */
+        if (!s->reset_on_connect) {
+            s->reset_on_connect = true;
+            nc_socket_once(s, NC_SOCKET_CONNECT, reset_once_connected, NULL);
+        }
         return 0;
     }
     if (!s->has_handle) {
