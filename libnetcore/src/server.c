@@ -648,12 +648,10 @@ static void on_connection(uv_stream_t *h, int status)
 {
     nc_server_t *s = nc__container_of(h->data, nc_server_t, obj);
     nc__obj_retain(&s->obj);
-    /* Node 20's onconnection tests `self.maxConnections && ...`: 0 is no limit. */
-    bool full = s->max_connections > 0 && s->connections >= s->max_connections;
     if (status < 0) {
         nc__error_sys(&s->err, status, "accept", NULL, -1);
         server_emit(s, NC_SERVER_ERROR, &s->err);
-    } else if (full) {
+    } else if (s->max_connections > 0 && s->connections >= s->max_connections) { /* 0: no limit */
         drop_connection(s);
     } else {
         nc_socket_t *sock;
