@@ -444,7 +444,11 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
         /* The reference set_timeout took goes in timer_closed. */
         uv_close((uv_handle_t *)&s->x->timer, timer_closed);
     }
-    nc__socket_cancel_pending(s);
+    if (!s->connected) {
+        /* Connected, writes still pending: a 'connect' listener destroyed the socket
+         * before theirs ran (nc__socket_flush_pending fails them then). */
+        nc__socket_cancel_pending(s);
+    }
     if (s->server != NULL) {
         nc__server_connection_gone(s->server);
     }

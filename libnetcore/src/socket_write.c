@@ -268,12 +268,21 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
 void nc__socket_flush_pending(nc_socket_t *s)
 {
     nc__socket_ext_t *x = s->x;
-    while (x != NULL && x->pending != NULL && !s->destroyed) {
+    while (x != NULL && x->pending != NULL) {
         nc__wreq_t *w = x->pending;
         x->pending = w->next;
         if (x->pending == NULL) {
             x->pending_tail = &x->pending;
             s->has_pending = false;
+        }
+        if (s->destroyed) {
+            /* Destroyed by an earlier 'connect' listener: Node's _writeGeneric finds no
+             * handle and calls back with ERR_SOCKET_CLOSED, then and there. */
+            s->wlen -= w->nbuf;
+            w->status = NC_ERR_SOCKET_CLOSED;
+            nc__tick_push(&w->tick);
+            nc__tick_run_now(&w->tick);
+            continue;
         }
         submit(s, w->buf, w->nbuf, w, w->cb, w->data);
         /* Node: the pending write goes out in a 'connect' listener, long after its
