@@ -54,6 +54,7 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
     nc__tick_init(&x->t_error, &s->obj, tick_error);
     nc__tick_init(&x->t_close, &s->obj, tick_close);
     nc__tick_init(&x->t_drain, &s->obj, nc__socket_tick_drain);
+    nc__tick_init(&x->t_wfail, &s->obj, nc__socket_tick_write_failed);
     nc__tick_init(&x->t_finish, &s->obj, nc__socket_tick_finish);
     nc__tick_init(&x->t_abort, &s->obj, tick_abort);
     s->x = x;
@@ -573,7 +574,7 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->eof = s->end_emitted = false;
     s->ending = s->shutdown_sent = s->finished = s->destroy_soon = false;
     s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
-    s->onread_stopped = s->peer_memo = false;
+    s->onread_stopped = s->peer_memo = s->write_failed = false;
     s->bytes_read = s->bytes_written = 0;
     if (s->x == NULL) {
         return;

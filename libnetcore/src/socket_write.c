@@ -53,7 +53,7 @@ static void after_write(nc_socket_t *s, nc_socket_write_cb cb, void *data, int s
     if (cb != NULL) {
         cb(s, status, data);
     }
-    if (s->need_drain && s->wlen == 0 && !s->destroyed && !s->ending) {
+    if (s->need_drain && s->wlen == 0 && !s->destroyed && !s->ending && status >= 0) {
         s->need_drain = false;
         nc__socket_emit(s, NC_SOCKET_DRAIN, NULL);
     }
@@ -76,10 +76,28 @@ void nc__socket_tick_drain(nc__tick_t *t)
     after_write(s, NULL, NULL, 0);
 }
 
+/* Node: onwriteError calls the write's callback, then errorOrDestroy: the socket is
+ * destroyed after the callback (a tick queued behind it), not inside write() or before
+ * the callback. Meanwhile nothing more is written or shut down (state.errored). */
 static void write_failed(nc_socket_t *s, int r)
 {
-    if (!s->destroyed) {
-        nc__error_sys(nc__socket_err(s), r, "write", NULL, -1);
+    if (s->destroyed || s->write_failed) {
+        return;
+    }
+    nc_error_t *err = nc__socket_err(s);
+    nc__error_sys(err, r, "write", NULL, -1);
+    if (err == NULL) {
+        nc__socket_destroy(s, true);
+        return;
+    }
+    s->write_failed = true;
+    nc__tick_push(&s->x->t_wfail);
+}
+
+void nc__socket_tick_write_failed(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
+    if (!s->destroyed && s->write_failed) {
         nc__socket_destroy(s, true);
     }
 }
@@ -202,7 +220,7 @@ static int write_refused(nc_socket_t *s, int err, nc_socket_write_cb cb, void *d
             nc__tick_push(&w->tick);
         }
     }
-    if (!s->destroyed) {
+    if (!s->destroyed && !s->write_failed) {
         nc__error(nc__socket_err(s), err, "%s", nc_strerror(err));
         nc__socket_destroy(s, true);
     }
@@ -217,7 +235,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     if (s->ending) {
         return write_refused(s, NC_ERR_STREAM_WRITE_AFTER_END, cb, data);
     }
-    if (s->destroyed) {
+    if (s->destroyed || s->write_failed) {
         return write_refused(s, NC_ERR_STREAM_DESTROYED, cb, data);
     }
     if (!s->connecting && !s->connected) {
@@ -262,7 +280,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         }
         s->need_drain = true;
     }
-    return ok && !s->destroyed;
+    return ok && !s->destroyed && !s->write_failed; /* Node: && !state.errored */
 }
 
 void nc__socket_flush_pending(nc_socket_t *s)
@@ -361,7 +379,7 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 void nc__socket_maybe_shutdown(nc_socket_t *s)
 {
     if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0 ||
-        s->has_pending) {
+        s->has_pending || s->write_failed) {
         return;
     }
     nc__socket_ext_t *x = nc__socket_ext(s);
