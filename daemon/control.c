@@ -1,5 +1,5 @@
-/* control.c: the control socket (a libnetcore server on a Unix path) and each client's
- * connection: peer credentials, the proto reader and writer with their limits, hello
+/* control.c: the control socket (a Unix listener the daemon accepts on itself) and each
+ * client's connection: peer credentials, the proto reader and writer with their limits, hello
  * first, and cutting off one client without touching the others. */
 #include "daemon.h"
 
@@ -211,8 +211,13 @@ static void control_accept_failed(nb_daemon_t *d, int code)
         return;
     }
     if (!ctl->exhausted) {
+        /* Once per shortage: the retries that follow every 100 ms would flood both. */
         ctl->exhausted = true;
         nb_log(LOG_WARNING, "control socket: accept: %s, new clients wait", strerror(-code));
+        char msg[128];
+        snprintf(msg, sizeof(msg), "control socket: accept %s", nc_strerror(code));
+        nb_events_emit(d, NB_PROTO_EVENT_ERROR, NULL,
+                       json_pack("{s:s,s:s}", "code", nc_err_name(code), "message", msg));
     }
     uv_poll_stop(&ctl->poll);
     uv_timer_start(&ctl->backoff, on_control_backoff, ACCEPT_BACKOFF_MS, 0);

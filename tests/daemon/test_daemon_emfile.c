@@ -178,6 +178,7 @@ static void late_clients_wait(dh_daemon_t *d, rlim_t soft)
 {
     dh_client_t admin, late[LATE_CLIENTS];
     dh_connect(&admin, d);
+    json_decref(dh_call(&admin, "events.subscribe", "{\"events\":[\"error\"]}", NULL, NULL));
     int before = dh_daemon_fd_count(d);
     struct rlimit was = limit_daemon(d, soft);
     int64_t hello[LATE_CLIENTS];
@@ -185,6 +186,11 @@ static void late_clients_wait(dh_daemon_t *d, rlim_t soft)
         dh_connect_raw(&late[i], d);
         hello[i] = dh_send(&late[i], "hello", "{\"version\":1}", NULL, 0);
     }
+    /* The daemon tried to accept and could not: an 'error' of the daemon itself. */
+    json_t *e = dh_event(&admin, "error", NULL);
+    assert_null(json_object_get(e, "server"));
+    assert_string_equal(json_string_value(json_object_get(e, "code")), "EMFILE");
+    json_decref(e);
     expect_log(d, WAIT_TEXT);
     for (int i = 0; i < LATE_CLIENTS; i++) {
         struct pollfd pf = { .fd = late[i].fd, .events = POLLIN };
