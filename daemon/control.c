@@ -168,8 +168,9 @@ static void libuv_spare_open(nb_daemon_t *d)
 static int control_listen(nb_daemon_t *d, int fd)
 {
     if (listen(fd, CONTROL_BACKLOG) < 0) {
-        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, strerror(errno));
-        return -errno;
+        int r = -errno;
+        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, strerror(-r));
+        return r;
     }
     struct nb_control_s *ctl = calloc(1, sizeof(*ctl));
     if (ctl == NULL) {
