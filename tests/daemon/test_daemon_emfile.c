@@ -60,6 +60,30 @@ static struct rlimit limit_daemon(const dh_daemon_t *d, rlim_t soft)
     return was;
 }
 
+/* Lowers the daemon's soft limit to its lowest free fd, and again until that holds: an fd
+ * open for a moment when the table was read (a STATUS= datagram's socket) would leave a
+ * free number below the limit once closed. Such fds open and close within one callback
+ * of the daemon, so after a round trip on c none is left. */
+static struct rlimit limit_daemon_full(const dh_daemon_t *d, dh_client_t *c)
+{
+    struct rlimit was = limit_daemon(d, (rlim_t)lowest_free_fd(d));
+    for (int i = 0; i < 10; i++) {
+        json_t *r = dh_call(c, "stats", NULL, NULL, NULL);
+        dh_ok(r);
+        json_decref(r);
+        struct rlimit now;
+        assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, NULL, &now), 0);
+        int lowest = lowest_free_fd(d);
+        if ((rlim_t)lowest >= now.rlim_cur) {
+            return was;
+        }
+        now.rlim_cur = (rlim_t)lowest;
+        assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, &now, NULL), 0);
+    }
+    fail_msg("the daemon's fd table did not settle");
+    return was;
+}
+
 static void restore_daemon(const dh_daemon_t *d, const struct rlimit *was)
 {
     assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, was, NULL), 0);
@@ -136,15 +160,14 @@ static void send_with_fd(int sock, const void *buf, size_t len, int fd)
 /* fd.store while the daemon has no fd: the kernel cannot give it the pipe's end
  * (MSG_CTRUNC); that request alone is answered EMFILE, the requests around it are
  * answered as usual, and the same connection stores the fd once fds are there again. */
-static void test_emfile_fd_store(void **state)
+static void fd_store_refused(dh_daemon_t *d, bool full)
 {
-    dh_daemon_t *d = *state;
     dh_client_t c;
     dh_connect(&c, d);
     int p[2];
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     int before = dh_daemon_fd_count(d);
-    struct rlimit was = limit_daemon(d, 0);
+    struct rlimit was = full ? limit_daemon_full(d, &c) : limit_daemon(d, 0);
     int64_t first = dh_send(&c, "fd.list", NULL, NULL, 0);
     int64_t store = dh_send(&c, "fd.store", "{\"name\":\"keep\"}", &p[0], 1);
     int64_t after = dh_send(&c, "fd.list", NULL, NULL, 0);
@@ -170,17 +193,19 @@ static void test_emfile_fd_store(void **state)
     dh_close(&c);
 }
 
-/* Clients that connect while the daemon has no fd (soft limit `soft`): none is accepted
+/* Clients that connect while the daemon has no fd (soft limit 0, or full): none is accepted
  * and closed; they wait, with their hello sent, while the daemon idles (a sanity bound on
  * CPU, not a speed test: a loop that spins would burn the whole second) and serves the
  * clients it has; once fds free up every one of them is answered. */
-static void late_clients_wait(dh_daemon_t *d, rlim_t soft)
+static void late_clients_wait(dh_daemon_t *d, bool full)
 {
     dh_client_t admin, late[LATE_CLIENTS];
     dh_connect(&admin, d);
     json_decref(dh_call(&admin, "events.subscribe", "{\"events\":[\"error\"]}", NULL, NULL));
     int before = dh_daemon_fd_count(d);
-    struct rlimit was = limit_daemon(d, soft);
+    struct rlimit was = full ? limit_daemon_full(d, &admin) : limit_daemon(d, 0);
+    struct rlimit now;
+    assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, NULL, &now), 0);
     int64_t hello[LATE_CLIENTS];
     for (int i = 0; i < LATE_CLIENTS; i++) {
         dh_connect_raw(&late[i], d);
@@ -206,7 +231,7 @@ static void late_clients_wait(dh_daemon_t *d, rlim_t soft)
     double wall = (double)(now_ms() - w0) / 1000.0;
     long used = dh_daemon_cpu_ticks(d) - t0;
     fprintf(stderr, "emfile: %d clients waiting at soft limit %llu: %ld ticks of CPU in %.2f s\n",
-            LATE_CLIENTS, (unsigned long long)soft, used, wall);
+            LATE_CLIENTS, (unsigned long long)now.rlim_cur, used, wall);
     assert_true((double)used < 0.25 * wall * (double)hz + 2);
     restore_daemon(d, &was);
     for (int i = 0; i < LATE_CLIENTS; i++) {
@@ -223,24 +248,37 @@ static void late_clients_wait(dh_daemon_t *d, rlim_t soft)
     dh_close(&admin);
 }
 
+/* At a soft limit of 0 (no fd at all may be opened) and at the daemon's lowest free fd
+ * (every number below the limit in use, as when it really ran out). */
+static void test_emfile_fd_store_none(void **state)
+{
+    fd_store_refused(*state, false);
+}
+
+static void test_emfile_fd_store_full(void **state)
+{
+    fd_store_refused(*state, true);
+}
+
 /* No fd at all may be opened (soft limit 0). */
 static void test_emfile_control_none(void **state)
 {
-    late_clients_wait(*state, 0);
+    late_clients_wait(*state, false);
 }
 
 /* Every fd below the limit in use: the case where libuv's reserve-fd trick would accept
  * and close each waiting client. */
 static void test_emfile_control_full(void **state)
 {
-    dh_daemon_t *d = *state;
-    late_clients_wait(d, (rlim_t)lowest_free_fd(d));
+    late_clients_wait(*state, true);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_emfile_fd_store, dh_fixture_setup,
+        cmocka_unit_test_setup_teardown(test_emfile_fd_store_none, dh_fixture_setup,
+                                        dh_fixture_teardown),
+        cmocka_unit_test_setup_teardown(test_emfile_fd_store_full, dh_fixture_setup,
                                         dh_fixture_teardown),
         cmocka_unit_test_setup_teardown(test_emfile_control_none, dh_fixture_setup,
                                         dh_fixture_teardown),
