@@ -342,8 +342,9 @@ void nb_notify_ready(const nb_daemon_t *d);
 void nb_notify_reloading(const nb_daemon_t *d);
 void nb_notify_stopping(const nb_daemon_t *d);
 /* Mirrors a stored fd into systemd's fd store (FDSTORE=1, FDNAME=name), or drops it
- * there; nothing without NOTIFY_SOCKET. */
-void nb_notify_fdstore(const char *name, int fd);
+ * there; nothing without NOTIFY_SOCKET. The first returns 0, or a negative errno when
+ * the message did not go out (logged). */
+int nb_notify_fdstore(const char *name, int fd);
 void nb_notify_fdstore_remove(const char *name);
 /* Takes back the fds systemd passed (LISTEN_FDS, LISTEN_FDNAMES) into the fd store: a
  * restart keeps what clients parked. Returns how many came. */

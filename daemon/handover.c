@@ -1,6 +1,6 @@
 /* handover.c: the daemon's state as one JSON document plus its fds, exported and imported
  * for both restarts that drop nothing (never re-binding a listener): systemd's fd store,
- * kept here (nb-srv.*, nb-fd.*, the memfd nb-state), and --takeover (takeover.c). */
+ * kept here (nb-srv.*, nb-fd.*, the memfd nb-state.0 or .1), and --takeover (takeover.c). */
 #include "handover.h"
 #include "daemon.h"
 
@@ -25,10 +25,19 @@
 static const char *const policy_keys[] = { "maxConnections", "queueLimit", "queueTimeout",
                                            "blocklist", "access" };
 static const char *const counter_keys[] = { "accepted", "dispatched", "dropped", "blocked" };
+/* The names the state document is stored under. A new one goes under the name not in use
+ * and the old one is removed only after it, so that a SIGKILL between the two messages
+ * leaves two whole states (the newer by "generation" wins), never none. The first is what
+ * the previous version used (replaced by removing, then storing: a SIGKILL between lost
+ * it); it is read, as generation 0, and never written. */
+static const char *const state_names[] = { "nb-state", "nb-state.0", "nb-state.1" };
+#define STATE_NAMES     (sizeof(state_names) / sizeof(state_names[0]))
+#define STATE_ALL_STALE ((1u << STATE_NAMES) - 1)
 
 nb_handover_t *nb_handover_get(nb_daemon_t *d)
 {
     if (d->handover == NULL && (d->handover = calloc(1, sizeof(*d->handover))) != NULL) {
+        d->handover->state_name = -1;
         /* systemd (254 and later) says in $FDSTORE that the service has a store
          * (FileDescriptorStoreMax=); without one, FDSTORE=1 is refused, and a stop
          * that kept paths and listeners for a next daemon would keep them for nobody. */
@@ -344,26 +353,57 @@ static void restore_rest(nb_daemon_t *d, nb_handover_t *h)
     h->ninherited = 0;
 }
 
+static uint64_t generation_of(const json_t *state)
+{
+    json_int_t g = json_integer_value(json_object_get(state, "generation"));
+    return g > 0 ? (uint64_t)g : 0;
+}
+
+/* Every state the store holds, under any of its names and maybe several fds a name: the
+ * newest is taken, and the names that held any other are stale (removed before the next
+ * state is stored, while the newest stays). */
+static json_t *take_states(nb_handover_t *h)
+{
+    json_t *best = NULL;
+    int fd;
+    for (size_t i = 0; i < STATE_NAMES; i++) {
+        while ((fd = take_inherited(h, "", state_names[i])) >= 0) {
+            json_t *state = read_state(fd);
+            close(fd);
+            h->state_stale |= 1u << i;
+            /* equal generations: the later one in the store came later (the old names) */
+            if (state != NULL && (best == NULL || generation_of(state) >= generation_of(best))) {
+                json_decref(best);
+                best = state;
+                h->state_name = (int)i;
+            } else {
+                json_decref(state);
+            }
+        }
+    }
+    if (best != NULL) {
+        h->generation = generation_of(best);
+        h->state_stale &= ~(1u << h->state_name);
+    }
+    return best;
+}
+
 void nb_handover_restore(nb_daemon_t *d)
 {
     nb_handover_t *h = nb_handover_get(d);
     if (h == NULL || h->ninherited == 0) {
         return;
     }
-    json_t *state = NULL;
-    int fd;
-    /* A state replaced just before the daemon died may come twice: the last one is new. */
-    while ((fd = take_inherited(h, "", "nb-state")) >= 0) {
-        json_decref(state);
-        state = read_state(fd);
-        close(fd);
-    }
+    json_t *state = take_states(h);
     if (state != NULL) {
         nb_handover_blocklist_import(d, state);
         restore_servers(d, h, json_object_get(state, "servers"));
         restore_fds(d, h, json_object_get(state, "fds"));
-        nb_log(LOG_NOTICE, "state taken back from systemd's fd store: %zu servers, %zu fds",
-               d->nservers, d->nstored);
+        nb_log(LOG_NOTICE,
+               "state taken back from systemd's fd store: %zu servers, %zu fds ('%s', "
+               "generation %llu)",
+               d->nservers, d->nstored, state_names[h->state_name],
+               (unsigned long long)h->generation);
     } else {
         nb_log(LOG_WARNING, "no readable 'nb-state' in systemd's fd store, ignoring");
     }
@@ -385,32 +425,93 @@ static void store_listeners(nb_daemon_t *d)
     }
 }
 
-/* The state into a sealed memfd that replaces the stored one. */
-static void store_state(nb_daemon_t *d)
+/* The state document, with its generation, in a sealed memfd; -errno on failure. */
+static int state_memfd(nb_daemon_t *d, uint64_t generation)
 {
     json_t *state = nb_handover_state(d);
+    json_object_set_new(state, "generation", json_integer((json_int_t)generation));
     char *text = json_dumps(state, JSON_COMPACT);
     json_decref(state);
     int fd = memfd_create("nb-state", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     size_t len = text != NULL ? strlen(text) : 0;
+    int r = 0;
     if (fd < 0 || text == NULL || write(fd, text, len) != (ssize_t)len ||
         fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
-        nb_log(LOG_WARNING, "state not saved into systemd's fd store: %s, ignoring",
-               strerror(errno));
-    } else {
-        nb_notify_fdstore_remove("nb-state");
-        nb_notify_fdstore("nb-state", fd);
-    }
-    if (fd >= 0) {
-        close(fd);
+        r = text == NULL ? -ENOMEM : -errno;
     }
     free(text);
+    if (r < 0 && fd >= 0) {
+        close(fd);
+    }
+    return r < 0 ? r : fd;
+}
+
+/* The new state under the name not in use, then the old one removed: at every message
+ * the store holds a whole state (see state_names). */
+static void store_state(nb_daemon_t *d)
+{
+    nb_handover_t *h = d->handover;
+    int fd = state_memfd(d, h->generation + 1);
+    if (fd < 0) {
+        nb_log(LOG_WARNING, "state not saved into systemd's fd store: %s, ignoring", strerror(-fd));
+        return;
+    }
+    size_t target = h->state_name == 1 ? 2 : 1;
+    for (size_t i = 0; i < STATE_NAMES; i++) {
+        if ((int)i != h->state_name && (h->state_stale & (1u << i)) != 0) {
+            nb_notify_fdstore_remove(state_names[i]); /* the newest stays meanwhile */
+        }
+    }
+    h->state_stale = 0;
+    if (nb_notify_fdstore(state_names[target], fd) < 0) {
+        h->state_stale = 1u << target; /* the old one stays the one in use */
+    } else {
+        if (h->state_name >= 0) {
+            nb_notify_fdstore_remove(state_names[h->state_name]);
+        }
+        h->state_name = (int)target;
+        h->generation++;
+    }
+    close(fd);
+}
+
+void nb_handover_store_export(const nb_daemon_t *d, json_t *o)
+{
+    const nb_handover_t *h = d->handover;
+    if (h != NULL && h->state_name >= 0) {
+        json_object_set_new(o, "stateStore",
+                            json_pack("{s:s,s:I}", "name", state_names[h->state_name], "generation",
+                                      (json_int_t)h->generation));
+    }
+}
+
+void nb_handover_store_import(nb_daemon_t *d, const json_t *o)
+{
+    nb_handover_t *h = nb_handover_get(d);
+    const json_t *st = json_object_get(o, "stateStore");
+    const char *name = json_string_value(json_object_get(st, "name"));
+    if (h == NULL) {
+        return;
+    }
+    /* A previous version says nothing, and keeps its state as nb-state (if it has a
+     * store). Whatever else the running daemon's store may hold goes before ours comes. */
+    h->state_name = 0;
+    h->generation = 0;
+    for (size_t i = 0; name != NULL && i < STATE_NAMES; i++) {
+        if (strcmp(name, state_names[i]) == 0) {
+            h->state_name = (int)i;
+            h->generation = generation_of(st);
+        }
+    }
+    h->state_stale = STATE_ALL_STALE & ~(1u << h->state_name);
 }
 
 static void on_sync(uv_timer_t *t)
 {
     nb_daemon_t *d = t->data;
-    if (!d->stopping) {
+    /* From takeover.begin the state in the store is the new daemon's to replace; an abort
+     * says it changed (takeover.c), and this runs again. */
+    if (!d->stopping && d->handover->phase == TK_NONE) {
         store_listeners(d);
         store_state(d);
     }

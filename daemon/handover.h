@@ -36,6 +36,11 @@ typedef struct nb_handover_s {
     uint64_t client;
     nb_tk_item_t *items;
     size_t nitems, next;
+    /* The state in systemd's fd store (handover.c): the name holding the newest (an index
+     * in its names, -1: none), its generation, and names that may hold something else. */
+    int state_name;
+    uint64_t generation;
+    unsigned state_stale;
     /* the previous daemon's global rules, until the configuration is applied */
     json_t *rules, *config_rules;
 } nb_handover_t;
@@ -54,6 +59,11 @@ int nb_handover_import_fd(nb_daemon_t *d, const json_t *st, int fd);
  * they started from); kept from o until nb_handover_config_applied. */
 void nb_handover_blocklist_export(const nb_daemon_t *d, json_t *o);
 void nb_handover_blocklist_import(nb_daemon_t *d, const json_t *o);
+/* Where the state is in systemd's fd store, into a takeover.begin result ("stateStore",
+ * PROTOCOL.md 9.9.1) and from it, so that the new daemon replaces the old one's state
+ * without a moment with none. */
+void nb_handover_store_export(const nb_daemon_t *d, json_t *o);
+void nb_handover_store_import(nb_daemon_t *d, const json_t *o);
 /* Ends the running side of a takeover: items and their fds released. */
 void nb_takeover_clear(nb_daemon_t *d);
 

@@ -175,7 +175,7 @@ void nb_notify_status_stop(nb_daemon_t *d)
     }
 }
 
-void nb_notify_fdstore(const char *name, int fd)
+int nb_notify_fdstore(const char *name, int fd)
 {
     char msg[NB_PROTO_FD_NAME_MAX + 48];
     snprintf(msg, sizeof(msg), "FDSTORE=1\nFDNAME=%s", name);
@@ -184,6 +184,7 @@ void nb_notify_fdstore(const char *name, int fd)
         nb_log(LOG_WARNING, "fd '%s' not mirrored into systemd's fd store: %s, ignoring", name,
                strerror(-r));
     }
+    return r < 0 ? r : 0;
 }
 
 void nb_notify_fdstore_remove(const char *name)

@@ -131,6 +131,7 @@ static void tk_begin(nb_client_t *c, nb_handover_t *h, int64_t id)
     json_t *res =
         json_pack("{s:i,s:I}", "version", NB_PROTO_VERSION, "items", (json_int_t)h->nitems);
     nb_handover_blocklist_export(d, res);
+    nb_handover_store_export(d, res);
     nb_reply_ok(c, id, res, NULL, 0);
 }
 
@@ -189,6 +190,7 @@ static void tk_abort(nb_daemon_t *d, nb_handover_t *h, const char *why)
     }
     nb_log(LOG_WARNING, "takeover aborted (%s): running on", why);
     nb_takeover_clear(d);
+    nb_handover_changed(d); /* the fd store's state is ours again to keep */
 }
 
 /* The final done went out: the new daemon has it all. */
@@ -430,6 +432,7 @@ int nb_handover_takeover(nb_daemon_t *d, const char *path)
     }
     json_int_t want = json_integer_value(json_object_get(res, "items"));
     nb_handover_blocklist_import(d, res);
+    nb_handover_store_import(d, res);
     json_decref(res);
     if ((r = take_items(d, &p, &control_fd, &n)) < 0 || control_fd < 0 || (json_int_t)n != want ||
         (res = peer_call(&p, "takeover.commit", NULL, NULL)) == NULL ||

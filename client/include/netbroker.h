@@ -125,8 +125,9 @@ NB_EXTERN bool nb_client_has_capability(const nb_client_t *c, const char *op);
 NB_EXTERN const char *nb_client_daemon(const nb_client_t *c);
 
 /* ---- Non-blocking calls -------------------------------------------------------------
- * send queues a request ({"op":op,"args":args_json}; args_json NULL for none) with
- * duplicates of fds[0..nfds), and writes what the socket takes; process() writes and reads
+ * send writes a request ({"op":op,"args":args_json}; args_json NULL for none) with
+ * fds[0..nfds) as far as the socket takes it, and queues the rest (with duplicates of the
+ * fds if none of it went); the fds stay the caller's either way; process() writes and reads
  * what is ready without blocking; next() hands out the next reply or event received.
  * send and process both read what has arrived into the queue, so drain next() after
  * either before you wait on the fd again: a reply already queued makes no fd readable. */

@@ -40,6 +40,8 @@ _Static_assert(NB_CLIENT_ERR_UNKNOWN == NB_PROTO_UNKNOWN, "UNKNOWN");
 /* Messages received and not yet handed out; a client that never calls next() while
  * events pour in is bounded by this, then treated as lost. */
 #define QUEUE_MAX 4096
+/* Stack room for a request line: longer ones (big args) are serialised on the heap. */
+#define REQUEST_SMALL 1024
 
 struct nb_client_s {
     int fd;
@@ -333,6 +335,43 @@ static int validate_locally(json_t *req, size_t nfds, nb_client_error_t *err)
     return r < 0 ? nb__client_fail(err, r, "%s", perr.message) : 0;
 }
 
+/* The request's line, as nb_proto_writer_push would write it, sent with the caller's fds
+ * straight from here when nothing is queued (no duplicate, no close: fd.store's fd is
+ * the caller's all along), queued with duplicates otherwise. A refusal (bad fd, queue
+ * full, line too long, no memory for the line) is the request's: returned, nothing sent.
+ * What the socket says after that is the connection's: sticky, reported by whoever
+ * waits, as a flush's would be (the request counts as sent). */
+static int send_request(nb_client_t *c, json_t *req, const int *fds, size_t nfds)
+{
+    char small[REQUEST_SMALL];
+    if (nfds > 0 && json_object_set_new(req, "fds", json_integer((json_int_t)nfds)) < 0) {
+        return -ENOMEM;
+    }
+    size_t len = json_dumpb(req, small, sizeof(small) - 1, JSON_COMPACT);
+    char *line = len > 0 && len < sizeof(small) ? small : NULL;
+    if (len >= sizeof(small) && (line = malloc(len + 1)) != NULL &&
+        json_dumpb(req, line, len, JSON_COMPACT) != len) {
+        free(line);
+        line = NULL;
+    }
+    if (line == NULL) {
+        return -ENOMEM;
+    }
+    line[len] = '\n'; /* jansson escapes control characters in strings: the only one */
+    int r = nb_proto_writer_send_line(c->writer, c->fd, line, len + 1, fds, nfds);
+    if (line != small) {
+        free(line);
+    }
+    if (r == -EAGAIN || r == 0) {
+        return 0;
+    }
+    if (r == -EINVAL || r == -EBADF || r == -ENOBUFS || r == NB_PROTO_ERR_PROTO_TOO_LARGE) {
+        return r;
+    }
+    c->failed = r;
+    return 0;
+}
+
 int nb__client_send_json(nb_client_t *c,
                          const char *op,
                          json_t *args,
@@ -358,7 +397,7 @@ int nb__client_send_json(nb_client_t *c,
     }
     r = validate_locally(req, nfds, err);
     if (r == 0) {
-        r = nb_proto_writer_push(c->writer, req, fds, nfds);
+        r = send_request(c, req, fds, nfds);
         if (r < 0) {
             nb__client_fail(err, r, "cannot queue the request: %s", nb_proto_strerror(r));
         }

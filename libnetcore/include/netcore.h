@@ -835,7 +835,10 @@ NC_EXTERN const char *nc_socket_attempted_address(const nc_socket_t *socket, siz
  * kernel does not take is copied and queued. Returns 1 when writableLength stays below
  * highWaterMark, 0 when the caller should wait for 'drain', or a negative error
  * (ERR_STREAM_WRITE_AFTER_END, ERR_STREAM_DESTROYED, ERR_SOCKET_CLOSED) which cb also
- * receives on a later turn. cb may be NULL. */
+ * receives on a later turn. cb may be NULL. A peer that has gone makes the write fail
+ * with EPIPE ('error', then 'close' with hadError): as Node does at startup, the first
+ * libnetcore object sets SIGPIPE to SIG_IGN unless the program gave it a disposition of
+ * its own. */
 NC_EXTERN int nc_socket_write(nc_socket_t *socket,
                               const void *buf,
                               size_t len,

@@ -82,15 +82,20 @@ int nc_error_errno(const nc_error_t *err)
     return err->code;
 }
 
+void nc__error_free_nested(nc_error_t *err)
+{
+    for (size_t i = 0; i < err->nerrors; i++) {
+        nc__error_free_nested(&err->errors[i]);
+    }
+    free(err->errors);
+}
+
 void nc_error_clear(nc_error_t *err)
 {
     if (err == NULL) {
         return;
     }
-    for (size_t i = 0; i < err->nerrors; i++) {
-        nc_error_clear(&err->errors[i]);
-    }
-    free(err->errors);
+    nc__error_free_nested(err);
     memset(err, 0, sizeof(*err));
     err->port = -1;
 }

@@ -30,6 +30,9 @@ static inline int nc__hex_value(int c)
  * as one step. */
 int nc__error(nc_error_t *err, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Frees what err owns (an aggregate's errors) and leaves err itself as it is: for an
+ * error about to be freed or recycled, where nc_error_clear's reset would be wasted. */
+void nc__error_free_nested(nc_error_t *err);
 
 /* The family check of Node's SocketAddress constructor, which BlockList reuses: "ipv4" or
  * "ipv6" after JS toLowerCase() (which can only matter for ASCII letters here); NULL
@@ -144,6 +147,13 @@ typedef struct nc__tick_s {
 } nc__tick_t;
 
 int nc__obj_init(nc__obj_t *obj, uv_loop_t *loop, int nevents, void (*finalize)(nc__obj_t *));
+/* As nc__obj_init, on a loop context the caller already holds a reference to (which
+ * passes to obj): an accepted socket takes its server's without the registry's lock. */
+void nc__obj_init_on(nc__obj_t *obj,
+                     nc__loop_t *lp,
+                     uv_loop_t *loop,
+                     int nevents,
+                     void (*finalize)(nc__obj_t *));
 void nc__obj_retain(nc__obj_t *obj);
 void nc__obj_release(nc__obj_t *obj);
 
@@ -155,6 +165,18 @@ void nc__tick_push(nc__tick_t *t);
 void nc__loop_drain(nc__loop_t *lp);
 /* The loop's read buffer, shared by every socket of the loop (one read at a time). */
 void nc__read_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf);
+
+/* A reference to loop's context (made on first use), or NULL without memory; another
+ * reference to a context already held; and its release. */
+nc__loop_t *nc__loop_acquire(uv_loop_t *loop);
+nc__loop_t *nc__loop_hold(nc__loop_t *lp);
+void nc__loop_release(nc__loop_t *lp);
+
+/* The blocks every connection allocates, recycled per loop (loop.c says why). Each kind
+ * always has the same size. get returns a zeroed block or NULL without memory. */
+typedef enum { NC__BLOCK_SOCKET, NC__BLOCK_SOCKET_EXT, NC__BLOCK_KINDS } nc__block_t;
+void *nc__block_get(nc__loop_t *lp, nc__block_t kind, size_t size);
+void nc__block_put(nc__loop_t *lp, nc__block_t kind, void *block);
 
 /* ---- Addresses and errors of Server and Socket ------------------------------------ */
 

@@ -5,11 +5,33 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* Node reads into 64 KiB chunks; one per loop suffices because reads on a loop never
  * overlap and 'data' listeners must copy what they keep. */
 #define NC_READ_BUFFER_SIZE 65536
+
+/* Every connection allocates a socket and, once it ends or fails, the socket's ext
+ * (about 1.7 KiB, past glibc's per-thread cache): under connection churn malloc and free
+ * were a third of libnetcore's instructions per connection. Freed blocks of those two
+ * kinds wait here, a few dozen at most, for the next connection of the loop. Not under
+ * AddressSanitizer, which has to see every free to catch a use after it. */
+#if defined(__SANITIZE_ADDRESS__)
+#define NC_BLOCK_CACHE_MAX 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define NC_BLOCK_CACHE_MAX 0
+#endif
+#endif
+#ifndef NC_BLOCK_CACHE_MAX
+#define NC_BLOCK_CACHE_MAX 64
+#endif
+
+typedef struct nc__free_block_s {
+    struct nc__free_block_s *next;
+} nc__free_block_t;
 
 struct nc__loop_s {
     nc__loop_t *next; /* registry */
@@ -22,6 +44,10 @@ struct nc__loop_s {
     bool draining;
     int closing; /* handles whose close callback has yet to run */
     char *read_buffer;
+    struct {
+        nc__free_block_t *head;
+        unsigned count;
+    } blocks[NC__BLOCK_KINDS];
 };
 
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -31,8 +57,25 @@ static void on_idle(uv_idle_t *h);
 static void on_check(uv_check_t *h);
 static void lp_close_cb(uv_handle_t *h);
 
+/* Node ignores SIGPIPE at startup, so that a write to a peer that has gone fails with
+ * EPIPE ('error') instead of killing the process. libnetcore's own sends say
+ * MSG_NOSIGNAL, but a write queued in libuv goes out through writev(), which raises it:
+ * the first libnetcore object does what Node does, unless the program chose a
+ * disposition of its own. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction sa;
+    if (sigaction(SIGPIPE, NULL, &sa) == 0 && sa.sa_handler == SIG_DFL &&
+        !(sa.sa_flags & SA_SIGINFO)) {
+        sa.sa_handler = SIG_IGN;
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
 static nc__loop_t *lp_get(uv_loop_t *loop)
 {
+    static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+    pthread_once(&sigpipe_once, ignore_sigpipe);
     pthread_mutex_lock(&registry_lock);
     nc__loop_t *lp = registry;
     while (lp != NULL && lp->loop != loop) {
@@ -83,20 +126,82 @@ static void lp_close_cb(uv_handle_t *h)
         return;
     }
     free(lp->read_buffer);
+    for (int k = 0; k < NC__BLOCK_KINDS; k++) {
+        while (lp->blocks[k].head != NULL) {
+            nc__free_block_t *b = lp->blocks[k].head;
+            lp->blocks[k].head = b->next;
+            free(b);
+        }
+    }
     free(lp);
+}
+
+nc__loop_t *nc__loop_acquire(uv_loop_t *loop)
+{
+    return lp_get(loop);
+}
+
+nc__loop_t *nc__loop_hold(nc__loop_t *lp)
+{
+    lp->refs++;
+    return lp;
+}
+
+void nc__loop_release(nc__loop_t *lp)
+{
+    lp_put(lp);
+}
+
+void *nc__block_get(nc__loop_t *lp, nc__block_t kind, size_t size)
+{
+    nc__free_block_t *b = lp->blocks[kind].head;
+    if (b == NULL) {
+        return calloc(1, size);
+    }
+    lp->blocks[kind].head = b->next;
+    lp->blocks[kind].count--;
+    memset(b, 0, size);
+    return b;
+}
+
+void nc__block_put(nc__loop_t *lp, nc__block_t kind, void *block)
+{
+#if NC_BLOCK_CACHE_MAX > 0
+    if (lp->blocks[kind].count < NC_BLOCK_CACHE_MAX) {
+        nc__free_block_t *b = block;
+        b->next = lp->blocks[kind].head;
+        lp->blocks[kind].head = b;
+        lp->blocks[kind].count++;
+        return;
+    }
+#else
+    (void)lp;
+    (void)kind;
+#endif
+    free(block);
 }
 
 int nc__obj_init(nc__obj_t *obj, uv_loop_t *loop, int nevents, void (*finalize)(nc__obj_t *))
 {
-    obj->lp = lp_get(loop);
-    if (obj->lp == NULL) {
+    nc__loop_t *lp = lp_get(loop);
+    if (lp == NULL) {
         return -ENOMEM;
     }
+    nc__obj_init_on(obj, lp, loop, nevents, finalize);
+    return 0;
+}
+
+void nc__obj_init_on(nc__obj_t *obj,
+                     nc__loop_t *lp,
+                     uv_loop_t *loop,
+                     int nevents,
+                     void (*finalize)(nc__obj_t *))
+{
+    obj->lp = lp;
     obj->loop = loop;
     obj->refs = 1;
     obj->finalize = finalize;
     nc__emitter_init(&obj->em, nevents);
-    return 0;
 }
 
 void nc__obj_retain(nc__obj_t *obj)

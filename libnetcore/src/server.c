@@ -276,6 +276,7 @@ static int listen_ip(nc_server_t *s, const char *host, int port, int backlog, bo
 
 typedef struct {
     uv_getaddrinfo_t req;
+    nc__tick_t literal; /* the host is an IP literal: no resolver, the answer on a tick */
     nc_server_t *s;
     unsigned id;
     int port, backlog;
@@ -283,34 +284,50 @@ typedef struct {
     char host[256];
 } listen_lookup_t;
 
-/* Node: lookupAndListen: once the name is resolved, listen on its first address, unless
- * listen() or close() was called meanwhile; a failed lookup is emitted as 'error'. */
+/* Node: lookupAndListen: once the name is resolved, listen on its first address (ip, or
+ * NULL with the lookup's status), unless listen() or close() was called meanwhile; a
+ * failed lookup is emitted as 'error'. */
+static void listen_resolved(listen_lookup_t *ll, int status, const char *ip)
+{
+    nc_server_t *s = ll->s;
+    if (ll->id != s->listen_id || s->h != NULL) {
+        return;
+    }
+    if (ip == NULL) {
+        nc__lookup_error(&s->err, status < 0 ? status : UV_EAI_NONAME, ll->host);
+        server_emit(s, NC_SERVER_ERROR, &s->err);
+    } else if (listen_ip(s, ip, ll->port, ll->backlog, ll->v6only) < 0) {
+        nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
+        server_emit(s, NC_SERVER_ERROR, &s->err);
+    }
+}
+
 static void on_listen_lookup(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     listen_lookup_t *ll = nc__container_of(req, listen_lookup_t, req);
     nc_server_t *s = ll->s;
-    if (ll->id == s->listen_id && s->h == NULL) {
-        if (status < 0 || res == NULL) {
-            nc__lookup_error(&s->err, status < 0 ? status : UV_EAI_NONAME, ll->host);
-            server_emit(s, NC_SERVER_ERROR, &s->err);
-        } else {
-            char ip[NC_ADDRSTRLEN];
-            uv_ip_name(res->ai_addr, ip, sizeof(ip));
-            if (listen_ip(s, ip, ll->port, ll->backlog, ll->v6only) < 0) {
-                nc__error(&s->err, -ENOMEM, "%s", nc_strerror(-ENOMEM));
-                server_emit(s, NC_SERVER_ERROR, &s->err);
-            }
-        }
-    }
+    char ip[NC_ADDRSTRLEN];
+    bool found = status == 0 && res != NULL && uv_ip_name(res->ai_addr, ip, sizeof(ip)) == 0;
+    listen_resolved(ll, status, found ? ip : NULL);
     uv_freeaddrinfo(res);
     free(ll);
     nc__loop_drain(s->obj.lp);
     nc__obj_release(&s->obj);
 }
 
+/* Node's dns.lookup answers an IP literal itself on the next tick: no getaddrinfo, and
+ * so no thread pool in a program that only ever listens on addresses. */
+static void tick_listen_literal(nc__tick_t *t)
+{
+    listen_lookup_t *ll = nc__container_of(t, listen_lookup_t, literal);
+    listen_resolved(ll, 0, ll->host);
+    free(ll);
+}
+
 static int listen_lookup(nc_server_t *s, const nc_listen_options_t *o, int backlog, nc_error_t *err)
 {
-    if (strlen(o->host) >= sizeof(((listen_lookup_t *)NULL)->host)) {
+    size_t len = strlen(o->host);
+    if (len >= sizeof(((listen_lookup_t *)NULL)->host)) {
         return nc__error(err, NC_ERR_INVALID_ARG_VALUE, "The argument 'host' is invalid");
     }
     listen_lookup_t *ll = calloc(1, sizeof(*ll));
@@ -320,7 +337,12 @@ static int listen_lookup(nc_server_t *s, const nc_listen_options_t *o, int backl
     *ll = (listen_lookup_t){
         .s = s, .id = s->listen_id, .port = o->port, .backlog = backlog, .v6only = o->ipv6_only
     };
-    snprintf(ll->host, sizeof(ll->host), "%s", o->host);
+    memcpy(ll->host, o->host, len + 1);
+    if (nc_is_ip(ll->host, len) != 0) {
+        nc__tick_init(&ll->literal, &s->obj, tick_listen_literal);
+        nc__tick_push(&ll->literal);
+        return 0;
+    }
     /* Node: dns.lookup(address, cb): family 0 and hints 0. */
     struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
     int r = uv_getaddrinfo(s->obj.loop, &ll->req, on_listen_lookup, ll->host, NULL, &hints);
@@ -344,8 +366,7 @@ static int listen_tcp(nc_server_t *s, const nc_listen_options_t *o, int backlog,
     }
     /* Node: a host, even an IP literal, goes through lookupAndListen (dns.lookup), so the
      * bind happens on a later turn: right after listen(), `listening` is false and
-     * address() null. Without a host Node binds at once. getaddrinfo parses a literal
-     * itself and asks no DNS server. */
+     * address() null. Without a host Node binds at once. */
     if (o->host != NULL) {
         return listen_lookup(s, o, backlog, err);
     }

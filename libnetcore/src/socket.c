@@ -17,16 +17,19 @@ static void on_read(uv_stream_t *h, ssize_t nread, const uv_buf_t *buf);
 static void tick_abort(nc__tick_t *t);
 static void on_abort(nc_abort_signal_t *sig, void *data);
 
-static nc_socket_t *socket_alloc(uv_loop_t *loop, size_t hwm)
+/* A socket on loop, whose context the caller may already hold (lp, or NULL). */
+static nc_socket_t *socket_alloc(uv_loop_t *loop, nc__loop_t *lp, size_t hwm)
 {
-    nc_socket_t *s = calloc(1, sizeof(*s));
+    lp = lp != NULL ? nc__loop_hold(lp) : nc__loop_acquire(loop);
+    if (lp == NULL) {
+        return NULL;
+    }
+    nc_socket_t *s = nc__block_get(lp, NC__BLOCK_SOCKET, sizeof(*s));
     if (s == NULL) {
+        nc__loop_release(lp);
         return NULL;
     }
-    if (nc__obj_init(&s->obj, loop, NC_SOCKET_EVENT_COUNT, socket_finalize) < 0) {
-        free(s);
-        return NULL;
-    }
+    nc__obj_init_on(&s->obj, lp, loop, NC_SOCKET_EVENT_COUNT, socket_finalize);
     s->hwm = hwm != 0 ? hwm : NC_DEFAULT_HIGH_WATER_MARK;
     s->flowing = -1;
     s->r_enabled = true;
@@ -39,7 +42,7 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
     if (s->x != NULL) {
         return s->x;
     }
-    nc__socket_ext_t *x = calloc(1, sizeof(*x));
+    nc__socket_ext_t *x = nc__block_get(s->obj.lp, NC__BLOCK_SOCKET_EXT, sizeof(*x));
     if (x == NULL) {
         return NULL;
     }
@@ -180,7 +183,7 @@ int nc_socket_new(uv_loop_t *loop, const nc_socket_options_t *opts, nc_socket_t 
     if (loop == NULL || ret == NULL || !options_valid(opts)) {
         return -EINVAL;
     }
-    nc_socket_t *s = socket_alloc(loop, opts != NULL ? opts->high_water_mark : 0);
+    nc_socket_t *s = socket_alloc(loop, NULL, opts != NULL ? opts->high_water_mark : 0);
     if (s == NULL) {
         return -ENOMEM;
     }
@@ -223,7 +226,7 @@ int nc__socket_accepted(nc_server_t *server,
                         const nc_server_options_t *o,
                         nc_socket_t **ret)
 {
-    nc_socket_t *s = socket_alloc(listener->loop, o->high_water_mark);
+    nc_socket_t *s = socket_alloc(listener->loop, ((nc__obj_t *)server)->lp, o->high_water_mark);
     if (s == NULL) {
         return -ENOMEM;
     }
@@ -287,14 +290,14 @@ static void socket_finalize(nc__obj_t *obj)
             nc_abort_signal_unref(x->signal);
         }
         free(x->text);
-        nc_error_clear(&x->err);
+        nc__error_free_nested(&x->err);
         for (size_t i = 0; i < x->nattempted; i++) {
             free(x->attempted[i]);
         }
         free(x->attempted);
-        free(x);
+        nc__block_put(obj->lp, NC__BLOCK_SOCKET_EXT, x);
     }
-    free(s);
+    nc__block_put(obj->lp, NC__BLOCK_SOCKET, s);
 }
 
 void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 struct nc__wreq_s {
     uv_write_t req;
@@ -81,23 +82,38 @@ static void write_failed(nc_socket_t *s, int r)
     }
 }
 
-/* Hands len bytes to the kernel: uv_try_write first, the rest copied into a request
- * (w, or a new one). Returns 0 or a negative error; the callback always runs later. */
-static int submit(nc_socket_t *s,
-                  const char *buf,
-                  size_t len,
-                  nc__wreq_t *w,
-                  nc_socket_write_cb cb,
-                  void *data)
+/* Nothing is queued in libuv: the bytes go straight to the kernel. send() rather than
+ * libuv's write(): MSG_NOSIGNAL turns a vanished peer into EPIPE instead of a SIGPIPE that
+ * kills the program (Node ignores SIGPIPE), and it skips the VFS layer that write() goes
+ * through. Returns the bytes taken (0 when the kernel's buffer is full) or an error. */
+static ssize_t try_send(nc_socket_t *s, const char *buf, size_t len)
 {
-    ssize_t n = 0;
-    if (s->inflight == 0 && len > 0) {
-        uv_buf_t b = { .base = (char *)buf, .len = len };
-        n = uv_try_write(&s->u.s, &b, 1);
-        if (n == UV_EAGAIN || n == UV_ENOSYS) {
-            n = 0;
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&s->u.s, &fd) == 0) {
+        ssize_t n;
+        do {
+            n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n >= 0 || errno != ENOTSOCK) {
+            return n >= 0 ? n : errno == EAGAIN ? 0 : -errno;
         }
     }
+    uv_buf_t b = { .base = (char *)buf, .len = len };
+    ssize_t n = uv_try_write(&s->u.s, &b, 1);
+    return n == UV_EAGAIN || n == UV_ENOSYS ? 0 : n;
+}
+
+/* What follows try_send (which took n bytes, or failed with n < 0; n is 0 when it was not
+ * tried): the rest copied into a request (w, or a new one) for libuv to write, or the
+ * completion deferred. Returns 0 or a negative error; the callback always runs later. */
+static int submit_tried(nc_socket_t *s,
+                        const char *buf,
+                        size_t len,
+                        ssize_t n,
+                        nc__wreq_t *w,
+                        nc_socket_write_cb cb,
+                        void *data)
+{
     if (n < 0 || (size_t)n == len) {
         s->wlen -= len;
         int status = n < 0 ? (int)n : 0;
@@ -140,6 +156,19 @@ static int submit(nc_socket_t *s,
     s->inflight++;
     nc__obj_retain(&s->obj);
     return 0;
+}
+
+/* Hands len bytes to the kernel: try_send first when nothing is queued, then
+ * submit_tried. */
+static int submit(nc_socket_t *s,
+                  const char *buf,
+                  size_t len,
+                  nc__wreq_t *w,
+                  nc_socket_write_cb cb,
+                  void *data)
+{
+    ssize_t n = s->inflight == 0 && len > 0 ? try_send(s, buf, len) : 0;
+    return submit_tried(s, buf, len, n, w, cb, data);
 }
 
 static void on_write(uv_write_t *req, int status)
@@ -205,7 +234,12 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         s->x->pending_tail = &w->next;
     } else {
         nc__socket_timer_refresh(s);
-        submit(s, buf, len, NULL, cb, data);
+        ssize_t n = s->inflight == 0 && len > 0 ? try_send(s, buf, len) : 0;
+        if ((size_t)n == len && cb == NULL && !s->need_drain) {
+            s->wlen -= len; /* the common case (an echo's): done, nothing to defer */
+        } else {
+            submit_tried(s, buf, len, n, NULL, cb, data);
+        }
     }
     /* Node 20 compares after the write was tried: a chunk the kernel took at once no
      * longer counts, one it took in part counts whole until its callback. */

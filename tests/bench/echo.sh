@@ -5,12 +5,12 @@
 # CPU and loadgen to another with taskset. Loads: 1 and 50 connections with 64-byte
 # messages, 50 with 16 KiB messages, and churn (50 slots that each connect, exchange 64
 # bytes, half-close, wait for the server's FIN, close). Each server x load runs
-# ECHO_RUNS (3) times for ECHO_SECONDS (whole seconds, 2) after a half-second warm-up,
+# ECHO_RUNS (5) times for ECHO_SECONDS (whole seconds, 2) after a half-second warm-up,
 # each time in a fresh server process, interleaved so that drift on a shared machine hits
 # all three alike. The table shows the median requests/s, the ratios of the medians, and
 # the range of libnetcore/libuv over the runs (each run's pair is seconds apart), and
-# requests per second of the server's CPU time (from /proc/PID/stat around each run,
-# warm-up included), which other work on a shared machine disturbs far less.
+# requests per second of the server's CPU time (from /proc/PID/task/*/schedstat around
+# each run, warm-up included), which other work on a shared machine disturbs far less.
 #
 # Memory: heap bytes per idle connection of the two C servers, exact from glibc's own
 # accounting. The server prints mallinfo2()'s bytes in use (arena chunks, headers
@@ -25,7 +25,7 @@ set -eu
 build=${1:?usage: echo.sh BUILD_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/tests/bench"
-runs=${ECHO_RUNS:-3}
+runs=${ECHO_RUNS:-5}
 secs=${ECHO_SECONDS:-2}
 idle=${IDLE_CONNS:-10000}
 # Each side holds one fd per connection: stay under the hard limit both raise theirs to.
@@ -81,8 +81,11 @@ start_server() {
     port=$(sed -n 's/^port //p' "$out")
 }
 
-cpu_ticks() { # cpu_ticks PID: user + system clock ticks of the process, all its threads
-    awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"
+cpu_ns() { # cpu_ns PID: nanoseconds the process has run on a CPU, all its threads
+    # schedstat's first field is the scheduler's exact run time; /proc/PID/stat's
+    # utime + stime are clock-tick samples, too coarse for a server that sleeps between
+    # requests (1 connection).
+    cat /proc/"$1"/task/*/schedstat | awk '{ ns += $1 } END { printf "%.0f\n", ns }'
 }
 
 field() { # field NAME LINE: the value of NAME=value in a key=value line
@@ -102,17 +105,16 @@ $l
 EOF
         for s in $servers; do
             start_server "$s"
-            t0=$(cpu_ticks "$server_pid")
+            t0=$(cpu_ns "$server_pid")
             res=$(timeout $((secs + 20)) $cpin "$bin/loadgen" "$mode" "$port" "$conns" "$size" \
                 "$secs")
-            t1=$(cpu_ticks "$server_pid")
+            t1=$(cpu_ns "$server_pid")
             stop_server
             echo "$l $s $(field rps "$res")" >>"$tmp/results"
             # Requests per second of the server's CPU time, warm-up included: far less
             # sensitive than requests/s to other work on the machine.
-            awk -v l="$l" -v s="$s" -v t="$((t1 - t0))" -v n="$(field total "$res")" \
-                -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%s %s %.0f\n", l, s, n / (t / hz) }' \
-                >>"$tmp/cpu"
+            awk -v l="$l" -v s="$s" -v t0="$t0" -v t1="$t1" -v n="$(field total "$res")" \
+                'BEGIN { printf "%s %s %.0f\n", l, s, n / ((t1 - t0) / 1e9) }' >>"$tmp/cpu"
         done
     done
 done

@@ -169,6 +169,7 @@ void dh_sd_daemon_init(dh_sd_daemon_t *d, const char *config, const char *log_le
 {
     memset(d, 0, sizeof(*d));
     assert_int_equal(sdh_init(&d->h), 0);
+    d->h.state_name = "nb-state"; /* nb-state, or nb-state.N (handover.c) */
     snprintf(d->control, sizeof(d->control), "%s/run/control.sock", d->h.dir);
     if (config != NULL) {
         snprintf(d->config, sizeof(d->config), "%s/config.json", d->h.dir);
@@ -178,12 +179,28 @@ void dh_sd_daemon_init(dh_sd_daemon_t *d, const char *config, const char *log_le
     dh_daemon_argv(d->takeover_argv, d->control, d->config, log_level, true);
 }
 
+void dh_sd_expect_no_state_gap(const sdh_t *h)
+{
+    if (h->state_gaps > 0) {
+        fail_msg("%zu times the fd store held no whole state, first after message %ld: '%s'",
+                 h->state_gaps, h->first_gap, h->msgs[h->first_gap].text);
+    }
+}
+
 void dh_sd_daemon_free(dh_sd_daemon_t *d)
 {
     if (d->h.pid > 0) {
         sdh_dump_log(&d->h);
     }
+    size_t gaps = d->h.state_gaps;
+    char first[256] = "";
+    if (gaps > 0) {
+        snprintf(first, sizeof(first), "%s", d->h.msgs[d->h.first_gap].text);
+    }
     sdh_free(&d->h);
+    if (gaps > 0) {
+        fail_msg("%zu times the fd store held no whole state, first after '%s'", gaps, first);
+    }
 }
 
 void dh_sd_start(dh_sd_daemon_t *d)

@@ -101,8 +101,12 @@ typedef struct {
 /* Sets up the harness; config (JSON text or NULL) goes to the --config file; log_level as
  * dh_daemon_argv's. The harness's options (fdstore_max, ...) are the caller's to set. */
 void dh_sd_daemon_init(dh_sd_daemon_t *d, const char *config, const char *log_level);
-/* Dumps the stderr of a daemon still running (the test failed), then frees the harness. */
+/* Dumps the stderr of a daemon still running (the test failed), then frees the harness;
+ * fails the test when the fd store lost its whole state at any message (a state gap,
+ * sdharness.h: every test on the harness checks it). */
 void dh_sd_daemon_free(dh_sd_daemon_t *d);
+/* Fails the test at once when there was a state gap so far. */
+void dh_sd_expect_no_state_gap(const sdh_t *h);
 /* Starts netbrokerd as systemd would (the store's fds passed) and waits for its READY=1. */
 void dh_sd_start(dh_sd_daemon_t *d);
 /* Starts `netbrokerd --takeover` (nothing passed) and returns its pid, without waiting. */

@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 /* The most fds one datagram can carry (SCM_MAX_FD). */
 #define DATAGRAM_FDS_MAX 253
 
@@ -36,6 +38,7 @@ int sdh_init(sdh_t *h)
     h->notify_fd = -1;
     h->pid = -1;
     h->exit_status = -1;
+    h->first_gap = -1;
     for (size_t i = 0; i < SDH_CHILDREN_MAX; i++) {
         h->children[i].pidfd = -1;
     }
@@ -93,6 +96,7 @@ void sdh_store_clear(sdh_t *h)
         free(h->store_names[i]);
     }
     h->nstore = 0;
+    h->state_held = false;
 }
 
 void sdh_free(sdh_t *h)
@@ -292,12 +296,10 @@ static void store_fds(sdh_t *h, const char *text, const int *fds, size_t nfds)
     }
 }
 
-/* FDSTOREREMOVE=1 with FDNAME=: every entry of that name goes. */
-static void store_remove(sdh_t *h, const char *text)
+/* Every entry called name (len bytes) goes. */
+static void remove_named(sdh_t *h, const char *name, size_t len)
 {
-    size_t len = 0;
-    const char *name = line_value(text, "FDNAME", &len);
-    for (size_t j = 0; name != NULL && j < h->nstore;) {
+    for (size_t j = 0; j < h->nstore;) {
         if (strlen(h->store_names[j]) == len && strncmp(h->store_names[j], name, len) == 0) {
             close(h->store_fds[j]);
             free(h->store_names[j]);
@@ -306,6 +308,90 @@ static void store_remove(sdh_t *h, const char *text)
             h->store_names[j] = h->store_names[h->nstore];
         } else {
             j++;
+        }
+    }
+}
+
+/* FDSTOREREMOVE=1 with FDNAME=: every entry of that name goes. */
+static void store_remove(sdh_t *h, const char *text)
+{
+    size_t len = 0;
+    const char *name = line_value(text, "FDNAME", &len);
+    if (name != NULL) {
+        remove_named(h, name, len);
+    }
+}
+
+void sdh_store_remove(sdh_t *h, const char *name)
+{
+    remove_named(h, name, strlen(name));
+}
+
+int sdh_store_add(sdh_t *h, const char *name, int fd)
+{
+    if (h->nstore == SDH_STORE_MAX || strlen(name) > SDH_NAME_MAX) {
+        return -ENOSPC;
+    }
+    int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    char *dup = strdup(name);
+    if (copy < 0 || dup == NULL) {
+        int r = copy < 0 ? -errno : -ENOMEM;
+        if (copy >= 0) {
+            close(copy);
+        }
+        free(dup);
+        return r;
+    }
+    h->store_fds[h->nstore] = copy;
+    h->store_names[h->nstore++] = dup;
+    return 0;
+}
+
+/* A whole state document in fd: what a restart would read. */
+static bool whole_state(int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0 || st.st_size <= 0 || st.st_size > (16 << 20)) {
+        return false;
+    }
+    char *buf = malloc((size_t)st.st_size);
+    bool whole = buf != NULL && pread(fd, buf, (size_t)st.st_size, 0) == st.st_size;
+    json_error_t err;
+    json_t *doc = whole ? json_loadb(buf, (size_t)st.st_size, 0, &err) : NULL;
+    whole = json_is_object(doc) && json_integer_value(json_object_get(doc, "version")) >= 1;
+    json_decref(doc);
+    free(buf);
+    return whole;
+}
+
+int sdh_store_holds_state(const sdh_t *h)
+{
+    if (h->state_name == NULL) {
+        return -EINVAL;
+    }
+    size_t len = strlen(h->state_name);
+    for (size_t i = 0; i < h->nstore; i++) {
+        const char *n = h->store_names[i];
+        if (strncmp(n, h->state_name, len) == 0 && (n[len] == '\0' || n[len] == '.') &&
+            whole_state(h->store_fds[i])) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* After a message that changed the store: a state lost is a gap (see sdh_t). */
+static void check_state(sdh_t *h, size_t msg)
+{
+    if (h->state_name == NULL) {
+        return;
+    }
+    if (sdh_store_holds_state(h) > 0) {
+        h->state_held = true;
+    } else if (h->state_held) {
+        h->state_gaps++;
+        if (h->first_gap < 0) {
+            h->first_gap = (long)msg;
         }
     }
 }
@@ -343,6 +429,12 @@ static void record(sdh_t *h, const char *text, pid_t pid, int *fds, size_t nfds)
     }
     if (has_line(text, "FDSTOREREMOVE=1")) {
         store_remove(h, text);
+    }
+    if (has_line(text, "FDSTORE=1") || has_line(text, "FDSTOREREMOVE=1")) {
+        check_state(h, h->nmsgs - 1);
+        if (h->on_store != NULL) {
+            h->on_store(h, h->nmsgs - 1, h->on_store_data);
+        }
     }
 }
 

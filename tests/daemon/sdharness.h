@@ -31,7 +31,7 @@ typedef struct {
     int pidfd;
 } sdh_child_t;
 
-typedef struct {
+typedef struct sdh_s {
     char dir[64]; /* private temp dir: notify socket, child's stderr; free for the test */
     char notify_path[128];
     char log_path[128]; /* the children's stderr (appended to across starts) */
@@ -50,6 +50,18 @@ typedef struct {
     int store_fds[SDH_STORE_MAX];
     char *store_names[SDH_STORE_MAX];
     size_t nstore;
+    /* The service's state document in the store, checked after every FDSTORE=1 and
+     * FDSTOREREMOVE=1 as systemd sees them, in order: held when an entry named state_name,
+     * or state_name followed by '.', holds a whole JSON object with a "version" (a sealed
+     * memfd read from offset 0). Once the store has held one, a message after which it
+     * holds none is a gap: a SIGKILL right then would lose the state. NULL: not checked. */
+    const char *state_name;
+    bool state_held;
+    size_t state_gaps;
+    long first_gap; /* index in msgs of the first gap; -1: none */
+    /* Called after each message that changed the store (a test's snapshots). */
+    void (*on_store)(struct sdh_s *h, size_t msg, void *data);
+    void *on_store_data;
 } sdh_t;
 
 /* Makes the temp dir and binds the notify socket. */
@@ -89,8 +101,17 @@ const char *sdh_message_value(const sdh_t *h, size_t i, const char *key, size_t 
 size_t sdh_stored_fds(const sdh_t *h, const int **ret_fds, const char *const **ret_names);
 /* The fd stored under name (the first one, borrowed), or -ENOENT. */
 int sdh_stored_fd(const sdh_t *h, const char *name);
-/* Closes every stored fd: a service stopped for good loses its store. */
+/* Closes every stored fd: a service stopped for good loses its store (and with it the
+ * state it held: no gap). */
 void sdh_store_clear(sdh_t *h);
+/* Whether the store holds a whole state under state_name (see sdh_t); -EINVAL without a
+ * state_name. */
+int sdh_store_holds_state(const sdh_t *h);
+/* Adds a copy of fd to the store under name, as FDSTORE=1 would (a test that writes the
+ * store of an older version itself). Returns 0 or a negative errno. */
+int sdh_store_add(sdh_t *h, const char *name, int fd);
+/* Drops every entry called name, as FDSTOREREMOVE=1 would. */
+void sdh_store_remove(sdh_t *h, const char *name);
 
 /* Waits for child pid (one this harness started) to exit by itself, reading messages
  * meanwhile, then reads its last ones; returns its wait status. -ETIMEDOUT (it still

@@ -160,7 +160,7 @@ static void store_inodes(const sdh_t *h, uint64_t ino[4])
         assert_true(ino[i] != 0);
     }
     assert_int_equal(sdh_stored_fd(h, "nb-srv.gone"), -ENOENT); /* FDSTOREREMOVE honoured */
-    assert_true(sdh_stored_fd(h, "nb-state") >= 0);
+    assert_int_equal(sdh_store_holds_state(h), 1);
     assert_true(sdh_stored_fd(h, "nb-fd.parked") >= 0);
 }
 

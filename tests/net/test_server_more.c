@@ -4,9 +4,11 @@
  * tests/net/node/server_close.js (named per test). */
 #include "nethelp.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 static void log_close(nc_server_t *s, const void *a, void *d)
@@ -182,12 +184,67 @@ static void test_server_listen_on_server(void **state)
 
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
 
+static int count_threads(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    if (d != NULL) {
+        for (struct dirent *e; (e = readdir(d)) != NULL;) {
+            n += e->d_name[0] != '.';
+        }
+        closedir(d);
+    }
+    return n;
+}
+
+/* In a fresh process (the thread pool is process-wide): listens on host, returns 0 when
+ * it listened asynchronously and the process still has one thread. */
+static int listen_literal_child(const char *host)
+{
+    uv_loop_t loop;
+    nc_server_t *s;
+    nc_listen_options_t lo = { .host = host };
+    if (uv_loop_init(&loop) != 0 || nc_server_new(&loop, NULL, &s) != 0 ||
+        nc_server_listen(s, &lo, NULL) != 0 || nc_server_listening(s)) {
+        return 1;
+    }
+    uv_run(&loop, UV_RUN_NOWAIT);
+    nc_address_t a;
+    if (!nc_server_listening(s) || nc_server_address(s, &a) != 0 || a.port == 0) {
+        return 2;
+    }
+    int threads = count_threads();
+    nc_server_close(s, NULL, NULL);
+    nc_server_release(s);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    return threads == 1 && uv_loop_close(&loop) == 0 ? 0 : 3;
+}
+
+/* Node: dns.lookup answers an IP literal itself on the next tick, so listen(port, ip)
+ * is asynchronous yet asks no resolver: no getaddrinfo, no thread pool. */
+static void test_server_listen_literal_no_resolver(void **state)
+{
+    (void)state;
+    const char *hosts[] = { "127.0.0.1", "::1" };
+    for (size_t i = 0; i < 2; i++) {
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            _exit(listen_literal_child(hosts[i]));
+        }
+        int st;
+        assert_int_equal(waitpid(pid, &st, 0), pid);
+        assert_true(WIFEXITED(st));
+        assert_int_equal(WEXITSTATUS(st), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_server_close_twice_not_running), T(test_server_close_twice_with_connection),
         T(test_server_listen_no_options),       T(test_server_listen_backlog_passed_through),
-        T(test_server_listen_on_server),
+        T(test_server_listen_on_server),        T(test_server_listen_literal_no_resolver),
     };
     return cmocka_run_group_tests_name("server_more", tests, NULL, NULL);
 }

@@ -155,12 +155,100 @@ static void test_accepted_backpressure(void **state)
     nc_socket_release(cli);
 }
 
+/* Connection churn through one server: the loop recycles sockets and their exts from
+ * one connection to the next (loop.c's block cache). Each connection must still see
+ * its own clean state: every one ends in order without error, and nothing is left. */
+typedef struct {
+    nh_fixture_t *fx;
+    nc_server_t *srv;
+    int port, left, closes, errors, server_data;
+} churn_t;
+
+#define CHURN_CONNECTIONS 300
+
+static void churn_srv_data(nc_socket_t *s, const void *a, void *d)
+{
+    const nc_socket_data_t *data = a;
+    churn_t *c = d;
+    c->server_data += data->len == 1 && data->base[0] == 'x';
+    nc_socket_end(s, "y", 1);
+}
+
+static void churn_srv_conn(nc_server_t *srv, const void *a, void *d)
+{
+    (void)srv;
+    const nc_server_connection_t *conn = a;
+    assert_int_equal(nc_socket_bytes_read(conn->socket), 0); /* a fresh block, not the last */
+    assert_false(nc_socket_destroyed(conn->socket));
+    nc_socket_on(conn->socket, NC_SOCKET_DATA, churn_srv_data, d);
+}
+
+static void churn_cli_connect(nc_socket_t *s, const void *a, void *d)
+{
+    (void)a;
+    (void)d;
+    nc_socket_end(s, "x", 1);
+}
+
+static void churn_cli_data(nc_socket_t *s, const void *a, void *d)
+{
+    (void)s;
+    (void)a;
+    (void)d;
+}
+
+static void churn_next(churn_t *c);
+
+static void churn_cli_close(nc_socket_t *s, const void *a, void *d)
+{
+    const nc_socket_close_t *e = a;
+    churn_t *c = d;
+    c->closes++;
+    c->errors += e->had_error;
+    assert_int_equal(nc_socket_bytes_read(s), 1);
+    nc_socket_release(s);
+    if (--c->left > 0) {
+        churn_next(c);
+    } else {
+        nc_server_close(c->srv, NULL, NULL);
+    }
+}
+
+static void churn_next(churn_t *c)
+{
+    nc_socket_t *s;
+    assert_int_equal(nc_socket_new(&c->fx->loop, NULL, &s), 0);
+    nc_socket_on(s, NC_SOCKET_CONNECT, churn_cli_connect, c);
+    nc_socket_on(s, NC_SOCKET_DATA, churn_cli_data, c);
+    nc_socket_on(s, NC_SOCKET_CLOSE, churn_cli_close, c);
+    nc_connect_options_t co = { .port = c->port, .host = "127.0.0.1" };
+    assert_int_equal(nc_socket_connect(s, &co, NULL), 0);
+}
+
+static void test_accepted_churn_recycles(void **state)
+{
+    churn_t c = { .fx = *state, .left = CHURN_CONNECTIONS };
+    assert_int_equal(nc_server_new(&c.fx->loop, NULL, &c.srv), 0);
+    nc_server_on(c.srv, NC_SERVER_CONNECTION, churn_srv_conn, &c);
+    c.port = nh_listen_local(c.fx, c.srv);
+    int fds = nh_count_fds();
+    churn_next(&c);
+    nh_run(c.fx);
+    assert_int_equal(c.closes, CHURN_CONNECTIONS);
+    assert_int_equal(c.errors, 0);
+    assert_int_equal(c.server_data, CHURN_CONNECTIONS);
+    assert_int_equal(nh_count_fds(), fds - 1); /* the listener closed too */
+    nc_server_release(c.srv);
+    nh_run(c.fx);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_accepted_set_timeout),  T(test_accepted_destroy_error), T(test_accepted_peer_ends),
-        T(test_accepted_set_encoding), T(test_accepted_backpressure),
+        T(test_accepted_set_timeout),  T(test_accepted_destroy_error),
+        T(test_accepted_peer_ends),    T(test_accepted_set_encoding),
+        T(test_accepted_backpressure), T(test_accepted_churn_recycles),
     };
     return cmocka_run_group_tests_name("socket_accepted", tests, NULL, NULL);
 }

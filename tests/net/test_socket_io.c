@@ -382,6 +382,38 @@ static void test_socket_from_fd(void **state)
     nh_run(fx);
 }
 
+/* A write to a socket whose peer has gone: Node ignores SIGPIPE, so the write fails with
+ * EPIPE and the socket errors and closes; the process lives on. */
+static void test_socket_write_to_closed_peer(void **state)
+{
+    nh_fixture_t *fx = *state;
+    pair_t p;
+    pair_init(fx, &p, NULL);
+    nc_server_release(p.srv);
+    p.srv = NULL;
+    nc_socket_release(p.cli);
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    nc_socket_options_t o = { .has_fd = true, .fd = sv[0], .readable = true, .writable = true };
+    assert_int_equal(nc_socket_new(&fx->loop, &o, &p.cli), 0);
+    /* Counted once the loop's first stream exists (libuv keeps a reserve fd per loop):
+     * the pair's two ends are to go, the socket's with it, the peer's by our close. */
+    int fds = nh_count_fds() - 2;
+    track(p.cli, &p.tc, false);
+    assert_int_equal(close(sv[1]), 0);
+    /* The first write goes straight to the kernel, the second is queued behind nothing:
+     * both must fail alike, whichever path libnetcore takes. */
+    nc_socket_write(p.cli, "lost", 4, log_wcb, &p.tc);
+    nc_socket_write(p.cli, "also", 4, log_wcb, &p.tc);
+    nh_run(fx);
+    assert_non_null(strstr(only(fx, "cli"), "error(EPIPE)"));
+    assert_non_null(strstr(only(fx, "cli"), "close(true)"));
+    assert_true(nc_socket_destroyed(p.cli));
+    nc_socket_release(p.cli);
+    nh_run(fx);
+    assert_int_equal(nh_count_fds(), fds);
+}
+
 static void cli_unref(pair_t *p, nc_socket_t *s)
 {
     nc_socket_unref(s);
@@ -417,17 +449,12 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
     const struct CMUnitTest tests[] = {
-        T(test_socket_write_backpressure),
-        T(test_socket_bytes_counters),
-        T(test_socket_pause_resume),
-        T(test_socket_set_timeout),
-        T(test_socket_keepalive_nodelay),
-        T(test_socket_properties),
-        T(test_socket_reset_and_destroy),
-        T(test_socket_reset_seen_by_peer),
-        T(test_socket_reset_on_pipe),
-        T(test_socket_from_fd),
-        T(test_socket_unref),
+        T(test_socket_write_backpressure),   T(test_socket_bytes_counters),
+        T(test_socket_pause_resume),         T(test_socket_set_timeout),
+        T(test_socket_keepalive_nodelay),    T(test_socket_properties),
+        T(test_socket_reset_and_destroy),    T(test_socket_reset_seen_by_peer),
+        T(test_socket_reset_on_pipe),        T(test_socket_from_fd),
+        T(test_socket_write_to_closed_peer), T(test_socket_unref),
     };
     return cmocka_run_group_tests_name("socket_io", tests, NULL, NULL);
 }

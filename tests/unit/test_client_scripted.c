@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 
 #include <cmocka.h>
 
@@ -380,6 +382,76 @@ static void client_poll(script_t *s)
     assert_int_equal(nb_client_process(s->c), 0);
 }
 
+/* A request's fd goes out as the caller's own when nothing is queued: no duplicate is
+ * made (no fd can be, here: every number under the limit is taken) and none is closed. */
+static void test_request_fd_without_dup(void **state)
+{
+    (void)state;
+    script_t s;
+    nb_client_error_t err;
+    int file;
+    script_start(&s);
+    make_files(&file, 1);
+    peer_write(&s, "{\"id\":2,\"ok\":true,\"result\":{}}\n");
+    int before = count_fds();
+    struct rlimit old, full;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int lowest_free = fcntl(0, F_DUPFD_CLOEXEC, 0);
+    assert_true(lowest_free >= 0);
+    close(lowest_free);
+    full = old;
+    full.rlim_cur = (rlim_t)lowest_free;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &full), 0);
+    assert_int_equal(fcntl(file, F_DUPFD_CLOEXEC, 0), -1); /* no fd to spare, truly */
+    int r = nb_client_fd_store(s.c, "parked", file, 0, false, DEADLINE_MS, &err);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+    assert_int_equal(r, 0);
+    assert_int_equal(count_fds(), before); /* the request's fd is still the caller's */
+    peer_expect(&s, "{\"id\":2,\"op\":\"fd.store\",\"args\":{\"name\":\"parked\"},\"fds\":1}");
+    assert_int_equal(s.nfds, 1);
+    assert_true(same_file(s.fds[0], file));
+    close(file);
+    script_close(&s);
+}
+
+/* With the socket full the request waits in the queue with a duplicate of its fd (the
+ * caller's may close at once), sent and closed once the peer reads. */
+static void test_request_fd_queued(void **state)
+{
+    (void)state;
+    script_t s;
+    nb_client_error_t err;
+    int file;
+    int64_t id;
+    char junk[4096] = { 0 };
+    size_t filled = 0;
+    ssize_t n;
+    script_start(&s);
+    make_files(&file, 1);
+    while ((n = send(nb_client_fileno(s.c), junk, sizeof(junk), MSG_DONTWAIT)) > 0) {
+        filled += (size_t)n; /* the peer drops these bytes before the request's */
+    }
+    assert_true(n < 0 && errno == EAGAIN);
+    int before = count_fds();
+    assert_int_equal(nb_client_send(s.c, "fd.store", "{\"name\":\"parked\"}", &file, 1, &id, &err),
+                     0);
+    assert_true(nb_client_wants_write(s.c));
+    assert_int_equal(count_fds(), before + 1); /* the queued duplicate */
+    close(file);
+    while (filled > 0) {
+        n = read(s.peer, junk, filled < sizeof(junk) ? filled : sizeof(junk));
+        assert_true(n > 0);
+        filled -= (size_t)n;
+    }
+    while (nb_client_wants_write(s.c)) {
+        client_poll(&s);
+    }
+    assert_int_equal(count_fds(), before - 1); /* duplicate sent and closed; ours closed */
+    peer_expect(&s, "{\"id\":2,\"op\":\"fd.store\",\"args\":{\"name\":\"parked\"},\"fds\":1}");
+    assert_int_equal(s.nfds, 1);
+    script_close(&s);
+}
+
 /* A reply and an event written a byte at a time: nothing is handed out before its '\n'. */
 static void test_nonblocking_partial_lines(void **state)
 {
@@ -570,6 +642,8 @@ int main(void)
         FD_TEST(test_reply_with_fd),
         FD_TEST(test_reply_with_wrong_fds),
         FD_TEST(test_request_with_fd),
+        FD_TEST(test_request_fd_without_dup),
+        FD_TEST(test_request_fd_queued),
         FD_TEST(test_next_connection),
         FD_TEST(test_nonblocking_partial_lines),
         FD_TEST(test_nonblocking_pipelined),
