@@ -1,5 +1,5 @@
-/* control.c: the control socket (a libnetcore server on a Unix path) and each client's
- * connection: peer credentials, the proto reader and writer with their limits, hello
+/* control.c: the control socket (a Unix listener the daemon accepts on itself) and each
+ * client's connection: peer credentials, the proto reader and writer with their limits, hello
  * first, and cutting off one client without touching the others. */
 #include "daemon.h"
 
@@ -20,9 +20,29 @@
 /* Replies held for one sendmsg at most: far below the writer's limit, which a client that
  * pipelines and reads must never reach. */
 #define BATCH_BYTES (64 * 1024)
+/* Control connections accepted per readiness before the loop serves the others. */
+#define ACCEPTS_PER_TURN 16
+/* After an accept that failed for want of fds or memory: new clients wait in the kernel's
+ * backlog meanwhile, and the loop does not spin on a readable listener. */
+#define ACCEPT_BACKOFF_MS 100
+#define CONTROL_BACKLOG   511
 
-static void on_control_connection(nc_server_t *server, const void *arg, void *data);
-static void on_control_error(nc_server_t *server, const void *arg, void *data);
+/* The control listener. The daemon accepts on it itself, as dispatch does, rather than
+ * through a libuv or libnetcore server: out of fds, libuv accepts and closes every waiting
+ * connection (its uv__emfile_trick), so a new client would see its connection closed
+ * unanswered. Here accepting pauses instead, and clients wait in the backlog until fds
+ * free up (PROTOCOL.md 11). */
+struct nb_control_s {
+    uv_poll_t poll;
+    uv_timer_t backoff;
+    nb_daemon_t *d;
+    int fd;
+    int open_handles; /* freed when both handles have closed */
+    bool exhausted;   /* an accept found no fd; logged once, until one succeeds */
+};
+
+static void on_control_readable(uv_poll_t *p, int status, int events);
+static void control_accepted(nb_daemon_t *d, int fd);
 static void on_poll(uv_poll_t *handle, int status, int events);
 static void client_closed(uv_handle_t *handle);
 static void drain_done_if_empty(nb_daemon_t *d);
@@ -110,22 +130,127 @@ static int clear_stale(const char *path)
     return unlink(path) < 0 ? -errno : 0;
 }
 
+static void control_handle_closed(uv_handle_t *h)
+{
+    struct nb_control_s *ctl = h->data;
+    if (--ctl->open_handles == 0) {
+        free(ctl);
+    }
+}
+
+static void control_close(struct nb_control_s *ctl)
+{
+    uv_close((uv_handle_t *)&ctl->poll, control_handle_closed);
+    uv_close((uv_handle_t *)&ctl->backoff, control_handle_closed);
+}
+
+static void handle_free(uv_handle_t *h)
+{
+    free(h);
+}
+
+/* libuv opens a spare fd of its own (for uv__emfile_trick) with a loop's first stream,
+ * which the control server used to be. A stream made and dropped here opens it at start,
+ * as before, so that the daemon's fd count does not grow by one at its first
+ * socket.connect or listening server, long after a supervisor took its measure. */
+static void libuv_spare_open(nb_daemon_t *d)
+{
+    uv_pipe_t *p = malloc(sizeof(*p));
+    if (p != NULL && uv_pipe_init(d->loop, p, 0) == 0) {
+        uv_close((uv_handle_t *)p, handle_free);
+    } else {
+        free(p);
+    }
+}
+
+/* Takes fd on success only. uv_poll_init makes it non-blocking, so a connection that goes
+ * between readiness and accept4 costs an EAGAIN, not a stalled loop. */
 static int control_listen(nb_daemon_t *d, int fd)
 {
-    nc_server_options_t so = { .pause_on_connect = true };
-    int r = nc_server_new(d->loop, &so, &d->control);
-    if (r < 0) {
+    if (listen(fd, CONTROL_BACKLOG) < 0) {
+        int r = -errno;
+        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, strerror(-r));
         return r;
     }
-    nc_server_on(d->control, NC_SERVER_CONNECTION, on_control_connection, d);
-    nc_server_on(d->control, NC_SERVER_ERROR, on_control_error, d);
-    nc_error_t err = { 0 };
-    if ((r = nc_server_listen_fd(d->control, fd, 0, &err)) < 0) {
-        nb_log(LOG_ERR, "control socket '%s': %s", d->control_path, err.message);
-        nc_server_release(d->control);
-        d->control = NULL;
+    struct nb_control_s *ctl = calloc(1, sizeof(*ctl));
+    if (ctl == NULL) {
+        return -ENOMEM;
     }
-    return r;
+    int r = uv_poll_init(d->loop, &ctl->poll, fd);
+    if (r < 0) {
+        free(ctl);
+        return r;
+    }
+    uv_timer_init(d->loop, &ctl->backoff);
+    ctl->open_handles = 2;
+    ctl->d = d;
+    ctl->fd = fd;
+    ctl->poll.data = ctl->backoff.data = ctl;
+    if ((r = uv_poll_start(&ctl->poll, UV_READABLE, on_control_readable)) < 0) {
+        control_close(ctl);
+        return r;
+    }
+    d->control = ctl;
+    libuv_spare_open(d);
+    return 0;
+}
+
+static void on_control_backoff(uv_timer_t *t)
+{
+    struct nb_control_s *ctl = t->data;
+    uv_poll_start(&ctl->poll, UV_READABLE, on_control_readable);
+}
+
+/* Out of fds or memory for one accept: accepting pauses for ACCEPT_BACKOFF_MS while the
+ * clients wait in the backlog; anything else breaks the control socket. */
+static void control_accept_failed(nb_daemon_t *d, int code)
+{
+    struct nb_control_s *ctl = d->control;
+    if (code != -EMFILE && code != -ENFILE && code != -ENOBUFS && code != -ENOMEM) {
+        nb_log(LOG_ERR, "control socket: accept: %s", strerror(-code));
+        nb_daemon_stop(d, "control socket failed");
+        return;
+    }
+    if (!ctl->exhausted) {
+        /* Once per shortage: the retries that follow every 100 ms would flood both. */
+        ctl->exhausted = true;
+        nb_log(LOG_WARNING, "control socket: accept: %s, new clients wait", strerror(-code));
+        char msg[128];
+        snprintf(msg, sizeof(msg), "control socket: accept %s", nc_strerror(code));
+        nb_events_emit(d, NB_PROTO_EVENT_ERROR, NULL,
+                       json_pack("{s:s,s:s}", "code", nc_err_name(code), "message", msg));
+    }
+    uv_poll_stop(&ctl->poll);
+    uv_timer_start(&ctl->backoff, on_control_backoff, ACCEPT_BACKOFF_MS, 0);
+}
+
+static void on_control_readable(uv_poll_t *p, int status, int events)
+{
+    (void)events;
+    struct nb_control_s *ctl = p->data;
+    nb_daemon_t *d = ctl->d;
+    if (status < 0) {
+        control_accept_failed(d, status);
+        return;
+    }
+    for (int i = 0; i < ACCEPTS_PER_TURN && d->control == ctl; i++) {
+        int fd = accept4(ctl->fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+        if (fd < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                return;
+            }
+            if (errno != ECONNABORTED && errno != EINTR && errno != EPROTO) {
+                control_accept_failed(d, -errno);
+                return;
+            }
+            continue; /* that client went before we took it; the next one */
+        }
+        if (ctl->exhausted) {
+            ctl->exhausted = false;
+            nb_log(LOG_INFO, "control socket: accepting again");
+        }
+        control_accepted(d, fd);
+    }
 }
 
 int nb_control_start(nb_daemon_t *d, const char *path)
@@ -179,35 +304,21 @@ int nb_control_start_fd(nb_daemon_t *d, const char *path, int fd)
 
 int nb_control_fileno(const nb_daemon_t *d)
 {
-    return d->control != NULL ? nc_server_fileno(d->control) : -EBADF;
+    return d->control != NULL ? d->control->fd : -EBADF;
 }
 
 void nb_control_stop(nb_daemon_t *d)
 {
     reserve_release(d);
     if (d->control != NULL) {
-        nc_server_close(d->control, NULL, NULL);
-        nc_server_release(d->control);
+        /* Closed handles no longer watch the fd, so it may go now. */
+        control_close(d->control);
+        close(d->control->fd);
         d->control = NULL;
         if (!d->keep_paths && !d->control_passed) {
             unlink(d->control_path);
         }
     }
-}
-
-static void on_control_error(nc_server_t *server, const void *arg, void *data)
-{
-    (void)server;
-    const nc_error_t *err = arg;
-    if (err->code == -EMFILE || err->code == -ENFILE || err->code == -ENOBUFS ||
-        err->code == -ENOMEM) {
-        /* Out of descriptors or memory for one accept: libuv closed the connection that
-         * waited (its reserve-fd trick), the listener is fine, and freed fds end it. */
-        nb_log(LOG_WARNING, "control socket: %s, ignoring", err->message);
-        return;
-    }
-    nb_log(LOG_ERR, "control socket: %s", err->message);
-    nb_daemon_stop(data, "control socket failed");
 }
 
 /* The peer's supplementary groups, looked up off the loop thread: getpwuid_r and
@@ -334,24 +445,13 @@ static int client_new(nb_daemon_t *d, int fd, nb_client_t **ret)
     return 0;
 }
 
-/* The connection is taken out of libnetcore: the daemon reads it with recvmsg (fds) and
- * writes with sendmsg, so it keeps its own duplicate and lets the socket go unread. */
-static void on_control_connection(nc_server_t *server, const void *arg, void *data)
+/* A new control client: read with recvmsg (fds) and written with sendmsg by the daemon. */
+static void control_accepted(nb_daemon_t *d, int fd)
 {
-    (void)server;
-    nb_daemon_t *d = data;
-    nc_socket_t *sock = ((const nc_server_connection_t *)arg)->socket;
-    int fd = nc_socket_fileno(sock);
-    int dup = fd >= 0 ? fcntl(fd, F_DUPFD_CLOEXEC, 3) : -1;
-    nc_socket_destroy(sock, 0);
-    if (dup < 0) {
-        nb_log(LOG_WARNING, "control connection: %s, ignoring", strerror(errno));
-        return;
-    }
     nb_client_t *c;
-    if (d->stopping || d->nclients >= NB_CLIENTS_MAX || client_new(d, dup, &c) < 0) {
+    if (d->stopping || d->nclients >= NB_CLIENTS_MAX || client_new(d, fd, &c) < 0) {
         nb_log(LOG_WARNING, "control connection refused (%zu clients), ignoring", d->nclients);
-        close(dup);
+        close(fd);
         return;
     }
     if (client_credentials(c) < 0) {

@@ -361,7 +361,7 @@ void nb_notify_status_stop(nb_daemon_t *d);
 /* ---- the daemon ----------------------------------------------------------------------- */
 struct nb_daemon_s {
     uv_loop_t *loop;
-    nc_server_t *control;
+    struct nb_control_s *control; /* control.c: the control listener, accepting */
     char control_path[NB_PROTO_PATH_MAX + 1];
     nb_client_t *clients;
     size_t nclients;

@@ -151,7 +151,9 @@ NB_EXTERN void nb_client_msg_clear(nb_client_msg_t *msg);
  * Sends a request and waits up to timeout_ms (< 0: forever) for its reply; events that
  * arrive meanwhile are kept for nb_client_next() and nb_client_next_connection(). Returns
  * 0 and the reply in *ret_reply (ok true); the daemon's error code with *ret_err filled;
- * -ETIMEDOUT; or a transport error. ret_reply may be NULL when only success matters. */
+ * -ETIMEDOUT; or a transport error. ret_reply may be NULL when only success matters. A
+ * reply whose fds this process had no free descriptor for fails with -EMFILE (name
+ * "EMFILE"), and the connection goes on (PROTOCOL.md 11). */
 NB_EXTERN int nb_client_call(nb_client_t *c,
                              const char *op,
                              const char *args_json,

@@ -60,6 +60,7 @@ static int open_socket(const char *path, nb_client_error_t *err);
 static int say_hello(nb_client_t *c, int timeout_ms, nb_client_error_t *err);
 static int receive_all(nb_client_t *c);
 static int queue_push(nb_client_t *c, nb_proto_lazy_t *m);
+static int queue_lost_fds(nb_client_t *c, const nb_proto_error_t *perr);
 
 const char *nb_client_version(void)
 {
@@ -485,6 +486,13 @@ static int receive_all(nb_client_t *c)
                 return r;
             }
         }
+        if (r == -EMFILE && !perr.fatal && perr.id >= 0) {
+            /* A reply whose fds we had no room for (PROTOCOL.md 11): its call fails. */
+            if ((r = queue_lost_fds(c, &perr)) < 0) {
+                return r;
+            }
+            continue;
+        }
         if (r < 0) {
             return r; /* a daemon that breaks the protocol cannot be trusted further */
         }
@@ -499,6 +507,18 @@ static int receive_all(nb_client_t *c)
             return r;
         }
     }
+}
+
+/* The reply the daemon sent, as this process could take it: failed with EMFILE, its fds
+ * (those the kernel did install are closed by the reader) gone; the connection goes on.
+ * An event that lost its fds has no id to fail and still ends the connection. */
+static int queue_lost_fds(nb_client_t *c, const nb_proto_error_t *perr)
+{
+    nb_proto_lazy_t m = { .head = { .has_id = true, .id = perr->id, .ok = 0 } };
+    if (nb_proto_reply_from_error(perr, &m.json) < 0) {
+        return -ENOMEM;
+    }
+    return queue_push(c, &m);
 }
 
 static void fill_error(nb_client_msg_t *out, json_t *error)

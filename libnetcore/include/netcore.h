@@ -547,7 +547,8 @@ NC_EXTERN bool nc_server_listening(const nc_server_t *server);
 NC_EXTERN int nc_server_get_connections(nc_server_t *server,
                                         nc_server_connections_cb cb,
                                         void *data);
-/* server.maxConnections: a negative value means no limit (Node's undefined). */
+/* server.maxConnections: a negative value means no limit (Node's undefined), and so does
+ * 0, as Node 20 tests the value for truth. */
 NC_EXTERN void nc_server_set_max_connections(nc_server_t *server, int max);
 NC_EXTERN int nc_server_max_connections(const nc_server_t *server);
 /* The listening fd (Node's server._handle.fd), borrowed; -EBADF when not listening. */
@@ -878,7 +879,11 @@ NC_EXTERN size_t nc_socket_writable_length(const nc_socket_t *socket);
 /* bufferSize: writableLength, or -ENOTCONN where Node gives undefined (no handle). */
 NC_EXTERN int64_t nc_socket_buffer_size(const nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_timeout(const nc_socket_t *socket);
-/* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN. */
+/* socket.address() and remoteAddress/remotePort/remoteFamily: 0, or -ENOTCONN (no open
+ * handle), or -ENOTSUP for a Unix socket: Node's {} and undefined in both cases, as its
+ * pipe handle has neither getsockname nor getpeername. As Node's socket._peername, the
+ * remote address first answered is kept and answered again once the handle is gone
+ * (address() gives -ENOTCONN then, Node's {}). */
 NC_EXTERN int nc_socket_address(const nc_socket_t *socket, nc_address_t *ret);
 NC_EXTERN int nc_socket_remote_address(const nc_socket_t *socket, nc_address_t *ret);
 

@@ -324,17 +324,18 @@ void nc__connect_done(nc_socket_t *s, int status)
     if (s->is_tcp && s->x->copts.keep_alive && uv_fileno(&s->u.h, &fd) == 0) {
         nc__tcp_keepalive(fd, true, s->x->copts.keep_alive_initial_delay);
     }
-    if (s->reset_on_connect) {
-        nc_socket_reset_and_destroy(s);
-        return;
-    }
     nc__socket_timer_refresh(s);
-    /* Node: what was written while connecting goes first (its once('connect') listener
-     * was added by that write), so bytes written in 'connect' follow it. */
-    nc__socket_flush_pending(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
-     * destroyed the socket), then starts reading. */
+     * destroyed the socket), then starts reading. What was written while connecting
+     * goes out from the once('connect') listener that write added (socket_write.c), a
+     * resetAndDestroy() made meanwhile resets from its own (socket.c); else (no memory
+     * for those listeners) both happen here, before 'ready'. */
     nc__socket_emit(s, NC_SOCKET_CONNECT, NULL);
+    nc__socket_flush_pending(s);
+    if (s->reset_on_connect && !s->destroyed) {
+        s->reset_on_connect = false;
+        nc_socket_reset_and_destroy(s);
+    }
     nc__socket_emit(s, NC_SOCKET_READY, NULL);
     if (!s->destroyed) {
         nc__socket_maybe_shutdown(s);

@@ -160,6 +160,9 @@ void nc__obj_release(nc__obj_t *obj);
 void nc__tick_init(nc__tick_t *t, nc__obj_t *obj, void (*fn)(nc__tick_t *));
 /* Queues t (once; a queued tick is not queued again) and holds obj until it ran. */
 void nc__tick_push(nc__tick_t *t);
+/* Runs a queued t at once, out of its turn, where Node would have called it then and
+ * there (its obj is held until it returned); nothing when t is not queued. */
+void nc__tick_run_now(nc__tick_t *t);
 /* Runs the queue dry: every libuv callback of libnetcore ends with it, as Node runs
  * process.nextTick callbacks after each callback from the loop. */
 void nc__loop_drain(nc__loop_t *lp);

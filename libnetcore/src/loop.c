@@ -243,6 +243,26 @@ void nc__tick_push(nc__tick_t *t)
     }
 }
 
+void nc__tick_run_now(nc__tick_t *t)
+{
+    if (!t->queued) {
+        return;
+    }
+    nc__loop_t *lp = t->obj->lp;
+    nc__tick_t **pp = &lp->head;
+    while (*pp != t) {
+        pp = &(*pp)->next;
+    }
+    *pp = t->next;
+    if (lp->tailp == &t->next) {
+        lp->tailp = pp;
+    }
+    t->queued = false;
+    nc__obj_t *obj = t->obj;
+    t->fn(t);
+    nc__obj_release(obj);
+}
+
 void nc__loop_drain(nc__loop_t *lp)
 {
     /* Every libuv callback ends here; most find the queue empty (an echo's read and its

@@ -651,7 +651,7 @@ static void on_connection(uv_stream_t *h, int status)
     if (status < 0) {
         nc__error_sys(&s->err, status, "accept", NULL, -1);
         server_emit(s, NC_SERVER_ERROR, &s->err);
-    } else if (s->max_connections >= 0 && s->connections >= s->max_connections) {
+    } else if (s->max_connections > 0 && s->connections >= s->max_connections) { /* 0: no limit */
         drop_connection(s);
     } else {
         nc_socket_t *sock;

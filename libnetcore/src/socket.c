@@ -54,6 +54,7 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
     nc__tick_init(&x->t_error, &s->obj, tick_error);
     nc__tick_init(&x->t_close, &s->obj, tick_close);
     nc__tick_init(&x->t_drain, &s->obj, nc__socket_tick_drain);
+    nc__tick_init(&x->t_wfail, &s->obj, nc__socket_tick_write_failed);
     nc__tick_init(&x->t_finish, &s->obj, nc__socket_tick_finish);
     nc__tick_init(&x->t_abort, &s->obj, tick_abort);
     s->x = x;
@@ -447,7 +448,11 @@ void nc__socket_destroy(nc_socket_t *s, bool had_error)
         /* The reference set_timeout took goes in timer_closed. */
         uv_close((uv_handle_t *)&s->x->timer, timer_closed);
     }
-    nc__socket_cancel_pending(s);
+    if (!s->connected) {
+        /* Connected, writes still pending: a 'connect' listener destroyed the socket
+         * before theirs ran (nc__socket_flush_pending fails them then). */
+        nc__socket_cancel_pending(s);
+    }
     if (s->server != NULL) {
         nc__server_connection_gone(s->server);
     }
@@ -499,6 +504,17 @@ void nc_socket_destroy_soon(nc_socket_t *s)
     }
 }
 
+static void reset_once_connected(nc_socket_t *s, const void *arg, void *data)
+{
+    (void)arg;
+    (void)data;
+    /* Cleared when the socket was destroyed and connected again meanwhile. */
+    if (s->reset_on_connect && !s->destroyed) {
+        s->reset_on_connect = false;
+        nc_socket_reset_and_destroy(s);
+    }
+}
+
 int nc_socket_reset_and_destroy(nc_socket_t *s)
 {
     if (s == NULL) {
@@ -508,8 +524,12 @@ int nc_socket_reset_and_destroy(nc_socket_t *s)
         return NC_ERR_INVALID_HANDLE_TYPE;
     }
     if (s->connecting) {
-        /* Node: reset once connected. */
-        s->reset_on_connect = true;
+        /* Node: once('connect', () => this._reset()): the listeners added before it
+         * still see 'connect', and 'ready' follows the reset. */
+        if (!s->reset_on_connect) {
+            s->reset_on_connect = true;
+            nc_socket_once(s, NC_SOCKET_CONNECT, reset_once_connected, NULL);
+        }
         return 0;
     }
     if (!s->has_handle) {
@@ -554,7 +574,7 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->eof = s->end_emitted = false;
     s->ending = s->shutdown_sent = s->finished = s->destroy_soon = false;
     s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
-    s->onread_stopped = false;
+    s->onread_stopped = s->peer_memo = s->write_failed = false;
     s->bytes_read = s->bytes_written = 0;
     if (s->x == NULL) {
         return;

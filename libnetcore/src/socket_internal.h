@@ -29,6 +29,7 @@ typedef struct {
     char **attempted; /* autoSelectFamilyAttemptedAddresses */
     size_t nattempted;
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
+    nc__tick_t t_wfail; /* destroys after a failed write's callback (socket_write.c) */
     /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
     nc_string_decoder_t dec;
     char *text;
@@ -40,6 +41,10 @@ typedef struct {
     /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
     nc_abort_signal_t *signal;
     nc__tick_t t_abort;
+    /* Node's socket._peername: the remote address as first read, still given once the
+     * handle is gone (socket_props.c). Valid when the socket's peer_memo bit is set. */
+    struct sockaddr_storage peer_memo;
+    socklen_t peer_memo_len;
 } nc__socket_ext_t;
 
 struct nc_socket_s {
@@ -66,6 +71,9 @@ struct nc_socket_s {
     bool need_drain : 1;
     bool decoding : 1;       /* setEncoding was called: x->dec decodes */
     bool onread_stopped : 1; /* the onread callback returned false */
+    bool peer_memo : 1;      /* x->peer_memo holds the remote address */
+    bool has_pending : 1;    /* x->pending holds writes made while connecting */
+    bool write_failed : 1;   /* a write failed: x->err holds it, t_wfail destroys */
     signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
     size_t hwm, wlen;
@@ -93,6 +101,7 @@ void nc__socket_maybe_shutdown(nc_socket_t *s);
 void nc__socket_cancel_pending(nc_socket_t *s);
 void nc__socket_tick_finish(nc__tick_t *t);
 void nc__socket_tick_drain(nc__tick_t *t);
+void nc__socket_tick_write_failed(nc__tick_t *t);
 /* socket_read.c: hands n read bytes to onread or 'data' (decoded when setEncoding was
  * called); at EOF, flushes what the decoder still holds as a last 'data'. */
 void nc__socket_deliver(nc_socket_t *s, char *base, size_t n);

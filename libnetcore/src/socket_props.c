@@ -3,6 +3,8 @@
 #include "socket_internal.h"
 
 #include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
 
 static void on_timer(uv_timer_t *t)
 {
@@ -182,33 +184,57 @@ int64_t nc_socket_buffer_size(const nc_socket_t *s)
     return (int64_t)s->wlen;
 }
 
-static int sock_name(const nc_socket_t *s, bool peer, nc_address_t *ret)
+static int sock_name(const nc_socket_t *s, bool peer, struct sockaddr_storage *ss, socklen_t *len)
 {
-    if (s == NULL || ret == NULL) {
-        return -EINVAL;
-    }
     uv_os_fd_t fd;
     if (!s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
         return -ENOTCONN;
     }
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof(ss);
-    int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len)
-                 : getsockname(fd, (struct sockaddr *)&ss, &len);
-    if (r != 0) {
-        return -errno;
+    if (!s->is_tcp) {
+        return -ENOTSUP; /* Node's Pipe handle has neither getsockname nor getpeername */
     }
-    return nc__address_from((struct sockaddr *)&ss, len, ret);
+    *len = sizeof(*ss);
+    int r = peer ? getpeername(fd, (struct sockaddr *)ss, len)
+                 : getsockname(fd, (struct sockaddr *)ss, len);
+    return r == 0 ? 0 : -errno;
 }
 
 int nc_socket_address(const nc_socket_t *s, nc_address_t *ret)
 {
-    return sock_name(s, false, ret);
+    if (s == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int r = sock_name(s, false, &ss, &len);
+    return r < 0 ? r : nc__address_from((struct sockaddr *)&ss, len, ret);
 }
 
-int nc_socket_remote_address(const nc_socket_t *s, nc_address_t *ret)
+int nc_socket_remote_address(const nc_socket_t *cs, nc_address_t *ret)
 {
-    return sock_name(s, true, ret);
+    if (cs == NULL || ret == NULL) {
+        return -EINVAL;
+    }
+    /* Node's _getpeername keeps its first answer in socket._peername and gives it
+     * again once the handle is gone (address() has no such memo). The memo is ours to
+     * write through a const pointer, as Node's getter writes its field. */
+    nc_socket_t *s = (nc_socket_t *)cs;
+    if (s->peer_memo) {
+        return nc__address_from((struct sockaddr *)&s->x->peer_memo, s->x->peer_memo_len, ret);
+    }
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int r = sock_name(s, true, &ss, &len);
+    if (r < 0) {
+        return r;
+    }
+    r = nc__address_from((struct sockaddr *)&ss, len, ret);
+    if (r == 0 && nc__socket_ext(s) != NULL) {
+        memcpy(&s->x->peer_memo, &ss, sizeof(ss));
+        s->x->peer_memo_len = len;
+        s->peer_memo = true;
+    }
+    return r;
 }
 
 int nc_socket_fileno(const nc_socket_t *s)

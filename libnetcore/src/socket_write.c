@@ -22,6 +22,7 @@ struct nc__wreq_s {
 
 static void on_write(uv_write_t *req, int status);
 static void tick_wreq(nc__tick_t *t);
+static void on_connect_flush(nc_socket_t *s, const void *arg, void *data);
 
 static nc__wreq_t *wreq_new(nc_socket_t *s,
                             const void *buf,
@@ -45,13 +46,14 @@ static nc__wreq_t *wreq_new(nc_socket_t *s,
     return w;
 }
 
-/* Node: afterWrite: the callback, then 'drain' once the queue emptied. */
+/* Node: afterWrite: the callback, then 'drain' once the queue emptied, unless end()
+ * was called meanwhile (Writable's afterWrite checks !state.ending). */
 static void after_write(nc_socket_t *s, nc_socket_write_cb cb, void *data, int status)
 {
     if (cb != NULL) {
         cb(s, status, data);
     }
-    if (s->need_drain && s->wlen == 0 && !s->destroyed) {
+    if (s->need_drain && s->wlen == 0 && !s->destroyed && !s->ending && status >= 0) {
         s->need_drain = false;
         nc__socket_emit(s, NC_SOCKET_DRAIN, NULL);
     }
@@ -74,10 +76,28 @@ void nc__socket_tick_drain(nc__tick_t *t)
     after_write(s, NULL, NULL, 0);
 }
 
+/* Node: onwriteError calls the write's callback, then errorOrDestroy: the socket is
+ * destroyed after the callback (a tick queued behind it), not inside write() or before
+ * the callback. Meanwhile nothing more is written or shut down (state.errored). */
 static void write_failed(nc_socket_t *s, int r)
 {
-    if (!s->destroyed) {
-        nc__error_sys(nc__socket_err(s), r, "write", NULL, -1);
+    if (s->destroyed || s->write_failed) {
+        return;
+    }
+    nc_error_t *err = nc__socket_err(s);
+    nc__error_sys(err, r, "write", NULL, -1);
+    if (err == NULL) {
+        nc__socket_destroy(s, true);
+        return;
+    }
+    s->write_failed = true;
+    nc__tick_push(&s->x->t_wfail);
+}
+
+void nc__socket_tick_write_failed(nc__tick_t *t)
+{
+    nc_socket_t *s = nc__container_of(t->obj, nc_socket_t, obj);
+    if (!s->destroyed && s->write_failed) {
         nc__socket_destroy(s, true);
     }
 }
@@ -200,7 +220,7 @@ static int write_refused(nc_socket_t *s, int err, nc_socket_write_cb cb, void *d
             nc__tick_push(&w->tick);
         }
     }
-    if (!s->destroyed) {
+    if (!s->destroyed && !s->write_failed) {
         nc__error(nc__socket_err(s), err, "%s", nc_strerror(err));
         nc__socket_destroy(s, true);
     }
@@ -215,7 +235,7 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     if (s->ending) {
         return write_refused(s, NC_ERR_STREAM_WRITE_AFTER_END, cb, data);
     }
-    if (s->destroyed) {
+    if (s->destroyed || s->write_failed) {
         return write_refused(s, NC_ERR_STREAM_DESTROYED, cb, data);
     }
     if (!s->connecting && !s->connected) {
@@ -224,14 +244,23 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
     }
     s->wlen += len;
     s->bytes_written += len;
-    if (s->connecting) {
+    if (s->connecting || s->has_pending) {
+        /* Connecting, or in a 'connect' listener before the writes made while
+         * connecting went out: behind them, as in Node. */
         nc__wreq_t *w = wreq_new(s, buf, len, cb, data);
         if (w == NULL) {
             s->wlen -= len;
             return -ENOMEM;
         }
-        *s->x->pending_tail = w; /* connecting: connect() made the ext */
+        if (!s->has_pending) {
+            /* Node: the first write while connecting adds once('connect') to send it:
+             * 'connect' listeners added before see it pending, those added after see
+             * it sent. Without memory for it, nc__connect_done sends after them all. */
+            nc_socket_once(s, NC_SOCKET_CONNECT, on_connect_flush, NULL);
+        }
+        *s->x->pending_tail = w; /* connect() made the ext */
         s->x->pending_tail = &w->next;
+        s->has_pending = true;
     } else {
         nc__socket_timer_refresh(s);
         ssize_t n = s->inflight == 0 && len > 0 ? try_send(s, buf, len) : 0;
@@ -251,20 +280,43 @@ int nc_socket_write(nc_socket_t *s, const void *buf, size_t len, nc_socket_write
         }
         s->need_drain = true;
     }
-    return ok && !s->destroyed;
+    return ok && !s->destroyed && !s->write_failed; /* Node: && !state.errored */
 }
 
 void nc__socket_flush_pending(nc_socket_t *s)
 {
     nc__socket_ext_t *x = s->x;
-    while (x != NULL && x->pending != NULL && !s->destroyed) {
+    while (x != NULL && x->pending != NULL) {
         nc__wreq_t *w = x->pending;
         x->pending = w->next;
         if (x->pending == NULL) {
             x->pending_tail = &x->pending;
+            s->has_pending = false;
+        }
+        if (s->destroyed) {
+            /* Destroyed by an earlier 'connect' listener: Node's _writeGeneric finds no
+             * handle and calls back with ERR_SOCKET_CLOSED, then and there. */
+            s->wlen -= w->nbuf;
+            w->status = NC_ERR_SOCKET_CLOSED;
+            nc__tick_push(&w->tick);
+            nc__tick_run_now(&w->tick);
+            continue;
         }
         submit(s, w->buf, w->nbuf, w, w->cb, w->data);
+        /* Node: the pending write goes out in a 'connect' listener, long after its
+         * _write call, so a write the kernel takes at once completes there and then
+         * (afterWriteDispatched, state.sync false): its callback before 'ready'. */
+        if (w->tick.queued) {
+            nc__tick_run_now(&w->tick);
+        }
     }
+}
+
+static void on_connect_flush(nc_socket_t *s, const void *arg, void *data)
+{
+    (void)arg;
+    (void)data;
+    nc__socket_flush_pending(s);
 }
 
 void nc__socket_cancel_pending(nc_socket_t *s)
@@ -273,6 +325,9 @@ void nc__socket_cancel_pending(nc_socket_t *s)
     if (x == NULL) {
         return;
     }
+    /* Node's onClose removes the pending write's 'connect' listener too. */
+    nc_socket_off(s, NC_SOCKET_CONNECT, on_connect_flush, NULL);
+    s->has_pending = false;
     while (x->pending != NULL) {
         nc__wreq_t *w = x->pending;
         x->pending = w->next;
@@ -323,7 +378,8 @@ static void on_shutdown(uv_shutdown_t *req, int status)
 
 void nc__socket_maybe_shutdown(nc_socket_t *s)
 {
-    if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0) {
+    if (!s->ending || s->shutdown_sent || s->destroyed || !s->connected || s->inflight > 0 ||
+        s->has_pending || s->write_failed) {
         return;
     }
     nc__socket_ext_t *x = nc__socket_ext(s);

@@ -112,7 +112,9 @@ int nb_proto_reader_feed(nb_proto_reader_t *r,
  * bytes read (> 0), 0 at end of stream, -EAGAIN when nothing is there, -EBUSY or the fatal
  * code as for feed (nothing read), or -errno. Truncated ancillary data (MSG_CTRUNC), more
  * than NB_PROTO_FDS_MAX fds, or fds without data close every fd that arrived and make the
- * next nb_proto_reader_next return ERR_PROTO_FDS, fatal. */
+ * next nb_proto_reader_next return ERR_PROTO_FDS, fatal. Except when we were out of fds
+ * (MSG_CTRUNC with fewer than NB_PROTO_FDS_MAX fds): the message that declares them is
+ * then -EMFILE, not fatal, and the others go on (PROTOCOL.md 11). */
 int nb_proto_reader_read(nb_proto_reader_t *r, int sockfd);
 /* The next complete message. Returns 1 and fills *ret_msg; 0 when no complete line is
  * buffered; or a negative NB_PROTO_* code with *ret_err filled (*ret_msg untouched): then

@@ -75,21 +75,25 @@ int nb_proto_reader_read(nb_proto_reader_t *r, int sockfd)
     }
     size_t nfds = collect_fds(&mh, fds, NB_PROTO_FDS_MAX);
     size_t kept = nfds < NB_PROTO_FDS_MAX ? nfds : NB_PROTO_FDS_MAX;
-    if ((mh.msg_flags & MSG_CTRUNC) != 0 || nfds > NB_PROTO_FDS_MAX) {
-        /* The kernel dropped what did not fit: the fds that did arrive belong to a message
-         * we cannot complete, and every later association would be off. */
+    bool truncated = (mh.msg_flags & MSG_CTRUNC) != 0;
+    if ((truncated && nfds >= NB_PROTO_FDS_MAX) || nfds > NB_PROTO_FDS_MAX) {
+        /* The control buffer was full: the peer sent more than a message may carry. The
+         * fds that did arrive belong to a message we cannot complete, and every later
+         * association would be off. */
         nb_proto__close_fds(fds, kept);
         nb_proto__reader_fail(r, NB_PROTO_ERR_PROTO_FDS,
                               "more file descriptors than 16 in one message (truncated)");
         return n > 0 ? (int)n : 0;
     }
     if (n == 0) {
-        if (nfds > 0) {
+        if (nfds > 0 || truncated) {
             nb_proto__close_fds(fds, kept);
             nb_proto__reader_fail(r, NB_PROTO_ERR_PROTO_FDS, "file descriptors without data");
         }
         return 0;
     }
-    rc = nb_proto__reader_absorb(r, (size_t)n, fds, nfds);
+    /* Truncated with room left: the kernel stopped at a descriptor it could not install
+     * (we are out of fds, EMFILE/ENFILE). The line they were sent with gets EMFILE. */
+    rc = nb_proto__reader_absorb(r, (size_t)n, fds, nfds, truncated);
     return rc < 0 ? rc : (int)n;
 }

@@ -45,8 +45,13 @@ void nb_proto__error_set(nb_proto_error_t *err,
                          ...) __attribute__((format(printf, 5, 6)));
 /* The "id" of a message when it is a valid request id, else -1. */
 int64_t nb_proto__msg_id(const json_t *msg);
-/* Feeds a chunk that recvmsg already wrote into the reader's buffer (see reader.c). */
-int nb_proto__reader_absorb(nb_proto_reader_t *r, size_t len, const int *fds, size_t nfds);
+/* Feeds a chunk that recvmsg already wrote into the reader's buffer (see reader.c); lost:
+ * the kernel could not give us all of its fds (we had no free descriptor). */
+int nb_proto__reader_absorb(nb_proto_reader_t *r,
+                            size_t len,
+                            const int *fds,
+                            size_t nfds,
+                            bool lost);
 /* Room for the next recvmsg at the end of the reader's buffer. Returns 0, the reader's
  * fatal code, -EBUSY while a complete line waits for next(), or -ENOMEM. */
 int nb_proto__reader_prepare(nb_proto_reader_t *r, char **ret_space, size_t *ret_room);

@@ -21,9 +21,13 @@
 /* Fds of the line being assembled plus those of the newest chunk: each at most
  * NB_PROTO_FDS_MAX, older ones are rejected when that chunk is fed. */
 #define FIFO_MAX (2 * NB_PROTO_FDS_MAX)
+/* The slot of descriptors that a chunk lost because the receiver had no free descriptor
+ * (MSG_CTRUNC with room left in the control buffer): the line that claims that chunk's
+ * fds is answered EMFILE instead of breaking the stream (PROTOCOL.md 11). */
+#define LOST_FD (-1)
 
 struct fd_slot {
-    int fd;
+    int fd;       /* or LOST_FD */
     uint64_t seq; /* the chunk it arrived with */
 };
 
@@ -266,7 +270,11 @@ static bool fds_misplaced(nb_proto_reader_t *r, const char *data, size_t len, si
     return false;
 }
 
-int nb_proto__reader_absorb(nb_proto_reader_t *r, size_t len, const int *fds, size_t nfds)
+int nb_proto__reader_absorb(nb_proto_reader_t *r,
+                            size_t len,
+                            const int *fds,
+                            size_t nfds,
+                            bool lost)
 {
     const char *data = len > 0 ? r->buf + r->len : "";
 
@@ -274,14 +282,17 @@ int nb_proto__reader_absorb(nb_proto_reader_t *r, size_t len, const int *fds, si
     if (r->start == r->len) {
         r->head_seq = r->seq;
     }
-    if (fds_misplaced(r, data, len, nfds)) {
+    /* A chunk that lost fds is placed as one that carried them: the same line must start
+     * in it, or nobody can be told what was lost. */
+    if (fds_misplaced(r, data, len, nfds + (lost ? 1 : 0))) {
         nb_proto__close_fds(fds, nfds);
         return 0;
     }
-    /* Left now: fds of the line being assembled (one chunk's, at most 16), plus these. */
-    assert(r->nfifo + nfds <= FIFO_MAX);
-    for (size_t i = 0; i < nfds; i++) {
-        r->fifo[r->nfifo].fd = fds[i];
+    /* Left now: fds of the line being assembled (one chunk's, at most 16), plus these (a
+     * chunk that lost some kept at most 15, so its marker fits). */
+    assert(r->nfifo + nfds + (lost ? 1 : 0) <= FIFO_MAX);
+    for (size_t i = 0; i < nfds + (lost ? 1 : 0); i++) {
+        r->fifo[r->nfifo].fd = i < nfds ? fds[i] : LOST_FD;
         r->fifo[r->nfifo].seq = r->seq;
         r->nfifo++;
     }
@@ -324,7 +335,7 @@ int nb_proto_reader_feed(nb_proto_reader_t *r,
     if (len > 0) {
         memcpy(r->buf + r->len, data, len);
     }
-    return nb_proto__reader_absorb(r, len, fds, nfds);
+    return nb_proto__reader_absorb(r, len, fds, nfds, false);
 }
 
 static int reader_next(nb_proto_reader_t *r, deliver_fn fn, void *ret, nb_proto_error_t *ret_err)
@@ -399,11 +410,31 @@ static int line_error(nb_proto_reader_t *r,
     return code;
 }
 
+/* The line that claims a chunk whose fds were partly lost: it is answered EMFILE, alone
+ * (the fds that did arrive are closed), and the stream goes on. */
+static int fds_lost(nb_proto_reader_t *r, size_t avail, size_t n, int64_t id)
+{
+    size_t got = 0;
+    for (size_t i = 0; i < avail; i++) {
+        got += r->fifo[i].fd != LOST_FD;
+        nb_proto__close_fds(&r->fifo[i].fd, 1);
+    }
+    r->nfifo -= avail;
+    memmove(r->fifo, r->fifo + avail, r->nfifo * sizeof(r->fifo[0]));
+    nb_proto__error_set(&r->error, -EMFILE, false, id,
+                        "Too many open files: the receiver took %zu of the message's %zu file "
+                        "descriptors",
+                        got, n);
+    return -EMFILE;
+}
+
 /* Hands the line its fds. The FIFO is ordered by chunk, so those of this line's chunk are
- * at its head once older ones are known to be orphans. */
+ * at its head once older ones are known to be orphans. Returns 0 or an error code: fatal
+ * (ERR_PROTO_FDS, the reader failed) or -EMFILE (this line alone). */
 static int take_fds(nb_proto_reader_t *r, uint64_t line_seq, size_t n, int64_t id, int *ret_fds)
 {
     size_t avail = 0;
+    bool lost = false;
 
     if (r->nfifo > 0 && r->fifo[0].seq < line_seq) {
         reader_fail(r, NB_PROTO_ERR_PROTO_FDS, id, "%s",
@@ -411,7 +442,11 @@ static int take_fds(nb_proto_reader_t *r, uint64_t line_seq, size_t n, int64_t i
         return NB_PROTO_ERR_PROTO_FDS;
     }
     while (avail < r->nfifo && r->fifo[avail].seq == line_seq) {
+        lost = lost || r->fifo[avail].fd == LOST_FD;
         avail++;
+    }
+    if (lost && n > 0) {
+        return fds_lost(r, avail, n, id);
     }
     if (n > avail) {
         reader_fail(r, NB_PROTO_ERR_PROTO_FDS, id,
@@ -463,9 +498,10 @@ static int deliver(nb_proto_reader_t *r, const char *line, size_t len, uint64_t 
                               "\"fds\" must be an integer from 0 to 16");
         }
     }
-    if (take_fds(r, line_seq, (size_t)n, id, msg.fds) < 0) {
+    int rc = take_fds(r, line_seq, (size_t)n, id, msg.fds);
+    if (rc < 0) {
         json_decref(msg.json);
-        return NB_PROTO_ERR_PROTO_FDS;
+        return rc;
     }
     msg.nfds = (size_t)n;
     *(nb_proto_msg_t *)ret = msg;
@@ -508,8 +544,9 @@ static int deliver_lazy(nb_proto_reader_t *r,
                               "\"fds\" must be an integer from 0 to 16");
         }
         size_t n = top.fds_seen ? (size_t)top.fds : 0;
-        if (take_fds(r, line_seq, n, id, out->fds) < 0) {
-            return NB_PROTO_ERR_PROTO_FDS;
+        int rc = take_fds(r, line_seq, n, id, out->fds);
+        if (rc < 0) {
+            return rc;
         }
         out->line = line;
         out->len = len;

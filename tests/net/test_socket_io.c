@@ -51,12 +51,13 @@ static void test_socket_write_backpressure(void **state)
     pair_init(*state, &p, NULL);
     p.on_connect = cli_backpressure;
     pair_run(&p, false);
-    /* Node 20: "big true 0", "a true 0 / b true 0 / c false ... / drain 0", callbacks
-     * before 'drain'. */
+    /* Node 20 (v20.20, the same writes then end()): "w1:0 w1:0 w1:0 w0 ready wcb
+     * bigcb:0 finish": no 'drain', as end() came before the queue emptied (Writable's
+     * afterWrite emits it only while not ending). */
     assert_string_equal(only(p.fx, "cli"), "connect w1:0 w1:0 w1:0 w0 ready wcb:ok bigcb:0:0 "
-                                           "drain:0 finish end close(false)");
+                                           "finish end close(false)");
     assert_int_equal(p.srv_bytes, 2 * 16384u + BIG);
-    assert_int_equal(p.drains, 1);
+    assert_int_equal(p.drains, 0);
 }
 
 static void cli_bytes(pair_t *p, nc_socket_t *s)

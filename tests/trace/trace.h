@@ -78,6 +78,26 @@ typedef struct {
 } tr_pair_t;
 void tr_pair(tr_t *t, const tr_pair_t *p);
 
+/* The decoding story: a tr_pair whose client calls setEncoding(encoding) on 'connect'
+ * and logs the text it received, at 'end', as the hex of its UTF-8 bytes; the server
+ * side writes chunks[0] at once and each next chunk on a 'data' event of the client, the
+ * last one with end(). Each chunk must complete a character, so that it gives a 'data'
+ * event. f must outlive the run (a static). */
+typedef struct {
+    const char *base;
+    size_t len;
+} tr_bytes_t;
+#define TR_BYTES(lit)                                                                              \
+    {                                                                                              \
+        lit, sizeof(lit) - 1                                                                       \
+    }
+typedef struct {
+    const char *encoding;
+    const tr_bytes_t *chunks;
+    size_t n;
+} tr_feed_t;
+void tr_feed(tr_t *t, const tr_feed_t *f);
+
 /* Stops a scenario that cannot go on (setup failed): the trace shows it. */
 void tr_fail(tr_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

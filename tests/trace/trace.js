@@ -118,7 +118,8 @@ class Tracer {
     }
     s.on('data', (d) => {
       if (this.recording) {
-        o.pending += d.length;
+        // A string (setEncoding) counts as its UTF-8 bytes, the length of C's text.
+        o.pending += typeof d === 'string' ? Buffer.byteLength(d) : d.length;
         o.hasPending = true;
       }
     });
@@ -198,6 +199,32 @@ class Tracer {
     });
     if (p.path) this.listenPath(srv, p.path);
     else this.listen(srv, p.host || '127.0.0.1', 0);
+  }
+
+  // The decoding story, as tr_feed: the client decodes with `encoding` and logs its
+  // text (the hex of its UTF-8 bytes) at 'end'; the server writes chunks[0] at once,
+  // each next chunk (a Buffer) on a 'data' event of the client, the last with end().
+  feed(encoding, chunks) {
+    let next = 0;
+    let text = '';
+    const write = (conn) => {
+      if (next >= chunks.length) return;
+      const i = next++;
+      if (next === chunks.length) conn.end(chunks[i]);
+      else conn.write(chunks[i]);
+    };
+    this.pair({
+      onConnection: (s) => write(s),
+      onConnect: (c) => {
+        this.threw(c, 'setEncoding', () => c.setEncoding(encoding));
+        this.log(c, `readableEncoding=${c.readableEncoding}`);
+        c.on('data', (d) => {
+          text += d;
+          write(this.object('conn1'));
+        });
+        c.on('end', () => this.log(c, `text ${Buffer.from(text, 'utf8').toString('hex')}`));
+      },
+    });
   }
 
   text(s) {

@@ -299,6 +299,42 @@ static void test_reply_with_fd(void **state)
     script_close(&s);
 }
 
+/* A reply whose fd this process has no room for (MSG_CTRUNC): that call fails with
+ * EMFILE, nothing leaks, and the connection goes on (PROTOCOL.md 11). */
+static void test_reply_fd_no_room(void **state)
+{
+    (void)state;
+    script_t s;
+    nb_client_error_t err;
+    int file, got = -1;
+    script_start(&s);
+    make_files(&file, 1);
+    const char lost[] = "{\"id\":2,\"ok\":true,\"result\":{},\"fds\":1}\n";
+    const char kept[] = "{\"id\":3,\"ok\":true,\"result\":{},\"fds\":1}\n";
+    send_raw(s.peer, lost, sizeof(lost) - 1, &file, 1);
+    int before = count_fds();
+    struct rlimit was;
+    if (!leave_room(&was, 0)) {
+        close(file);
+        script_close(&s);
+        skip();
+    }
+    int r = nb_client_acquire(s.c, "web", DEADLINE_MS, &got, &err);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+    assert_int_equal(r, -EMFILE);
+    assert_string_equal(err.name, "EMFILE");
+    assert_int_equal(got, -1);
+    assert_int_equal(count_fds(), before);
+    peer_expect(&s, "{\"id\":2,\"op\":\"server.acquire\",\"args\":{\"name\":\"web\"}}");
+    send_raw(s.peer, kept, sizeof(kept) - 1, &file, 1);
+    assert_int_equal(nb_client_acquire(s.c, "web", DEADLINE_MS, &got, &err), 0);
+    peer_expect(&s, "{\"id\":3,\"op\":\"server.acquire\",\"args\":{\"name\":\"web\"}}");
+    assert_true(same_file(got, file));
+    close(got);
+    close(file);
+    script_close(&s);
+}
+
 /* A reply with the wrong number of fds for acquire: an error, and every fd closed. */
 static void test_reply_with_wrong_fds(void **state)
 {
@@ -641,6 +677,7 @@ int main(void)
         FD_TEST(test_event_between_request_and_reply),
         FD_TEST(test_reply_with_fd),
         FD_TEST(test_reply_with_wrong_fds),
+        FD_TEST(test_reply_fd_no_room),
         FD_TEST(test_request_with_fd),
         FD_TEST(test_request_fd_without_dup),
         FD_TEST(test_request_fd_queued),

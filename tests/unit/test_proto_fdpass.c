@@ -1,15 +1,19 @@
 /* test_proto_fdpass.c: the reader on real AF_UNIX stream sockets with real SCM_RIGHTS:
  * however the sender splits its sendmsgs and however the receiver's recvmsgs cut the
  * stream, each message gets its own fds; truncated fds (MSG_CTRUNC) are an error that
- * leaks nothing. */
+ * leaks nothing: a stream error when the peer sent too many, EMFILE for that message alone
+ * when the receiver was out of fds. */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -334,6 +338,88 @@ static void test_fdpass_eof_and_eagain(void **state)
     nb_proto_reader_free(r);
 }
 
+/* Out of fds: the recvmsg that carries a message's three fds installs `room` of them and
+ * sets MSG_CTRUNC. That message alone is answered EMFILE (with its id, not fatal); the
+ * message read before it in the same recvmsg, the one sent after it on its sendmsg, and a
+ * later message with an fd all go through; nothing leaks. */
+static void out_of_fds(int room, bool lazy)
+{
+    int sv[2], fds[3];
+    nb_proto_reader_t *r = new_reader();
+    nb_proto_msg_t m;
+    nb_proto_lazy_t lm;
+    nb_proto_error_t e;
+    static const char first[] = "{\"id\":1}\n";
+    static const char lost[] = "{\"id\":2,\"fds\":3}\n{\"id\":3}\n";
+    static const char later[] = "{\"id\":4,\"fds\":1}\n";
+
+    make_pair(sv, 0);
+    make_files(fds, 3);
+    send_raw(sv[0], first, strlen(first), NULL, 0);
+    send_raw(sv[0], lost, strlen(lost), fds, 3);
+    send_raw(sv[0], later, strlen(later), fds, 1);
+    close_all(fds + 1, 2);
+    int before = count_fds();
+    struct rlimit was;
+    if (!leave_room(&was, room)) {
+        nb_proto_reader_free(r);
+        close_all(sv, 2);
+        close(fds[0]);
+        skip();
+    }
+    int n = nb_proto_reader_read(r, sv[1]);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &was), 0);
+    assert_int_equal(n, (int)(strlen(first) + strlen(lost)));
+    assert_int_equal(count_fds(), before + room); /* what the kernel installed: held */
+    for (int64_t id = 1; id <= 3; id++) {
+        int rc = lazy ? nb_proto_reader_next_lazy(r, &lm, &e) : nb_proto_reader_next(r, &m, &e);
+        if (id == 2) {
+            assert_int_equal(rc, -EMFILE);
+            assert_int_equal(e.id, 2);
+            assert_false(e.fatal);
+            assert_int_equal(count_fds(), before);
+            continue;
+        }
+        assert_int_equal(rc, 1);
+        if (lazy) {
+            assert_int_equal(lm.head.id, id);
+            assert_int_equal(lm.nfds, 0);
+            nb_proto_lazy_clear(&lm);
+        } else {
+            assert_int_equal(json_integer_value(json_object_get(m.json, "id")), id);
+            assert_int_equal(m.nfds, 0);
+            nb_proto_msg_clear(&m);
+        }
+    }
+    assert_int_equal(nb_proto_reader_next(r, &m, &e), 0);
+    assert_int_equal(nb_proto_reader_read(r, sv[1]), (int)strlen(later));
+    assert_int_equal(nb_proto_reader_next(r, &m, &e), 1);
+    assert_int_equal(m.nfds, 1);
+    assert_true(same_file(m.fds[0], fds[0]));
+    nb_proto_msg_clear(&m);
+    close(fds[0]);
+    nb_proto_reader_free(r);
+    close_all(sv, 2);
+}
+
+static void test_fdpass_out_of_fds_none(void **state)
+{
+    (void)state;
+    out_of_fds(0, false);
+}
+
+static void test_fdpass_out_of_fds_some(void **state)
+{
+    (void)state;
+    out_of_fds(1, false);
+}
+
+static void test_fdpass_out_of_fds_lazy(void **state)
+{
+    (void)state;
+    out_of_fds(1, true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -341,7 +427,8 @@ int main(void)
         FD_TEST(test_fdpass_first_read_sizes),   FD_TEST(test_fdpass_glued_before_fds),
         FD_TEST(test_fdpass_sixteen_fds),        FD_TEST(test_fdpass_ctrunc),
         FD_TEST(test_fdpass_declared_not_sent),  FD_TEST(test_fdpass_undeclared_fds),
-        FD_TEST(test_fdpass_eof_and_eagain),
+        FD_TEST(test_fdpass_eof_and_eagain),     FD_TEST(test_fdpass_out_of_fds_none),
+        FD_TEST(test_fdpass_out_of_fds_some),    FD_TEST(test_fdpass_out_of_fds_lazy),
     };
     return cmocka_run_group_tests_name("proto_fdpass", tests, NULL, NULL);
 }

@@ -1,13 +1,15 @@
 /* test_proto_util.h: what the proto tests share: counting this process's fds (every test
- * ends with as many as it started with), socket pairs, raw SCM_RIGHTS sends, and telling
- * which file an fd refers to. Include after <cmocka.h>. */
+ * ends with as many as it started with), socket pairs, raw SCM_RIGHTS sends, telling
+ * which file an fd refers to, and running out of fds. Include after <cmocka.h>. */
 #ifndef TEST_PROTO_UTIL_H
 #define TEST_PROTO_UTIL_H
 
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,6 +111,45 @@ static inline int same_file(int a, int b)
         return 0;
     }
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Our soft RLIMIT_NOFILE as the kernel applies it, read from limits_fd (/proc/self/limits,
+ * opened while fds were there to open it), or -1. */
+static inline long kernel_soft_nofile(int limits_fd)
+{
+    char text[4096];
+    ssize_t n = pread(limits_fd, text, sizeof(text) - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    const char *line = strstr(text, "Max open files");
+    return line != NULL ? strtol(line + strlen("Max open files"), NULL, 10) : -1;
+}
+
+/* Lowers our RLIMIT_NOFILE so that exactly `room` more fds can be opened (0 or 1): the
+ * lowest free fd is the only one below the limit. Returns false (limit restored) when the
+ * kernel does not apply it, as under valgrind, which keeps RLIMIT_NOFILE to itself (while
+ * its own wrappers refuse fds above it, SCM_RIGHTS still installs them). */
+static inline bool leave_room(struct rlimit *was, int room)
+{
+    /* Kept far above the limit, so that closing it later leaves no room below. */
+    int opened = open("/proc/self/limits", O_RDONLY | O_CLOEXEC);
+    assert_true(opened >= 0);
+    int limits_fd = fcntl(opened, F_DUPFD_CLOEXEC, 512);
+    assert_true(limits_fd >= 512);
+    close(opened);
+    int lowest = dup(0);
+    assert_true(lowest >= 0);
+    close(lowest);
+    long soft = (long)lowest + room;
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, was), 0);
+    struct rlimit low = { .rlim_cur = (rlim_t)soft, .rlim_max = was->rlim_max };
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+    bool enforced = kernel_soft_nofile(limits_fd) == soft;
+    close(limits_fd);
+    if (!enforced) {
+        assert_int_equal(setrlimit(RLIMIT_NOFILE, was), 0);
+        fprintf(stderr, "RLIMIT_NOFILE is not the kernel's here (valgrind?): skipped\n");
+    }
+    return enforced;
 }
 
 #endif
