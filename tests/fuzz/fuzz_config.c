@@ -16,6 +16,7 @@
 
 #include "daemon.h"
 #include "fuzz_check.h"
+#include "fuzz_confine.h"
 #include "requests.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -114,21 +115,7 @@ static void confine(json_t *config)
     size_t i = 0;
     json_object_foreach(json_object_get(config, "servers"), name, entry)
     {
-        json_t *host = json_object_get(entry, "host");
-        char path[160];
-        if (json_is_string(host) && strcmp(json_string_value(host), "::1") != 0) {
-            json_object_set_new(entry, "host", json_string("127.0.0.1"));
-        }
-        if (json_is_integer(json_object_get(entry, "port"))) {
-            json_object_set_new(entry, "port", json_integer(0));
-            if (host == NULL) {
-                json_object_set_new(entry, "host", json_string("127.0.0.1"));
-            }
-        }
-        if (json_is_string(json_object_get(entry, "path"))) {
-            snprintf(path, sizeof(path), "%s/c-%zu", env.dir, i);
-            json_object_set_new(entry, "path", json_string(path));
-        }
+        fuzz_confine_server(entry, env.dir, "c", i);
         i++;
     }
 }

@@ -32,6 +32,7 @@
 
 #include "daemon.h"
 #include "fuzz_check.h"
+#include "fuzz_confine.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -241,26 +242,6 @@ static bool loopback_literal(const char *host)
     return inet_pton(AF_INET6, host, &a6) == 1 && memcmp(&a6, &in6addr_loopback, sizeof(a6)) == 0;
 }
 
-/* server.create: only 127.0.0.1 or ::1, any free port, Unix paths in the temp dir. */
-static void rewrite_create(json_t *args, size_t index)
-{
-    json_t *host = json_object_get(args, "host");
-    char path[160];
-    if (json_is_string(host) && strcmp(json_string_value(host), "::1") != 0) {
-        json_object_set_new(args, "host", json_string("127.0.0.1"));
-    }
-    if (json_is_integer(json_object_get(args, "port"))) {
-        json_object_set_new(args, "port", json_integer(0));
-        if (host == NULL) {
-            json_object_set_new(args, "host", json_string("127.0.0.1"));
-        }
-    }
-    if (json_is_string(json_object_get(args, "path"))) {
-        snprintf(path, sizeof(path), "%s/srv-%zu", env.dir, index);
-        json_object_set_new(args, "path", json_string(path));
-    }
-}
-
 /* socket.connect: a host that is not loopback is refused here, before the daemon sees
  * it; loopback ones reach the harness's own listeners only. Returns false: refused. */
 static bool rewrite_connect(json_t *args, const run_t *r)
@@ -358,7 +339,7 @@ static char *prepare(const run_t *r,
         const char *name = json_string_value(json_object_get(msg.json, "op"));
         bool ok = true;
         if (json_is_object(args) && name != NULL && strcmp(name, "server.create") == 0) {
-            rewrite_create(args, index);
+            fuzz_confine_server(args, env.dir, "srv", index);
         } else if (json_is_object(args) && name != NULL && strcmp(name, "socket.connect") == 0) {
             ok = rewrite_connect(args, r);
         }
