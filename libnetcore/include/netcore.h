@@ -864,8 +864,11 @@ NC_EXTERN void nc_socket_set_timeout(nc_socket_t *socket, uint64_t timeout_ms);
 NC_EXTERN void nc_socket_ref(nc_socket_t *socket);
 NC_EXTERN void nc_socket_unref(nc_socket_t *socket);
 
-/* The socket's fd (Node's socket._handle.fd), borrowed; -EBADF without an open handle. */
-NC_EXTERN int nc_socket_fileno(const nc_socket_t *socket);
+/* The socket's fd (Node's socket._handle.fd), borrowed; -EBADF without an open handle.
+ * Not const: from then on the socket assumes the caller may hold a copy of the fd, and
+ * ends it with shutdown(2) even when it is about to close (close sends no FIN while a
+ * copy lives). */
+NC_EXTERN int nc_socket_fileno(nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_bytes_read(const nc_socket_t *socket);
 NC_EXTERN uint64_t nc_socket_bytes_written(const nc_socket_t *socket);
 NC_EXTERN bool nc_socket_connecting(const nc_socket_t *socket);

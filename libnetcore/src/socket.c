@@ -124,6 +124,7 @@ static int open_fd(nc_socket_t *s, const nc_socket_options_t *o)
     /* Node: node-net.md "new net.Socket([options])": readable and writable default to
      * false when an fd is passed. */
     s->connected = true;
+    s->fd_lent = true;
     s->r_enabled = o->readable;
     s->w_enabled = o->writable;
     return 0;
@@ -574,7 +575,7 @@ void nc__socket_undestroy(nc_socket_t *s)
     s->eof = s->end_emitted = false;
     s->ending = s->shutdown_sent = s->finished = s->destroy_soon = false;
     s->reading = s->reset = s->reset_on_connect = s->need_drain = false;
-    s->onread_stopped = s->peer_memo = s->write_failed = false;
+    s->onread_stopped = s->peer_memo = s->write_failed = s->fd_lent = false;
     s->bytes_read = s->bytes_written = 0;
     if (s->x == NULL) {
         return;

@@ -74,7 +74,11 @@ struct nc_socket_s {
     bool peer_memo : 1;      /* x->peer_memo holds the remote address */
     bool has_pending : 1;    /* x->pending holds writes made while connecting */
     bool write_failed : 1;   /* a write failed: x->err holds it, t_wfail destroys */
-    signed char flowing;     /* Node's readableFlowing: -1 null, 0 false, 1 true */
+    /* The fd may have a copy outside the library: it came as the fd option or was lent by
+     * nc_socket_fileno. close() sends no FIN while a copy lives, so end() must always
+     * shutdown(2) such a socket (socket_write.c nc__socket_maybe_shutdown). */
+    bool fd_lent : 1;
+    signed char flowing; /* Node's readableFlowing: -1 null, 0 false, 1 true */
     unsigned inflight;
     size_t hwm, wlen;
     uint64_t bytes_read, bytes_written;

@@ -237,11 +237,12 @@ int nc_socket_remote_address(const nc_socket_t *cs, nc_address_t *ret)
     return r;
 }
 
-int nc_socket_fileno(const nc_socket_t *s)
+int nc_socket_fileno(nc_socket_t *s)
 {
     uv_os_fd_t fd;
     if (s == NULL || !s->has_handle || s->destroyed || uv_fileno(&s->u.h, &fd) < 0) {
         return -EBADF;
     }
+    s->fd_lent = true;
     return fd;
 }

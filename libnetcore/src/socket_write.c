@@ -388,7 +388,11 @@ void nc__socket_maybe_shutdown(nc_socket_t *s)
         return;
     }
     s->shutdown_sent = true;
-    if (!s->w_enabled) {
+    /* After the peer's FIN the socket closes as soon as 'finish' is out (Node's
+     * autoDestroy), and a close with nothing unread sends the same FIN that shutdown(2)
+     * would: so an fd that only the library holds skips the system call. A copy of the fd
+     * elsewhere would keep the FIN back, hence fd_lent. */
+    if (!s->w_enabled || (s->eof && !s->fd_lent)) {
         nc__tick_push(&x->t_finish);
         return;
     }

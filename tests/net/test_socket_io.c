@@ -383,6 +383,53 @@ static void test_socket_from_fd(void **state)
     nh_run(fx);
 }
 
+/* The peer's FIN must be answered with ours even when the fd has a copy outside the
+ * library: close() would send nothing then, so libnetcore must shutdown(2) such a socket
+ * (an fd only it holds may skip that call, as its close sends the FIN). */
+static bool peer_sees_eof(int fd)
+{
+    char c;
+    return recv(fd, &c, 1, MSG_DONTWAIT) == 0;
+}
+
+static void conn_lend_fd(pair_t *p, nc_socket_t *s)
+{
+    p->fx->count = dup(nc_socket_fileno(s));
+    assert_true(p->fx->count >= 0);
+}
+
+static void test_socket_fin_with_fd_copy(void **state)
+{
+    nh_fixture_t *fx = *state;
+    /* An fd given as the fd option: the caller may keep a copy, as here. */
+    int sv[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
+    int copy = dup(sv[0]);
+    nc_socket_options_t o = { .has_fd = true, .fd = sv[0], .readable = true, .writable = true };
+    nc_socket_t *s;
+    assert_int_equal(nc_socket_new(&fx->loop, &o, &s), 0);
+    int fds = nh_count_fds() - 3; /* the socket's fd, its copy, the peer */
+    nc_socket_resume(s);
+    assert_int_equal(shutdown(sv[1], SHUT_WR), 0);
+    nh_run(fx);
+    assert_true(nc_socket_destroyed(s));
+    assert_true(peer_sees_eof(sv[1]));
+    nc_socket_release(s);
+    assert_int_equal(close(copy), 0);
+    assert_int_equal(close(sv[1]), 0);
+    assert_int_equal(nh_count_fds(), fds);
+
+    /* An accepted socket whose fd was lent by nc_socket_fileno and copied. */
+    pair_t p;
+    pair_init(fx, &p, NULL);
+    p.on_conn = conn_lend_fd;
+    p.on_connect = cli_end_hello;
+    pair_run(&p, false); /* returns only once the client has had the server's FIN */
+    assert_string_equal(only(fx, "cli"), "connect ready finish end close(false)");
+    assert_true(fx->count >= 0);
+    assert_int_equal(close(fx->count), 0);
+}
+
 /* A write to a socket whose peer has gone: Node ignores SIGPIPE, so the write fails with
  * EPIPE and the socket errors and closes; the process lives on. */
 static void test_socket_write_to_closed_peer(void **state)
@@ -456,6 +503,7 @@ int main(void)
         T(test_socket_reset_and_destroy),    T(test_socket_reset_seen_by_peer),
         T(test_socket_reset_on_pipe),        T(test_socket_from_fd),
         T(test_socket_write_to_closed_peer), T(test_socket_unref),
+        T(test_socket_fin_with_fd_copy),
     };
     return cmocka_run_group_tests_name("socket_io", tests, NULL, NULL);
 }
