@@ -3,9 +3,8 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <stdlib.h>
 
-static void sweep(nc__emitter_t *em);
+static void sweep(nc__emitter_t *em, nc__loop_t *lp);
 
 void nc__emitter_init(nc__emitter_t *em, int nevents)
 {
@@ -14,29 +13,31 @@ void nc__emitter_init(nc__emitter_t *em, int nevents)
     em->gen = 0;
     em->depth = 0;
     em->nevents = (uint16_t)nevents; /* a handful: uint16_t keeps the struct small */
+    em->may_have = 0;
     em->dirty = false;
 }
 
-void nc__emitter_clear(nc__emitter_t *em)
+void nc__emitter_clear(nc__emitter_t *em, nc__loop_t *lp)
 {
     nc__listener_t *l = em->head;
     while (l != NULL) {
         nc__listener_t *next = l->next;
-        free(l);
+        nc__block_put(lp, NC__BLOCK_LISTENER, l);
         l = next;
     }
     em->head = NULL;
     em->tailp = &em->head;
+    em->may_have = 0;
 }
 
-int nc__emitter_on(nc__emitter_t *em, int event, nc__fn fn, void *data, bool once)
+int nc__emitter_on(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, void *data, bool once)
 {
-    if (fn == NULL || event < 0 || event >= em->nevents) {
+    /* may_have has a bit per event: the public event enums stay under 16. */
+    if (fn == NULL || event < 0 || event >= em->nevents || event >= 16) {
         return -EINVAL;
     }
-    /* malloc, not calloc: glibc's calloc skips its per-thread cache, and every accepted
-     * socket gets a listener or two. */
-    nc__listener_t *l = malloc(sizeof(*l));
+    /* Every field is set just below: no zeroing needed. */
+    nc__listener_t *l = nc__block_get_part(lp, NC__BLOCK_LISTENER, sizeof(*l), 0);
     if (l == NULL) {
         return -ENOMEM;
     }
@@ -44,10 +45,11 @@ int nc__emitter_on(nc__emitter_t *em, int event, nc__fn fn, void *data, bool onc
     l->added = ++em->gen;
     *em->tailp = l;
     em->tailp = &l->next;
+    em->may_have |= (uint16_t)(1u << event);
     return 0;
 }
 
-int nc__emitter_off(nc__emitter_t *em, int event, nc__fn fn, void *data)
+int nc__emitter_off(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, void *data)
 {
     /* Node's removeListener takes the most recently added match. */
     nc__listener_t *found = NULL;
@@ -62,7 +64,7 @@ int nc__emitter_off(nc__emitter_t *em, int event, nc__fn fn, void *data)
     found->removed = ++em->gen;
     em->dirty = true;
     if (em->depth == 0) {
-        sweep(em);
+        sweep(em, lp);
     }
     return 0;
 }
@@ -106,26 +108,29 @@ bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void 
     return false;
 }
 
-void nc__emit_end(nc__emitter_t *em)
+void nc__emit_end(nc__emitter_t *em, nc__loop_t *lp)
 {
     /* A sweep walks every listener: only worth it when an emit removed one. */
     if (--em->depth == 0 && em->dirty) {
-        sweep(em);
+        sweep(em, lp);
     }
 }
 
-static void sweep(nc__emitter_t *em)
+static void sweep(nc__emitter_t *em, nc__loop_t *lp)
 {
     nc__listener_t **pp = &em->head;
+    uint16_t may_have = 0;
     while (*pp != NULL) {
         nc__listener_t *l = *pp;
         if (l->removed != 0) {
             *pp = l->next;
-            free(l);
+            nc__block_put(lp, NC__BLOCK_LISTENER, l);
         } else {
+            may_have |= (uint16_t)(1u << l->event);
             pp = &l->next;
         }
     }
     em->tailp = pp;
+    em->may_have = may_have;
     em->dirty = false;
 }

@@ -100,12 +100,18 @@ typedef struct nc__listener_s {
     bool once;
 } nc__listener_t;
 
+typedef struct nc__loop_s nc__loop_t;
+
 typedef struct {
     nc__listener_t *head;
     nc__listener_t **tailp;
     uint64_t gen;
-    unsigned depth; /* emits in progress: removed nodes are freed when it is back to 0 */
+    uint16_t depth; /* emits in progress: removed nodes are freed when it is back to 0 */
     uint16_t nevents;
+    /* Bit e set: event e may have a listener (set by on, made exact by each sweep). Most
+     * events of a connection have none, and an emit that finds its bit clear is over
+     * before it walks the list. */
+    uint16_t may_have;
     bool dirty; /* some node is marked removed: the next sweep has work */
 } nc__emitter_t;
 
@@ -115,17 +121,21 @@ typedef struct {
     int event;
 } nc__emit_iter_t;
 
+/* Listener nodes come from and go back to lp's block cache: every accepted connection
+ * gets a listener or two. */
 void nc__emitter_init(nc__emitter_t *em, int nevents);
-void nc__emitter_clear(nc__emitter_t *em);
-int nc__emitter_on(nc__emitter_t *em, int event, nc__fn fn, void *data, bool once);
-int nc__emitter_off(nc__emitter_t *em, int event, nc__fn fn, void *data);
+void nc__emitter_clear(nc__emitter_t *em, nc__loop_t *lp);
+int nc__emitter_on(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, void *data, bool once);
+int nc__emitter_off(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, void *data);
 int nc__emitter_count(const nc__emitter_t *em, int event);
+static inline bool nc__emitter_may_have(const nc__emitter_t *em, int event)
+{
+    return (em->may_have >> event) & 1u;
+}
 /* Typed emit loops: begin, then next until it returns false, then end. */
 void nc__emit_begin(nc__emitter_t *em, int event, nc__emit_iter_t *it);
 bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void **ret_data);
-void nc__emit_end(nc__emitter_t *em);
-
-typedef struct nc__loop_s nc__loop_t;
+void nc__emit_end(nc__emitter_t *em, nc__loop_t *lp);
 typedef struct nc__obj_s nc__obj_t;
 
 /* What Server and Socket share: their loop's context, a memory refcount (owner, queued
@@ -177,8 +187,16 @@ void nc__loop_release(nc__loop_t *lp);
 
 /* The blocks every connection allocates, recycled per loop (loop.c says why). Each kind
  * always has the same size. get returns a zeroed block or NULL without memory. */
-typedef enum { NC__BLOCK_SOCKET, NC__BLOCK_SOCKET_EXT, NC__BLOCK_KINDS } nc__block_t;
+typedef enum {
+    NC__BLOCK_SOCKET,
+    NC__BLOCK_SOCKET_EXT,
+    NC__BLOCK_LISTENER,
+    NC__BLOCK_KINDS
+} nc__block_t;
 void *nc__block_get(nc__loop_t *lp, nc__block_t kind, size_t size);
+/* As nc__block_get, but only the first `zeroed` bytes are zeroed: for a caller that sets
+ * the rest itself before any read. */
+void *nc__block_get_part(nc__loop_t *lp, nc__block_t kind, size_t size, size_t zeroed);
 void nc__block_put(nc__loop_t *lp, nc__block_t kind, void *block);
 
 /* ---- Addresses and errors of Server and Socket ------------------------------------ */

@@ -116,7 +116,7 @@ static void server_finalize(nc__obj_t *obj)
         }
     }
     signal_drop(s);
-    nc__emitter_clear(&obj->em);
+    nc__emitter_clear(&obj->em, obj->lp);
     nc_error_clear(&s->err);
     free(s);
 }
@@ -126,28 +126,34 @@ static void server_emit(nc_server_t *s, nc_server_event_t ev, const void *arg)
     nc__emit_iter_t it;
     nc__fn fn;
     void *data;
+    if (!nc__emitter_may_have(&s->obj.em, (int)ev)) {
+        return;
+    }
     nc__obj_retain(&s->obj);
     nc__emit_begin(&s->obj.em, (int)ev, &it);
     while (nc__emit_next(&s->obj.em, &it, &fn, &data)) {
         ((nc_server_event_cb)fn)(s, arg, data);
     }
-    nc__emit_end(&s->obj.em);
+    nc__emit_end(&s->obj.em, s->obj.lp);
     nc__obj_release(&s->obj);
 }
 
 int nc_server_on(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
 {
-    return s == NULL ? -EINVAL : nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, false);
+    return s == NULL ? -EINVAL
+                     : nc__emitter_on(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data, false);
 }
 
 int nc_server_once(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
 {
-    return s == NULL ? -EINVAL : nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, true);
+    return s == NULL ? -EINVAL
+                     : nc__emitter_on(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data, true);
 }
 
 int nc_server_off(nc_server_t *s, nc_server_event_t event, nc_server_event_cb cb, void *data)
 {
-    return s == NULL ? -EINVAL : nc__emitter_off(&s->obj.em, (int)event, (nc__fn)cb, data);
+    return s == NULL ? -EINVAL
+                     : nc__emitter_off(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data);
 }
 
 int nc_server_listener_count(nc_server_t *s, nc_server_event_t event)
@@ -700,7 +706,8 @@ int nc_server_close(nc_server_t *s, nc_server_close_cb cb, void *data)
             return -ENOMEM;
         }
         *req = (close_req_t){ cb, data, s->h != NULL ? 0 : NC_ERR_SERVER_NOT_RUNNING };
-        int r = nc__emitter_on(&s->obj.em, NC_SERVER_CLOSE, (nc__fn)close_req_fire, req, true);
+        int r = nc__emitter_on(&s->obj.em, s->obj.lp, NC_SERVER_CLOSE, (nc__fn)close_req_fire, req,
+                               true);
         if (r < 0) {
             free(req);
             return r;

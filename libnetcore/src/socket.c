@@ -42,7 +42,8 @@ nc__socket_ext_t *nc__socket_ext(nc_socket_t *s)
     if (s->x != NULL) {
         return s->x;
     }
-    nc__socket_ext_t *x = nc__block_get(s->obj.lp, NC__BLOCK_SOCKET_EXT, sizeof(*x));
+    nc__socket_ext_t *x = nc__block_get_part(s->obj.lp, NC__BLOCK_SOCKET_EXT, sizeof(*x),
+                                             offsetof(nc__socket_ext_t, creq));
     if (x == NULL) {
         return NULL;
     }
@@ -284,7 +285,7 @@ static void socket_finalize(nc__obj_t *obj)
     if (s->server != NULL) {
         nc__obj_release((nc__obj_t *)s->server);
     }
-    nc__emitter_clear(&obj->em);
+    nc__emitter_clear(&obj->em, obj->lp);
     nc__socket_ext_t *x = s->x;
     if (x != NULL) {
         if (x->signal != NULL) {
@@ -307,12 +308,15 @@ void nc__socket_emit(nc_socket_t *s, nc_socket_event_t ev, const void *arg)
     nc__emit_iter_t it;
     nc__fn fn;
     void *data;
+    if (!nc__emitter_may_have(&s->obj.em, (int)ev)) {
+        return;
+    }
     nc__obj_retain(&s->obj);
     nc__emit_begin(&s->obj.em, (int)ev, &it);
     while (nc__emit_next(&s->obj.em, &it, &fn, &data)) {
         ((nc_socket_event_cb)fn)(s, arg, data);
     }
-    nc__emit_end(&s->obj.em);
+    nc__emit_end(&s->obj.em, s->obj.lp);
     nc__obj_release(&s->obj);
 }
 
@@ -321,7 +325,7 @@ int nc_socket_on(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb cb,
     if (s == NULL) {
         return -EINVAL;
     }
-    int r = nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, false);
+    int r = nc__emitter_on(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data, false);
     /* Node: adding a 'data' listener resumes a stream that was not paused explicitly. */
     if (r == 0 && event == NC_SOCKET_DATA && s->flowing == -1) {
         nc_socket_resume(s);
@@ -334,7 +338,7 @@ int nc_socket_once(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb c
     if (s == NULL) {
         return -EINVAL;
     }
-    int r = nc__emitter_on(&s->obj.em, (int)event, (nc__fn)cb, data, true);
+    int r = nc__emitter_on(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data, true);
     if (r == 0 && event == NC_SOCKET_DATA && s->flowing == -1) {
         nc_socket_resume(s);
     }
@@ -343,7 +347,8 @@ int nc_socket_once(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb c
 
 int nc_socket_off(nc_socket_t *s, nc_socket_event_t event, nc_socket_event_cb cb, void *data)
 {
-    return s == NULL ? -EINVAL : nc__emitter_off(&s->obj.em, (int)event, (nc__fn)cb, data);
+    return s == NULL ? -EINVAL
+                     : nc__emitter_off(&s->obj.em, s->obj.lp, (int)event, (nc__fn)cb, data);
 }
 
 int nc_socket_listener_count(nc_socket_t *s, nc_socket_event_t event)

@@ -15,23 +15,17 @@ typedef struct nc__conn_s nc__conn_t;
  * so that an idle accepted connection holds none of it (issue 3: at most 512 bytes of
  * heap per idle connection). Sockets made by nc_socket_new have it from the start. */
 typedef struct {
-    uv_connect_t creq;
-    uv_shutdown_t sreq;
-    uv_timer_t timer;
     uint64_t timeout_ms;
     nc__wreq_t *pending; /* written while connecting */
     nc__wreq_t **pending_tail;
     nc_connect_options_t copts;
-    struct sockaddr_storage peer;
-    socklen_t peer_len;
-    char peer_text[NC_ADDRSTRLEN];
+    socklen_t peer_len; /* of `peer` below: 0 until a connect sets it */
     nc_error_t err;
     char **attempted; /* autoSelectFamilyAttemptedAddresses */
     size_t nattempted;
     nc__tick_t t_connect, t_end, t_autoend, t_error, t_close, t_drain, t_finish;
     nc__tick_t t_wfail; /* destroys after a failed write's callback (socket_write.c) */
-    /* setEncoding (socket_read.c): the decoder and the text buffer 'data' points into. */
-    nc_string_decoder_t dec;
+    /* setEncoding (socket_read.c): the text buffer 'data' points into. */
     char *text;
     size_t text_size;
     /* onread (socket_read.c): the caller's buffer. */
@@ -41,10 +35,18 @@ typedef struct {
     /* The `signal` option: aborting it destroys the socket with ABORT_ERR. */
     nc_abort_signal_t *signal;
     nc__tick_t t_abort;
-    /* Node's socket._peername: the remote address as first read, still given once the
-     * handle is gone (socket_props.c). Valid when the socket's peer_memo bit is set. */
-    struct sockaddr_storage peer_memo;
     socklen_t peer_memo_len;
+    /* From here on the ext is not zeroed when made (nc__socket_ext): each field is
+     * written before it is read, and says what guards it. That is over a third of the
+     * ext, which every churned connection makes once. */
+    uv_connect_t creq;                 /* filled by uv_tcp_connect / uv_pipe_connect */
+    uv_shutdown_t sreq;                /* filled by uv_shutdown */
+    uv_timer_t timer;                  /* s->timer_inited */
+    struct sockaddr_storage peer;      /* peer_len; a literal host copies it in first */
+    char peer_text[NC_ADDRSTRLEN];     /* written with peer, before any connect */
+    nc_string_decoder_t dec;           /* s->decoding */
+    struct sockaddr_storage peer_memo; /* s->peer_memo: Node's socket._peername
+                                        * (socket_props.c), kept once the handle is gone */
 } nc__socket_ext_t;
 
 struct nc_socket_s {
