@@ -421,6 +421,13 @@ int dh_wait_child(pid_t pid)
     return status;
 }
 
+void dh_expect_child_exit(pid_t pid, int code)
+{
+    int status = dh_wait_child(pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), code);
+}
+
 int dh_self_fd_count(void)
 {
     int n = sdh_pid_fd_count(getpid());
@@ -588,6 +595,33 @@ json_t *dh_ok(json_t *reply)
     return json_object_get(reply, "result");
 }
 
+void dh_call_ok(dh_client_t *c, const char *op, const char *args)
+{
+    json_t *r = dh_call(c, op, args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
+json_t *dh_sd_call(dh_sd_daemon_t *d,
+                   dh_client_t *c,
+                   const char *op,
+                   const char *args,
+                   int *ret_fds,
+                   size_t *ret_nfds)
+{
+    sdh_pump(&d->h);
+    json_t *r = dh_call(c, op, args, ret_fds, ret_nfds);
+    sdh_pump(&d->h);
+    return r;
+}
+
+void dh_sd_call_ok(dh_sd_daemon_t *d, dh_client_t *c, const char *op, const char *args)
+{
+    json_t *r = dh_sd_call(d, c, op, args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
 void dh_assert_error(json_t *reply, const char *code)
 {
     json_t *err = json_object_get(reply, "error");
@@ -660,9 +694,7 @@ void dh_subscribe(dh_client_t *c, const char *name)
 {
     char args[128];
     snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(c, "server.subscribe", args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(c, "server.subscribe", args);
 }
 
 void dh_expect_dispatch(dh_client_t *sub, int peer)
@@ -678,6 +710,14 @@ void dh_expect_dispatch(dh_client_t *sub, int peer)
     assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
     assert_int_equal(read(peer, &b, 1), 1);
     assert_int_equal(b, 'x');
+}
+
+void dh_expect_eof(int fd)
+{
+    char b;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(recv(fd, &b, 1, 0), 0);
 }
 
 int dh_tcp_connect(const char *src, int port)

@@ -463,9 +463,7 @@ static void test_flood_cut_off_at_output_cap(void **state)
         assert_true(r > 0 || cut || errno == EAGAIN);
         sent += r > 0 ? (size_t)r : 0;
         dh_notify_drain(d);
-        json_t *g = dh_call(&good, "server.list", NULL, NULL, NULL);
-        dh_ok(g);
-        json_decref(g);
+        dh_call_ok(&good, "server.list", NULL);
         answered++;
         assert_true(sent < 64 * 1024 * 1024);
     }

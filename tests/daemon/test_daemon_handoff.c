@@ -35,6 +35,51 @@ static int create_tcp(dh_client_t *c, const char *name, const char *extra)
     return port;
 }
 
+/* A dispatch server with a big description (900 blocklist rules): a few replies to
+ * server.info fill a client's socket and its queue in the daemon. */
+static int create_big_dispatch(dh_client_t *c, const char *name)
+{
+    size_t size = 60000, n = 0;
+    char *args = malloc(size);
+    assert_non_null(args);
+    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
+    for (int i = 0; i < 900; i++) {
+        n += (size_t)snprintf(args + n, size - n,
+                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
+                              i > 0 ? "," : "", i / 250, i % 250 + 1);
+    }
+    snprintf(args + n, size - n, "]");
+    int port = create_tcp(c, name, args);
+    free(args);
+    return port;
+}
+
+/* The stats of server name (from "stats"), a reference; *ret_stats borrows from it. */
+static json_t *server_stats(dh_client_t *c, const char *name, json_t **ret_stats)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"server\":\"%s\"}", name);
+    json_t *r = dh_call(c, "stats", args, NULL, NULL);
+    *ret_stats = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+    return r;
+}
+
+/* Asks server.info until the daemon holds `queued` connections of server name: it
+ * accepts on its own turn. */
+static void wait_queued(dh_client_t *c, const char *name, json_int_t queued)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    for (;;) {
+        json_t *r = dh_call(c, "server.info", args, NULL, NULL);
+        json_int_t now = json_integer_value(json_object_get(dh_ok(r), "queued"));
+        json_decref(r);
+        if (now == queued) {
+            return;
+        }
+    }
+}
+
 /* Reads exactly n bytes with a deadline. */
 static void read_exact(int fd, char *buf, size_t n)
 {
@@ -160,8 +205,8 @@ static void test_dispatch_round_robin(void **state)
         expect_dispatch(i % 2 == 0 ? &a : &b, peer);
         close(peer);
     }
-    json_t *r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+    json_t *s;
+    json_t *r = server_stats(&admin, "web", &s);
     assert_int_equal(json_integer_value(json_object_get(s, "accepted")), 6);
     assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 6);
     assert_int_equal(json_integer_value(json_object_get(s, "subscribers")), 2);
@@ -180,15 +225,7 @@ static void test_dispatch_queue_then_subscriber(void **state)
     dh_connect(&a, d);
     int port = create_tcp(&admin, "web", ",\"mode\":\"dispatch\"");
     int peer = dh_tcp_connect(NULL, port);
-    json_t *r;
-    do { /* the daemon accepts on its own turn: ask until it holds the connection */
-        r = dh_call(&admin, "server.info", "{\"name\":\"web\"}", NULL, NULL);
-        if (json_integer_value(json_object_get(dh_ok(r), "queued")) == 1) {
-            break;
-        }
-        json_decref(r);
-    } while (1);
-    json_decref(r);
+    wait_queued(&admin, "web", 1);
     dh_subscribe(&a, "web");
     expect_dispatch(&a, peer);
     close(peer);
@@ -227,8 +264,8 @@ static void test_dispatch_subscriber_killed(void **state)
     dh_connect(&admin2, d);
     json_t *r;
     for (;;) {
-        r = dh_call(&admin2, "stats", "{\"server\":\"web\"}", NULL, NULL);
-        json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+        json_t *s;
+        r = server_stats(&admin2, "web", &s);
         if (json_integer_value(json_object_get(s, "dispatched")) == 1) {
             break;
         }
@@ -259,21 +296,8 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
     dh_connect(&admin, d);
     dh_connect(&a, d);
     dh_connect(&b, d);
-    /* A big server description: a few replies of it fill A's socket and its queue. */
-    size_t size = 60000, n = 0;
-    char *args = malloc(size);
-    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
-    for (int i = 0; i < 900; i++) {
-        n += (size_t)snprintf(args + n, size - n,
-                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
-                              i > 0 ? "," : "", i / 250, i % 250 + 1);
-    }
-    snprintf(args + n, size - n, "]");
-    int port = create_tcp(&admin, "web", args);
-    free(args);
-    json_t *r = dh_call(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    int port = create_big_dispatch(&admin, "web");
+    dh_call_ok(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}");
     dh_subscribe(&b, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) {
@@ -297,8 +321,8 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
         json_decref(dh_reply(&a, id, NULL, NULL));
     }
     json_decref(dh_call(&admin, "stats", NULL, NULL, NULL));
-    r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+    json_t *s;
+    json_t *r = server_stats(&admin, "web", &s);
     json_int_t dispatched = json_integer_value(json_object_get(s, "dispatched"));
     json_decref(r);
     assert_true(dispatched >= got);
@@ -324,17 +348,7 @@ static void test_sigterm_finishes_handoffs(void **state)
     dh_client_t admin, a;
     dh_connect(&admin, d);
     dh_connect(&a, d);
-    size_t size = 60000, n = 0;
-    char *args = malloc(size);
-    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
-    for (int i = 0; i < 900; i++) {
-        n += (size_t)snprintf(args + n, size - n,
-                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
-                              i > 0 ? "," : "", i / 250, i % 250 + 1);
-    }
-    snprintf(args + n, size - n, "]");
-    int port = create_tcp(&admin, "web", args);
-    free(args);
+    int port = create_big_dispatch(&admin, "web");
     dh_subscribe(&a, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) { /* replies that fill A's socket: what follows waits */
@@ -345,8 +359,8 @@ static void test_sigterm_finishes_handoffs(void **state)
         peers[i] = dh_tcp_connect(NULL, port);
     }
     for (;;) { /* both handed to A's output */
-        json_t *r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-        json_t *st = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+        json_t *st;
+        json_t *r = server_stats(&admin, "web", &st);
         json_int_t queued = json_integer_value(json_object_get(st, "queued"));
         json_int_t accepted = json_integer_value(json_object_get(st, "accepted"));
         json_int_t dispatched = json_integer_value(json_object_get(st, "dispatched"));
@@ -384,26 +398,20 @@ static void test_dispatch_blocklist(void **state)
     int port = create_tcp(&admin, "web",
                           ",\"mode\":\"dispatch\",\"blocklist\":[{\"kind\":\"address\","
                           "\"address\":\"127.0.0.2\"}]");
-    json_t *r = dh_call(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}",
-                        NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}");
     dh_subscribe(&a, "web");
     int bad = dh_tcp_connect("127.0.0.2", port);
     json_t *e = dh_event(&admin, "drop", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "reason")), "blocklist");
     assert_string_equal(json_string_value(json_object_get(e, "remoteAddress")), "127.0.0.2");
     json_decref(e);
-    char b;
-    struct pollfd p = { .fd = bad, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(recv(bad, &b, 1, 0), 0); /* closed before anyone saw it */
+    dh_expect_eof(bad); /* closed before anyone saw it */
     close(bad);
     int good = dh_tcp_connect("127.0.0.1", port);
     expect_dispatch(&a, good);
     close(good);
-    r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
+    json_t *s;
+    json_t *r = server_stats(&admin, "web", &s);
     assert_int_equal(json_integer_value(json_object_get(s, "blocked")), 1);
     assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 1);
     json_decref(r);
@@ -484,9 +492,7 @@ static void test_fd_store_survives_restart(void **state)
     assert_int_equal(b, 'r');
     close(fds[0]);
     close(p[1]);
-    r = dh_call(&c, "fd.remove", "{\"name\":\"keep me\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "fd.remove", "{\"name\":\"keep me\"}");
     assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=nb-fd.keep me"), -1);
     dh_close(&c);
 }
@@ -535,20 +541,11 @@ static void test_fd_count_across_handoffs(void **state)
     close(dh_notify_take(d, "FDSTORE=1"));
     int quiet = create_tcp(&c, "quiet", ",\"mode\":\"dispatch\"");
     int held = dh_tcp_connect(NULL, quiet); /* queued: "quiet" has no subscriber */
-    for (;;) {
-        r = dh_call(&c, "server.info", "{\"name\":\"quiet\"}", NULL, NULL);
-        json_int_t queued = json_integer_value(json_object_get(dh_ok(r), "queued"));
-        json_decref(r);
-        if (queued == 1) {
-            break;
-        }
-    }
+    wait_queued(&c, "quiet", 1);
     assert_int_equal(dh_daemon_inheritable_count(d), inheritable);
     json_decref(dh_call(&c, "server.close", "{\"name\":\"quiet\"}", NULL, NULL));
     close(held);
-    r = dh_call(&c, "fd.remove", "{\"name\":\"held\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "fd.remove", "{\"name\":\"held\"}");
     assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
     close(p[0]);
     close(p[1]);

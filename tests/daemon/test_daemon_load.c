@@ -220,9 +220,7 @@ static void test_ten_thousand_held(void **state)
         close(conns[i]);
     }
     free(conns);
-    int status = dh_wait_child(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_expect_child_exit(pid, 0);
     close(up);
     close(down);
     dw_wait_clients(&c, 1);
@@ -280,13 +278,6 @@ typedef struct {
     long conns, calls, clients, victims, stored;
 } soak_t;
 
-static void call_ok(dh_client_t *c, const char *op, const char *args)
-{
-    json_t *r = dh_call(c, op, args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 /* One connection through the dispatch server, served by the survivor ('S'). */
 static void soak_dispatch(soak_t *s)
 {
@@ -299,13 +290,13 @@ static void soak_dispatch(soak_t *s)
 
 static void soak_control(soak_t *s)
 {
-    call_ok(&s->c, "server.list", NULL);
-    call_ok(&s->c, "stats", NULL);
-    call_ok(&s->c, "blocklist.add",
-            "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
-    call_ok(&s->c, "blocklist.check", "{\"server\":\"w\",\"address\":\"192.0.2.1\"}");
-    call_ok(&s->c, "blocklist.remove",
-            "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
+    dh_call_ok(&s->c, "server.list", NULL);
+    dh_call_ok(&s->c, "stats", NULL);
+    dh_call_ok(&s->c, "blocklist.add",
+               "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
+    dh_call_ok(&s->c, "blocklist.check", "{\"server\":\"w\",\"address\":\"192.0.2.1\"}");
+    dh_call_ok(&s->c, "blocklist.remove",
+               "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
     s->calls += 5;
 }
 
@@ -331,9 +322,9 @@ static void soak_churn(soak_t *s)
 {
     dh_client_t other;
     dh_connect(&other, s->d);
-    call_ok(&other, "events.subscribe", NULL);
-    call_ok(&other, "server.create", "{\"name\":\"tmp\",\"host\":\"127.0.0.1\",\"port\":0}");
-    call_ok(&other, "server.close", "{\"name\":\"tmp\"}");
+    dh_call_ok(&other, "events.subscribe", NULL);
+    dh_call_ok(&other, "server.create", "{\"name\":\"tmp\",\"host\":\"127.0.0.1\",\"port\":0}");
+    dh_call_ok(&other, "server.close", "{\"name\":\"tmp\"}");
     dh_close(&other);
     s->clients++;
 }
