@@ -150,12 +150,7 @@ static pid_t fork_holder(const dh_daemon_t *d)
         close(p[0]);
         _exit(holder(d, p[1]));
     }
-    close(p[1]);
-    char b;
-    struct pollfd pf = { .fd = p[0], .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(p[0], &b, 1), 1);
-    close(p[0]);
+    dw_wait_ready(p);
     return pid;
 }
 

@@ -3,6 +3,7 @@
  * subscriber killed mid-dispatch, the blocklist, the fd store across a reconnect, and the
  * daemon's fd count across hundreds of handoffs. */
 #include "dhelp.h"
+#include "dwork.h"
 #include "netcore.h"
 
 #include <errno.h>
@@ -52,16 +53,6 @@ static int create_big_dispatch(dh_client_t *c, const char *name)
     int port = create_tcp(c, name, args);
     free(args);
     return port;
-}
-
-/* The stats of server name (from "stats"), a reference; *ret_stats borrows from it. */
-static json_t *server_stats(dh_client_t *c, const char *name, json_t **ret_stats)
-{
-    char args[128];
-    snprintf(args, sizeof(args), "{\"server\":\"%s\"}", name);
-    json_t *r = dh_call(c, "stats", args, NULL, NULL);
-    *ret_stats = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-    return r;
 }
 
 /* Asks server.info until the daemon holds `queued` connections of server name: it
@@ -205,12 +196,11 @@ static void test_dispatch_round_robin(void **state)
         expect_dispatch(i % 2 == 0 ? &a : &b, peer);
         close(peer);
     }
-    json_t *s;
-    json_t *r = server_stats(&admin, "web", &s);
-    assert_int_equal(json_integer_value(json_object_get(s, "accepted")), 6);
-    assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 6);
-    assert_int_equal(json_integer_value(json_object_get(s, "subscribers")), 2);
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    assert_int_equal(dw_stat(s, "accepted"), 6);
+    assert_int_equal(dw_stat(s, "dispatched"), 6);
+    assert_int_equal(dw_stat(s, "subscribers"), 2);
+    json_decref(s);
     dh_close(&a);
     dh_close(&b);
     dh_close(&admin);
@@ -262,16 +252,14 @@ static void test_dispatch_subscriber_killed(void **state)
     int first = dh_tcp_connect(NULL, port);
     dh_client_t admin2;
     dh_connect(&admin2, d);
-    json_t *r;
     for (;;) {
-        json_t *s;
-        r = server_stats(&admin2, "web", &s);
-        if (json_integer_value(json_object_get(s, "dispatched")) == 1) {
+        json_t *s = dw_server_stats(&admin2, "web");
+        json_int_t dispatched = dw_stat(s, "dispatched");
+        json_decref(s);
+        if (dispatched == 1) {
             break;
         }
-        json_decref(r);
     }
-    json_decref(r);
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_int_equal(waitpid(pid, NULL, 0), pid);
     close(first);
@@ -321,10 +309,9 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
         json_decref(dh_reply(&a, id, NULL, NULL));
     }
     json_decref(dh_call(&admin, "stats", NULL, NULL, NULL));
-    json_t *s;
-    json_t *r = server_stats(&admin, "web", &s);
-    json_int_t dispatched = json_integer_value(json_object_get(s, "dispatched"));
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    json_int_t dispatched = dw_stat(s, "dispatched");
+    json_decref(s);
     assert_true(dispatched >= got);
     if (dispatched == 4 && got == 3) {
         int fd = -1;
@@ -359,12 +346,11 @@ static void test_sigterm_finishes_handoffs(void **state)
         peers[i] = dh_tcp_connect(NULL, port);
     }
     for (;;) { /* both handed to A's output */
-        json_t *st;
-        json_t *r = server_stats(&admin, "web", &st);
-        json_int_t queued = json_integer_value(json_object_get(st, "queued"));
-        json_int_t accepted = json_integer_value(json_object_get(st, "accepted"));
-        json_int_t dispatched = json_integer_value(json_object_get(st, "dispatched"));
-        json_decref(r);
+        json_t *st = dw_server_stats(&admin, "web");
+        json_int_t queued = dw_stat(st, "queued");
+        json_int_t accepted = dw_stat(st, "accepted");
+        json_int_t dispatched = dw_stat(st, "dispatched");
+        json_decref(st);
         if (accepted == 2 && queued == 0) {
             assert_int_equal(dispatched, 0); /* in A's output, not sent: in flight */
             break;
@@ -410,11 +396,10 @@ static void test_dispatch_blocklist(void **state)
     int good = dh_tcp_connect("127.0.0.1", port);
     expect_dispatch(&a, good);
     close(good);
-    json_t *s;
-    json_t *r = server_stats(&admin, "web", &s);
-    assert_int_equal(json_integer_value(json_object_get(s, "blocked")), 1);
-    assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 1);
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    assert_int_equal(dw_stat(s, "blocked"), 1);
+    assert_int_equal(dw_stat(s, "dispatched"), 1);
+    json_decref(s);
     dh_close(&a);
     dh_close(&admin);
 }

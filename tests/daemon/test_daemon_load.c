@@ -158,6 +158,19 @@ static int setup_load(void **state)
     return 0;
 }
 
+/* n connections to port into conns[], paced: every PACE of them, waits until the daemon
+ * accepted all but the last PACE (and reads its notify socket, as systemd would). */
+static void connect_paced(const dh_daemon_t *d, dh_client_t *c, int port, int *conns, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i % PACE == 0) {
+            wait_accepted(c, i - PACE);
+            dh_notify_drain(d);
+        }
+        conns[i] = dh_tcp_connect(NULL, port);
+    }
+}
+
 static pid_t fork_worker(const dh_daemon_t *d, int n, int *up, int *down)
 {
     int u[2], w[2];
@@ -194,13 +207,7 @@ static void test_ten_thousand_held(void **state)
     int *conns = calloc((size_t)n, sizeof(int));
     assert_non_null(conns);
     double t0 = now_s();
-    for (int i = 0; i < n; i++) {
-        if (i % PACE == 0) {
-            wait_accepted(&c, i - PACE);
-            dh_notify_drain(d);
-        }
-        conns[i] = dh_tcp_connect(NULL, port);
-    }
+    connect_paced(d, &c, port, conns, n);
     wait_byte(up, 'h');
     double secs = now_s() - t0;
     long rss1 = status_kb(d, "VmRSS"), hwm = status_kb(d, "VmHWM");
@@ -243,13 +250,7 @@ static void test_ten_thousand_queued(void **state)
     int *conns = calloc((size_t)n, sizeof(int));
     assert_non_null(conns);
     double t0 = now_s();
-    for (int i = 0; i < n; i++) {
-        if (i % PACE == 0) {
-            wait_accepted(&c, i - PACE);
-            dh_notify_drain(d);
-        }
-        conns[i] = dh_tcp_connect(NULL, port);
-    }
+    connect_paced(d, &c, port, conns, n);
     wait_accepted(&c, n);
     double secs = now_s() - t0;
     long rss1 = status_kb(d, "VmRSS");
