@@ -602,6 +602,31 @@ void dh_call_ok(dh_client_t *c, const char *op, const char *args)
     json_decref(r);
 }
 
+int dh_call_fd(dh_client_t *c, const char *op, const char *args)
+{
+    int fds[1];
+    size_t nfds = 0;
+    json_t *r = dh_call(c, op, args, fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(nfds, 1);
+    return fds[0];
+}
+
+void dh_wait_queued(dh_client_t *c, const char *name, json_int_t want)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    for (;;) {
+        json_t *r = dh_call(c, "server.info", args, NULL, NULL);
+        json_int_t queued = json_integer_value(json_object_get(dh_ok(r), "queued"));
+        json_decref(r);
+        if (queued == want) {
+            return;
+        }
+    }
+}
+
 json_t *dh_sd_call(dh_sd_daemon_t *d,
                    dh_client_t *c,
                    const char *op,

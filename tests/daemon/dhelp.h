@@ -141,6 +141,11 @@ json_t *dh_call(dh_client_t *c, const char *op, const char *args, int *ret_fds, 
 json_t *dh_ok(json_t *reply);
 /* One request that must succeed; its reply is dropped. */
 void dh_call_ok(dh_client_t *c, const char *op, const char *args);
+/* One request that must succeed and hand over exactly one fd: that fd, the caller's. */
+int dh_call_fd(dh_client_t *c, const char *op, const char *args);
+/* Asks server.info (each reply a success) until the daemon holds `want` queued
+ * connections of server name: it accepts on its own turn. */
+void dh_wait_queued(dh_client_t *c, const char *name, json_int_t want);
 /* dh_call on c to a daemon under sdharness.c, reading what the daemon told systemd before
  * and after, as systemd does, so that the daemon never waits on a full notify socket. */
 json_t *dh_sd_call(dh_sd_daemon_t *d,

@@ -55,22 +55,6 @@ static int create_big_dispatch(dh_client_t *c, const char *name)
     return port;
 }
 
-/* Asks server.info until the daemon holds `queued` connections of server name: it
- * accepts on its own turn. */
-static void wait_queued(dh_client_t *c, const char *name, json_int_t queued)
-{
-    char args[128];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    for (;;) {
-        json_t *r = dh_call(c, "server.info", args, NULL, NULL);
-        json_int_t now = json_integer_value(json_object_get(dh_ok(r), "queued"));
-        json_decref(r);
-        if (now == queued) {
-            return;
-        }
-    }
-}
-
 /* Reads exactly n bytes with a deadline. */
 static void read_exact(int fd, char *buf, size_t n)
 {
@@ -156,10 +140,7 @@ static void test_acquire_then_listen_fd_serves(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 
     /* The daemon's listener is its own: another acquire still gets it. */
-    r = dh_call(&c, "server.acquire", "{\"name\":\"api\"}", fds, &nfds);
-    dh_ok(r);
-    close(fds[0]);
-    json_decref(r);
+    close(dh_call_fd(&c, "server.acquire", "{\"name\":\"api\"}"));
     dh_close(&c);
 }
 
@@ -215,7 +196,7 @@ static void test_dispatch_queue_then_subscriber(void **state)
     dh_connect(&a, d);
     int port = create_tcp(&admin, "web", ",\"mode\":\"dispatch\"");
     int peer = dh_tcp_connect(NULL, port);
-    wait_queued(&admin, "web", 1);
+    dh_wait_queued(&admin, "web", 1);
     dh_subscribe(&a, "web");
     expect_dispatch(&a, peer);
     close(peer);
@@ -422,17 +403,12 @@ static void test_fd_store_across_reconnect(void **state)
     r = dh_call(&c, "fd.list", NULL, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(dh_ok(r), "fds")), 1);
     json_decref(r);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&c, "fd.retrieve", "{\"name\":\"my pipe\",\"remove\":true}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(nfds, 1);
+    int fd = dh_call_fd(&c, "fd.retrieve", "{\"name\":\"my pipe\",\"remove\":true}");
     assert_int_equal(write(p[1], "z", 1), 1);
     char b;
-    read_exact(fds[0], &b, 1);
+    read_exact(fd, &b, 1);
     assert_int_equal(b, 'z');
-    close(fds[0]);
+    close(fd);
     close(p[1]);
     r = dh_call(&c, "fd.retrieve", "{\"name\":\"my pipe\"}", NULL, NULL);
     dh_assert_error(r, "ERR_NOT_FOUND");
@@ -466,16 +442,12 @@ static void test_fd_store_survives_restart(void **state)
     dh_daemon_start(d);
     close(mirrored);
     dh_connect(&c, d);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&c, "fd.retrieve", "{\"name\":\"keep me\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
+    int fd = dh_call_fd(&c, "fd.retrieve", "{\"name\":\"keep me\"}");
     assert_int_equal(write(p[1], "r", 1), 1);
     char b;
-    read_exact(fds[0], &b, 1);
+    read_exact(fd, &b, 1);
     assert_int_equal(b, 'r');
-    close(fds[0]);
+    close(fd);
     close(p[1]);
     dh_call_ok(&c, "fd.remove", "{\"name\":\"keep me\"}");
     assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=nb-fd.keep me"), -1);
@@ -496,21 +468,14 @@ static void test_fd_count_across_handoffs(void **state)
     int before = dh_daemon_fd_count(d);
     int self_before = dh_self_fd_count();
     for (int i = 0; i < 300; i++) {
-        int fds[1];
-        size_t nfds;
-        json_t *r = dh_call(&c, "server.acquire", "{\"name\":\"api\"}", fds, &nfds);
+        int fd = dh_call_fd(&c, "server.acquire", "{\"name\":\"api\"}");
+        json_t *r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"l\"}", &fd, 1), NULL, NULL);
         dh_ok(r);
         json_decref(r);
-        r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"l\"}", fds, 1), NULL, NULL);
-        dh_ok(r);
-        json_decref(r);
-        close(fds[0]);
+        close(fd);
         /* The fixture plays systemd: it takes the mirror and its drop as they come. */
         close(dh_notify_take(d, "FDSTORE=1"));
-        r = dh_call(&c, "fd.retrieve", "{\"name\":\"l\",\"remove\":true}", fds, &nfds);
-        dh_ok(r);
-        json_decref(r);
-        close(fds[0]);
+        close(dh_call_fd(&c, "fd.retrieve", "{\"name\":\"l\",\"remove\":true}"));
         assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
         int peer = dh_tcp_connect(NULL, port);
         expect_dispatch(&sub, peer);
@@ -526,7 +491,7 @@ static void test_fd_count_across_handoffs(void **state)
     close(dh_notify_take(d, "FDSTORE=1"));
     int quiet = create_tcp(&c, "quiet", ",\"mode\":\"dispatch\"");
     int held = dh_tcp_connect(NULL, quiet); /* queued: "quiet" has no subscriber */
-    wait_queued(&c, "quiet", 1);
+    dh_wait_queued(&c, "quiet", 1);
     assert_int_equal(dh_daemon_inheritable_count(d), inheritable);
     json_decref(dh_call(&c, "server.close", "{\"name\":\"quiet\"}", NULL, NULL));
     close(held);

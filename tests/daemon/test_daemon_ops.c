@@ -178,12 +178,7 @@ static void test_handoff_modes_and_exclusive(void **state)
     r = dh_call(&a, "server.subscribe", "{\"name\":\"acq\"}", NULL, NULL);
     dh_assert_error(r, "ERR_INVALID_ARG_VALUE");
     json_decref(r);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&a, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    close(fds[0]);
+    close(dh_call_fd(&a, "server.acquire", "{\"name\":\"acq\"}"));
     r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", NULL, NULL);
     dh_assert_error(r, "EADDRINUSE"); /* exclusive: held by a */
     json_decref(r);
@@ -202,10 +197,7 @@ static void test_handoff_modes_and_exclusive(void **state)
             break;
         }
     }
-    r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    close(fds[0]);
+    close(dh_call_fd(&b, "server.acquire", "{\"name\":\"acq\"}"));
     dh_close(&b);
 }
 
