@@ -76,6 +76,35 @@ void dh_daemon_dump_log(const dh_daemon_t *d)
     fprintf(stderr, "--- netbrokerd stderr ---\n%s--- end ---\n", buf);
 }
 
+/* One datagram from the notify socket into buf (NUL-terminated) and the fds it carried
+ * (4 at most) into fds; its length, or -1 when none is waiting (flags MSG_DONTWAIT). */
+static ssize_t notify_recv(int sock, char buf[1024], int flags, int fds[4], size_t *ret_nfds)
+{
+    struct iovec iov = { buf, 1023 };
+    union {
+        char b[CMSG_SPACE(sizeof(int) * 4)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+    };
+    size_t nfds = 0;
+    ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
+    if (n < 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_type == SCM_RIGHTS) {
+            size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            memcpy(fds + nfds, CMSG_DATA(cm), k * sizeof(int));
+            nfds += k;
+        }
+    }
+    *ret_nfds = nfds;
+    return n;
+}
+
 int dh_notify_take(dh_daemon_t *d, const char *want)
 {
     char buf[1024];
@@ -85,55 +114,27 @@ int dh_notify_take(dh_daemon_t *d, const char *want)
             dh_daemon_dump_log(d);
             fail_msg("no '%s' from netbrokerd within %d ms", want, DH_DEADLINE_MS);
         }
-        struct iovec iov = { buf, sizeof(buf) - 1 };
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 4)];
-            struct cmsghdr align;
-        } u;
-        struct msghdr mh = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
-        };
-        ssize_t n = recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC);
-        assert_true(n > 0);
-        buf[n] = '\0';
-        int fd = -1;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        if (cm != NULL && cm->cmsg_type == SCM_RIGHTS) {
-            memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        int fds[4];
+        size_t nfds = 0;
+        assert_true(notify_recv(d->notify_fd, buf, 0, fds, &nfds) > 0);
+        bool found = strstr(buf, want) != NULL;
+        for (size_t i = found ? 1 : 0; i < nfds; i++) {
+            close(fds[i]);
         }
-        if (strstr(buf, want) != NULL) {
-            return fd;
-        }
-        if (fd >= 0) {
-            close(fd);
+        if (found) {
+            return nfds > 0 ? fds[0] : -1;
         }
     }
 }
 
 void dh_notify_drain(const dh_daemon_t *d)
 {
-    for (;;) {
-        char buf[1024];
-        struct iovec iov = { buf, sizeof(buf) };
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 4)];
-            struct cmsghdr align;
-        } u;
-        struct msghdr mh = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
-        };
-        if (recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) {
-            return;
-        }
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-            if (cm->cmsg_type == SCM_RIGHTS) {
-                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < n; i++) {
-                    int fd;
-                    memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                    close(fd);
-                }
-            }
+    char buf[1024];
+    int fds[4];
+    size_t nfds = 0;
+    while (notify_recv(d->notify_fd, buf, MSG_DONTWAIT, fds, &nfds) >= 0) {
+        for (size_t i = 0; i < nfds; i++) {
+            close(fds[i]);
         }
     }
 }
