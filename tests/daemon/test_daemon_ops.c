@@ -2,6 +2,7 @@
  * and the policies a dispatch server applies (maxConnections, queueLimit, queueTimeout)
  * with their 'drop' events. */
 #include "dhelp.h"
+#include "dwork.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -189,14 +190,7 @@ static void test_handoff_modes_and_exclusive(void **state)
     dh_call_ok(&a, "server.unsubscribe", "{\"name\":\"dis\"}");
     dh_call_ok(&b, "server.subscribe", "{\"name\":\"dis\"}");
     dh_close(&a); /* its hold on the listener ends with it, once the daemon saw it go */
-    for (;;) {
-        r = ok_call(&b, "stats", NULL);
-        json_int_t n = json_integer_value(json_object_get(dh_ok(r), "clients"));
-        json_decref(r);
-        if (n == 1) {
-            break;
-        }
-    }
+    dw_wait_clients(&b, 1);
     close(dh_call_fd(&b, "server.acquire", "{\"name\":\"acq\"}"));
     dh_close(&b);
 }
