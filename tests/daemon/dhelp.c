@@ -76,6 +76,35 @@ void dh_daemon_dump_log(const dh_daemon_t *d)
     fprintf(stderr, "--- netbrokerd stderr ---\n%s--- end ---\n", buf);
 }
 
+/* One datagram from the notify socket into buf (NUL-terminated) and the fds it carried
+ * (4 at most) into fds; its length, or -1 when none is waiting (flags MSG_DONTWAIT). */
+static ssize_t notify_recv(int sock, char buf[1024], int flags, int fds[4], size_t *ret_nfds)
+{
+    struct iovec iov = { buf, 1023 };
+    union {
+        char b[CMSG_SPACE(sizeof(int) * 4)];
+        struct cmsghdr align;
+    } u;
+    struct msghdr mh = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
+    };
+    size_t nfds = 0;
+    ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
+    if (n < 0) {
+        return -1;
+    }
+    buf[n] = '\0';
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+        if (cm->cmsg_type == SCM_RIGHTS) {
+            size_t k = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+            memcpy(fds + nfds, CMSG_DATA(cm), k * sizeof(int));
+            nfds += k;
+        }
+    }
+    *ret_nfds = nfds;
+    return n;
+}
+
 int dh_notify_take(dh_daemon_t *d, const char *want)
 {
     char buf[1024];
@@ -85,55 +114,27 @@ int dh_notify_take(dh_daemon_t *d, const char *want)
             dh_daemon_dump_log(d);
             fail_msg("no '%s' from netbrokerd within %d ms", want, DH_DEADLINE_MS);
         }
-        struct iovec iov = { buf, sizeof(buf) - 1 };
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 4)];
-            struct cmsghdr align;
-        } u;
-        struct msghdr mh = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
-        };
-        ssize_t n = recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC);
-        assert_true(n > 0);
-        buf[n] = '\0';
-        int fd = -1;
-        struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-        if (cm != NULL && cm->cmsg_type == SCM_RIGHTS) {
-            memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+        int fds[4];
+        size_t nfds = 0;
+        assert_true(notify_recv(d->notify_fd, buf, 0, fds, &nfds) > 0);
+        bool found = strstr(buf, want) != NULL;
+        for (size_t i = found ? 1 : 0; i < nfds; i++) {
+            close(fds[i]);
         }
-        if (strstr(buf, want) != NULL) {
-            return fd;
-        }
-        if (fd >= 0) {
-            close(fd);
+        if (found) {
+            return nfds > 0 ? fds[0] : -1;
         }
     }
 }
 
 void dh_notify_drain(const dh_daemon_t *d)
 {
-    for (;;) {
-        char buf[1024];
-        struct iovec iov = { buf, sizeof(buf) };
-        union {
-            char b[CMSG_SPACE(sizeof(int) * 4)];
-            struct cmsghdr align;
-        } u;
-        struct msghdr mh = {
-            .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof(u.b)
-        };
-        if (recvmsg(d->notify_fd, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT) < 0) {
-            return;
-        }
-        for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
-            if (cm->cmsg_type == SCM_RIGHTS) {
-                size_t n = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-                for (size_t i = 0; i < n; i++) {
-                    int fd;
-                    memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
-                    close(fd);
-                }
-            }
+    char buf[1024];
+    int fds[4];
+    size_t nfds = 0;
+    while (notify_recv(d->notify_fd, buf, MSG_DONTWAIT, fds, &nfds) >= 0) {
+        for (size_t i = 0; i < nfds; i++) {
+            close(fds[i]);
         }
     }
 }
@@ -421,6 +422,13 @@ int dh_wait_child(pid_t pid)
     return status;
 }
 
+void dh_expect_child_exit(pid_t pid, int code)
+{
+    int status = dh_wait_child(pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), code);
+}
+
 int dh_self_fd_count(void)
 {
     int n = sdh_pid_fd_count(getpid());
@@ -588,6 +596,58 @@ json_t *dh_ok(json_t *reply)
     return json_object_get(reply, "result");
 }
 
+void dh_call_ok(dh_client_t *c, const char *op, const char *args)
+{
+    json_t *r = dh_call(c, op, args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
+int dh_call_fd(dh_client_t *c, const char *op, const char *args)
+{
+    int fds[1];
+    size_t nfds = 0;
+    json_t *r = dh_call(c, op, args, fds, &nfds);
+    dh_ok(r);
+    json_decref(r);
+    assert_int_equal(nfds, 1);
+    return fds[0];
+}
+
+void dh_wait_queued(dh_client_t *c, const char *name, json_int_t want)
+{
+    char args[128];
+    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
+    for (;;) {
+        json_t *r = dh_call(c, "server.info", args, NULL, NULL);
+        json_int_t queued = json_integer_value(json_object_get(dh_ok(r), "queued"));
+        json_decref(r);
+        if (queued == want) {
+            return;
+        }
+    }
+}
+
+json_t *dh_sd_call(dh_sd_daemon_t *d,
+                   dh_client_t *c,
+                   const char *op,
+                   const char *args,
+                   int *ret_fds,
+                   size_t *ret_nfds)
+{
+    sdh_pump(&d->h);
+    json_t *r = dh_call(c, op, args, ret_fds, ret_nfds);
+    sdh_pump(&d->h);
+    return r;
+}
+
+void dh_sd_call_ok(dh_sd_daemon_t *d, dh_client_t *c, const char *op, const char *args)
+{
+    json_t *r = dh_sd_call(d, c, op, args, NULL, NULL);
+    dh_ok(r);
+    json_decref(r);
+}
+
 void dh_assert_error(json_t *reply, const char *code)
 {
     json_t *err = json_object_get(reply, "error");
@@ -660,9 +720,7 @@ void dh_subscribe(dh_client_t *c, const char *name)
 {
     char args[128];
     snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(c, "server.subscribe", args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(c, "server.subscribe", args);
 }
 
 void dh_expect_dispatch(dh_client_t *sub, int peer)
@@ -678,6 +736,14 @@ void dh_expect_dispatch(dh_client_t *sub, int peer)
     assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
     assert_int_equal(read(peer, &b, 1), 1);
     assert_int_equal(b, 'x');
+}
+
+void dh_expect_eof(int fd)
+{
+    char b;
+    struct pollfd p = { .fd = fd, .events = POLLIN };
+    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
+    assert_int_equal(recv(fd, &b, 1, 0), 0);
 }
 
 int dh_tcp_connect(const char *src, int port)

@@ -139,6 +139,23 @@ json_t *dh_reply(dh_client_t *c, int64_t id, int *ret_fds, size_t *ret_nfds);
 json_t *dh_call(dh_client_t *c, const char *op, const char *args, int *ret_fds, size_t *ret_nfds);
 /* Asserts the reply is a success and returns its result (borrowed from reply). */
 json_t *dh_ok(json_t *reply);
+/* One request that must succeed; its reply is dropped. */
+void dh_call_ok(dh_client_t *c, const char *op, const char *args);
+/* One request that must succeed and hand over exactly one fd: that fd, the caller's. */
+int dh_call_fd(dh_client_t *c, const char *op, const char *args);
+/* Asks server.info (each reply a success) until the daemon holds `want` queued
+ * connections of server name: it accepts on its own turn. */
+void dh_wait_queued(dh_client_t *c, const char *name, json_int_t want);
+/* dh_call on c to a daemon under sdharness.c, reading what the daemon told systemd before
+ * and after, as systemd does, so that the daemon never waits on a full notify socket. */
+json_t *dh_sd_call(dh_sd_daemon_t *d,
+                   dh_client_t *c,
+                   const char *op,
+                   const char *args,
+                   int *ret_fds,
+                   size_t *ret_nfds);
+/* dh_sd_call that must succeed; its reply is dropped. */
+void dh_sd_call_ok(dh_sd_daemon_t *d, dh_client_t *c, const char *op, const char *args);
 /* Asserts the reply failed with code. */
 void dh_assert_error(json_t *reply, const char *code);
 /* The next event called name (queued or read now), with its fd when it carries one. */
@@ -160,7 +177,11 @@ long dh_daemon_cpu_ticks(const dh_daemon_t *d);
 long dh_daemon_rss_kb(const dh_daemon_t *d);
 /* Waits for a child process to exit within the deadline; returns its wait status. */
 int dh_wait_child(pid_t pid);
+/* dh_wait_child, then asserts the child exited (not killed) with code. */
+void dh_expect_child_exit(pid_t pid, int code);
 
+/* Asserts that the peer closed fd (end of stream, no data) within the deadline. */
+void dh_expect_eof(int fd);
 /* A TCP connection to 127.0.0.1:port, from source address src (NULL: any). */
 int dh_tcp_connect(const char *src, int port);
 int dh_local_port(int fd);

@@ -74,13 +74,18 @@ pid_t dw_fork_subscriber(const dh_daemon_t *d,
         close(p[0]);
         _exit(dk_serve(d->control, server, max_pending, tag, p[1], stall));
     }
+    dw_wait_ready(p);
+    return pid;
+}
+
+void dw_wait_ready(int p[2])
+{
     close(p[1]);
     char b;
     struct pollfd pf = { .fd = p[0], .events = POLLIN };
     assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
     assert_int_equal(read(p[0], &b, 1), 1);
     close(p[0]);
-    return pid;
 }
 
 char dw_outcome(int fd)

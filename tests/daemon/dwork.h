@@ -41,6 +41,9 @@ pid_t dw_fork_subscriber(const dh_daemon_t *d,
                          int max_pending,
                          char tag,
                          int stall);
+/* The parent's side of a child forked with pipe p that writes one byte once it is ready:
+ * closes the child's end, waits for that byte within the deadline, closes p[0]. */
+void dw_wait_ready(int p[2]);
 /* What the client end of a dispatched connection saw: the tag of the subscriber that
  * served it, or 'E' when it was closed unserved. A connection still waiting at the
  * deadline fails the test: that is a lost one. */

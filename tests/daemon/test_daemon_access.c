@@ -17,8 +17,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -109,14 +107,7 @@ static void test_access_other_uid(void **state)
         as_nobody(d);
         _exit(0);
     }
-    int status;
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    struct pollfd pf = { .fd = pidfd, .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    close(pidfd);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_expect_child_exit(pid, 0);
     /* Root sees everything, the fd nobody stored included. */
     r = dh_call(&root, "fd.list", NULL, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(dh_ok(r), "fds")), 2);
@@ -180,14 +171,7 @@ static void test_access_supplementary_group(void **state)
         dh_close(&c);
         _exit(0);
     }
-    int status;
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    struct pollfd pf = { .fd = pidfd, .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    close(pidfd);
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_expect_child_exit(pid, 0);
 }
 
 static int no_setup(void **state)

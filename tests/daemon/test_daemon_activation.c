@@ -167,9 +167,7 @@ static void test_socket_activate(void **state)
     assert_int_equal(member(r, "queueLimit"), 5);
     assert_string_equal(json_string_value(json_object_get(dh_ok(r), "mode")), "dispatch");
     json_decref(r);
-    r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "server.subscribe", "{\"name\":\"web\"}");
     dh_expect_dispatch(&c, early);
     int later = dh_tcp_connect(NULL, port);
     dh_expect_dispatch(&c, later);
@@ -316,22 +314,15 @@ static void test_reload_keeps_adopted(void **state)
     assert_true(daemon_holds(f, tcp));
 
     write_config(f, "{\"servers\":{\"web\":{\"port\":0,\"mode\":\"acquire\"}}}");
-    r = dh_call(&c, "daemon.reload", NULL, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "daemon.reload", NULL);
     dh_sd_expect(&f->h, "RELOADING=1");
     dh_sd_expect(&f->h, "READY=1");
-    int got[1];
-    size_t n = 0;
-    r = dh_call(&c, "server.acquire", "{\"name\":\"web\"}", got, &n);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(n, 1);
+    int got = dh_call_fd(&c, "server.acquire", "{\"name\":\"web\"}");
     struct stat a, b;
-    assert_int_equal(fstat(got[0], &a), 0);
+    assert_int_equal(fstat(got, &a), 0);
     assert_int_equal(fstat(tcp, &b), 0);
     assert_int_equal(a.st_ino, b.st_ino); /* the very socket the harness passed */
-    close(got[0]);
+    close(got);
     dh_close(&c);
     dh_sd_expect_clean_exit(&f->h);
     close(tcp);
@@ -398,12 +389,8 @@ static void test_restart_keeps_sockets(void **state)
     int waiting = dh_tcp_connect(NULL, port);
     assert_int_equal(sdh_start(&f->h, f->argv, fds, names, 2), 0);
     dh_sd_expect(&f->h, "READY=1");
-    json_t *r = dh_call(&c, "hello", "{\"version\":1}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-    r = dh_call(&c, "server.subscribe", "{\"name\":\"web\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "hello", "{\"version\":1}");
+    dh_call_ok(&c, "server.subscribe", "{\"name\":\"web\"}");
     dh_expect_dispatch(&c, waiting);
     close(waiting);
     dh_close(&c);

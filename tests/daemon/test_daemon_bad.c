@@ -2,6 +2,7 @@
  * structured error or its sender alone is cut off, nothing changes, the daemon keeps
  * serving the others, and its fd count ends where it started. */
 #include "dhelp.h"
+#include "dwork.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -189,19 +190,6 @@ static void bad_client(const dh_daemon_t *d, int i)
     dh_close(&c);
 }
 
-/* Asks the daemon until it counts `want` control connections. */
-static void wait_clients(dh_client_t *probe, json_int_t want)
-{
-    for (;;) {
-        json_t *r = dh_call(probe, "stats", NULL, NULL, NULL);
-        json_int_t n = json_integer_value(json_object_get(dh_ok(r), "clients"));
-        json_decref(r);
-        if (n == want) {
-            return;
-        }
-    }
-}
-
 /* Thousands of connections that misbehave and go: the daemon ends with the fds it had.
  * They come in batches of 200, each seen gone before the next, so that the test measures
  * leaks and not the fd limit (which issue 8's exhaustion tests own). */
@@ -219,9 +207,9 @@ static void test_fd_count_across_bad_clients(void **state)
          * holds all of them; then it is asked until it saw every one go. */
         dh_client_t marker;
         dh_connect(&marker, d);
-        wait_clients(&probe, 2);
+        dw_wait_clients(&probe, 2);
         dh_close(&marker);
-        wait_clients(&probe, 1);
+        dw_wait_clients(&probe, 1);
     }
     json_t *r = dh_call(&probe, "fd.list", NULL, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(dh_ok(r), "fds")), 0);

@@ -35,13 +35,6 @@ static int create(dh_client_t *c, const char *args)
     return p;
 }
 
-static void call_ok(dh_client_t *c, const char *op, const char *args)
-{
-    json_t *r = dh_call(c, op, args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 /* A TCP connection from src to dst:port, both loopback IPv4 addresses. */
 static int connect_from(const char *src, const char *dst, int port)
 {
@@ -133,9 +126,9 @@ static void test_dispatch_event_addresses(void **state)
     /* A wildcard: each connection has its own local address (127.0.0.2 is loopback). */
     int wild = create(&admin, "{\"name\":\"any\",\"host\":\"0.0.0.0\",\"port\":0,"
                               "\"mode\":\"dispatch\"}");
-    call_ok(&sub, "server.subscribe", "{\"name\":\"one\"}");
-    call_ok(&sub, "server.subscribe", "{\"name\":\"any\"}");
-    call_ok(&watch, "events.subscribe", "{\"events\":[\"connection\"]}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"one\"}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"any\"}");
+    dh_call_ok(&watch, "events.subscribe", "{\"events\":[\"connection\"]}");
     check_one(&sub, &watch, "127.0.0.1", "127.0.0.1", fixed);
     check_one(&sub, &watch, "127.0.0.3", "127.0.0.2", wild);
     check_one(&sub, &watch, "127.0.0.4", "127.0.0.1", wild);
@@ -164,8 +157,8 @@ static void test_dispatch_event_ipv6(void **state)
                             "\"mode\":\"dispatch\"}");
     int dual = create(&admin, "{\"name\":\"dual\",\"host\":\"::\",\"port\":0,"
                               "\"mode\":\"dispatch\"}");
-    call_ok(&sub, "server.subscribe", "{\"name\":\"six\"}");
-    call_ok(&sub, "server.subscribe", "{\"name\":\"dual\"}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"six\"}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"dual\"}");
     int peer = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0), fd = -1;
     sa.sin6_port = htons((uint16_t)v6);
     assert_int_equal(connect(peer, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -203,7 +196,7 @@ static void test_dispatch_unix_path(void **state)
     snprintf(path, sizeof(path), "%s/app.sock", d->dir);
     snprintf(args, sizeof(args), "{\"name\":\"app\",\"path\":\"%s\",\"mode\":\"dispatch\"}", path);
     create(&admin, args);
-    call_ok(&sub, "server.subscribe", "{\"name\":\"app\"}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"app\"}");
     int peer = unix_connect(path), fd = -1;
     json_t *e = dh_event(&sub, "connection", &fd);
     expect_str(e, "server", "app");
@@ -239,7 +232,7 @@ static void test_dispatch_burst_each_once(void **state)
         peers[i] = connect_from("127.0.0.1", "127.0.0.1", port);
     }
     dh_connect(&sub, d);
-    call_ok(&sub, "server.subscribe", "{\"name\":\"web\",\"maxPending\":256}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"web\",\"maxPending\":256}");
     for (int i = 0; i < BURST; i++) {
         int fd = -1;
         json_t *e = dh_event(&sub, "connection", &fd);
@@ -269,17 +262,14 @@ static void test_dispatch_drop_addresses(void **state)
     dh_connect(&admin, d);
     int port = create(&admin, "{\"name\":\"web\",\"host\":\"127.0.0.1\",\"port\":0,"
                               "\"mode\":\"dispatch\",\"maxConnections\":1}");
-    call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}");
+    dh_call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}");
     int kept = connect_from("127.0.0.1", "127.0.0.1", port);
     int over = connect_from("127.0.0.5", "127.0.0.1", port);
     json_t *e = dh_event(&admin, "drop", NULL);
     expect_str(e, "reason", "maxConnections");
     expect_addresses(e, over, "127.0.0.5", "127.0.0.1", port);
     json_decref(e);
-    char b;
-    struct pollfd p = { .fd = over, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(recv(over, &b, 1, 0), 0);
+    dh_expect_eof(over);
     close(over);
     close(kept);
     dh_close(&admin);
@@ -296,8 +286,8 @@ static void test_dispatch_accept_emfile(void **state)
     dh_connect(&sub, d);
     int port = create(&admin, "{\"name\":\"web\",\"host\":\"127.0.0.1\",\"port\":0,"
                               "\"mode\":\"dispatch\"}");
-    call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"error\"]}");
-    call_ok(&sub, "server.subscribe", "{\"name\":\"web\"}");
+    dh_call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"error\"]}");
+    dh_call_ok(&sub, "server.subscribe", "{\"name\":\"web\"}");
     struct rlimit was, none;
     assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, NULL, &was), 0);
     none = (struct rlimit){ .rlim_cur = 0, .rlim_max = was.rlim_max };

@@ -68,9 +68,7 @@ static struct rlimit limit_daemon_full(const dh_daemon_t *d, dh_client_t *c)
 {
     struct rlimit was = limit_daemon(d, (rlim_t)lowest_free_fd(d));
     for (int i = 0; i < 10; i++) {
-        json_t *r = dh_call(c, "stats", NULL, NULL, NULL);
-        dh_ok(r);
-        json_decref(r);
+        dh_call_ok(c, "stats", NULL);
         struct rlimit now;
         assert_int_equal(prlimit(d->pid, RLIMIT_NOFILE, NULL, &now), 0);
         int lowest = lowest_free_fd(d);

@@ -150,12 +150,7 @@ static pid_t fork_holder(const dh_daemon_t *d)
         close(p[0]);
         _exit(holder(d, p[1]));
     }
-    close(p[1]);
-    char b;
-    struct pollfd pf = { .fd = p[0], .events = POLLIN };
-    assert_int_equal(poll(&pf, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(read(p[0], &b, 1), 1);
-    close(p[0]);
+    dw_wait_ready(p);
     return pid;
 }
 
@@ -215,13 +210,7 @@ static void test_client_killed_holding(void **state)
     json_decref(s);
     dh_expect_fd_count(d, &c, before + 2);
     /* The exclusive hold ended with the holder: another client acquires. */
-    int fd[1];
-    size_t n = 0;
-    r = dh_call(&c, "server.acquire", "{\"name\":\"acq\"}", fd, &n);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(n, 1);
-    close(fd[0]);
+    close(dh_call_fd(&c, "server.acquire", "{\"name\":\"acq\"}"));
     /* Dispatch goes on without the dead subscriber: a connection waits for the next. */
     int conn = dh_tcp_connect(NULL, port);
     json_decref(dh_call(&c, "server.subscribe", "{\"name\":\"w\"}", NULL, NULL));
@@ -396,12 +385,7 @@ static void test_descriptor_exhaustion(void **state)
             EMFILE_NOFILE, (long long)held, used, wall);
     assert_true((double)used < 0.25 * wall * (double)hz + 2);
     /* A reply that hands an fd over takes the reserve's slot. */
-    int fd[1];
-    size_t nfd = 0;
-    json_t *r = dh_call(&c, "fd.retrieve", "{\"name\":\"keep\"}", fd, &nfd);
-    dh_ok(r);
-    json_decref(r);
-    close(fd[0]);
+    close(dh_call_fd(&c, "fd.retrieve", "{\"name\":\"keep\"}"));
     /* Recovery: as the held connections are handed over, those waiting are accepted and
      * handed over too; none was lost. */
     assert_int_equal(take_all(&c, EMFILE_CONNS), EMFILE_CONNS);
@@ -411,10 +395,7 @@ static void test_descriptor_exhaustion(void **state)
     dh_client_t late;
     dh_connect(&late, d);
     json_decref(dh_call(&late, "fd.remove", "{\"name\":\"keep\"}", NULL, NULL));
-    r = dh_call(&late, "server.create", "{\"name\":\"x\",\"host\":\"127.0.0.1\",\"port\":0}", NULL,
-                NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&late, "server.create", "{\"name\":\"x\",\"host\":\"127.0.0.1\",\"port\":0}");
     dh_close(&late);
     json_decref(dh_call(&c, "server.close", "{\"name\":\"x\"}", NULL, NULL));
     close(p[0]);
@@ -463,9 +444,7 @@ static void test_flood_cut_off_at_output_cap(void **state)
         assert_true(r > 0 || cut || errno == EAGAIN);
         sent += r > 0 ? (size_t)r : 0;
         dh_notify_drain(d);
-        json_t *g = dh_call(&good, "server.list", NULL, NULL, NULL);
-        dh_ok(g);
-        json_decref(g);
+        dh_call_ok(&good, "server.list", NULL);
         answered++;
         assert_true(sent < 64 * 1024 * 1024);
     }

@@ -3,6 +3,7 @@
  * subscriber killed mid-dispatch, the blocklist, the fd store across a reconnect, and the
  * daemon's fd count across hundreds of handoffs. */
 #include "dhelp.h"
+#include "dwork.h"
 #include "netcore.h"
 
 #include <errno.h>
@@ -32,6 +33,25 @@ static int create_tcp(dh_client_t *c, const char *name, const char *extra)
     int port = (int)json_integer_value(json_object_get(dh_ok(r), "port"));
     assert_true(port > 0);
     json_decref(r);
+    return port;
+}
+
+/* A dispatch server with a big description (900 blocklist rules): a few replies to
+ * server.info fill a client's socket and its queue in the daemon. */
+static int create_big_dispatch(dh_client_t *c, const char *name)
+{
+    size_t size = 60000, n = 0;
+    char *args = malloc(size);
+    assert_non_null(args);
+    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
+    for (int i = 0; i < 900; i++) {
+        n += (size_t)snprintf(args + n, size - n,
+                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
+                              i > 0 ? "," : "", i / 250, i % 250 + 1);
+    }
+    snprintf(args + n, size - n, "]");
+    int port = create_tcp(c, name, args);
+    free(args);
     return port;
 }
 
@@ -120,10 +140,7 @@ static void test_acquire_then_listen_fd_serves(void **state)
     assert_int_equal(uv_loop_close(&loop), 0);
 
     /* The daemon's listener is its own: another acquire still gets it. */
-    r = dh_call(&c, "server.acquire", "{\"name\":\"api\"}", fds, &nfds);
-    dh_ok(r);
-    close(fds[0]);
-    json_decref(r);
+    close(dh_call_fd(&c, "server.acquire", "{\"name\":\"api\"}"));
     dh_close(&c);
 }
 
@@ -160,12 +177,11 @@ static void test_dispatch_round_robin(void **state)
         expect_dispatch(i % 2 == 0 ? &a : &b, peer);
         close(peer);
     }
-    json_t *r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-    assert_int_equal(json_integer_value(json_object_get(s, "accepted")), 6);
-    assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 6);
-    assert_int_equal(json_integer_value(json_object_get(s, "subscribers")), 2);
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    assert_int_equal(dw_stat(s, "accepted"), 6);
+    assert_int_equal(dw_stat(s, "dispatched"), 6);
+    assert_int_equal(dw_stat(s, "subscribers"), 2);
+    json_decref(s);
     dh_close(&a);
     dh_close(&b);
     dh_close(&admin);
@@ -180,15 +196,7 @@ static void test_dispatch_queue_then_subscriber(void **state)
     dh_connect(&a, d);
     int port = create_tcp(&admin, "web", ",\"mode\":\"dispatch\"");
     int peer = dh_tcp_connect(NULL, port);
-    json_t *r;
-    do { /* the daemon accepts on its own turn: ask until it holds the connection */
-        r = dh_call(&admin, "server.info", "{\"name\":\"web\"}", NULL, NULL);
-        if (json_integer_value(json_object_get(dh_ok(r), "queued")) == 1) {
-            break;
-        }
-        json_decref(r);
-    } while (1);
-    json_decref(r);
+    dh_wait_queued(&admin, "web", 1);
     dh_subscribe(&a, "web");
     expect_dispatch(&a, peer);
     close(peer);
@@ -225,16 +233,14 @@ static void test_dispatch_subscriber_killed(void **state)
     int first = dh_tcp_connect(NULL, port);
     dh_client_t admin2;
     dh_connect(&admin2, d);
-    json_t *r;
     for (;;) {
-        r = dh_call(&admin2, "stats", "{\"server\":\"web\"}", NULL, NULL);
-        json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-        if (json_integer_value(json_object_get(s, "dispatched")) == 1) {
+        json_t *s = dw_server_stats(&admin2, "web");
+        json_int_t dispatched = dw_stat(s, "dispatched");
+        json_decref(s);
+        if (dispatched == 1) {
             break;
         }
-        json_decref(r);
     }
-    json_decref(r);
     assert_int_equal(kill(pid, SIGKILL), 0);
     assert_int_equal(waitpid(pid, NULL, 0), pid);
     close(first);
@@ -259,21 +265,8 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
     dh_connect(&admin, d);
     dh_connect(&a, d);
     dh_connect(&b, d);
-    /* A big server description: a few replies of it fill A's socket and its queue. */
-    size_t size = 60000, n = 0;
-    char *args = malloc(size);
-    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
-    for (int i = 0; i < 900; i++) {
-        n += (size_t)snprintf(args + n, size - n,
-                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
-                              i > 0 ? "," : "", i / 250, i % 250 + 1);
-    }
-    snprintf(args + n, size - n, "]");
-    int port = create_tcp(&admin, "web", args);
-    free(args);
-    json_t *r = dh_call(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    int port = create_big_dispatch(&admin, "web");
+    dh_call_ok(&a, "server.subscribe", "{\"name\":\"web\",\"maxPending\":1}");
     dh_subscribe(&b, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) {
@@ -297,10 +290,9 @@ static void test_dispatch_stuck_subscriber_skipped(void **state)
         json_decref(dh_reply(&a, id, NULL, NULL));
     }
     json_decref(dh_call(&admin, "stats", NULL, NULL, NULL));
-    r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-    json_int_t dispatched = json_integer_value(json_object_get(s, "dispatched"));
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    json_int_t dispatched = dw_stat(s, "dispatched");
+    json_decref(s);
     assert_true(dispatched >= got);
     if (dispatched == 4 && got == 3) {
         int fd = -1;
@@ -324,17 +316,7 @@ static void test_sigterm_finishes_handoffs(void **state)
     dh_client_t admin, a;
     dh_connect(&admin, d);
     dh_connect(&a, d);
-    size_t size = 60000, n = 0;
-    char *args = malloc(size);
-    n += (size_t)snprintf(args, size, ",\"mode\":\"dispatch\",\"blocklist\":[");
-    for (int i = 0; i < 900; i++) {
-        n += (size_t)snprintf(args + n, size - n,
-                              "%s{\"kind\":\"address\",\"address\":\"10.0.%d.%d\"}",
-                              i > 0 ? "," : "", i / 250, i % 250 + 1);
-    }
-    snprintf(args + n, size - n, "]");
-    int port = create_tcp(&admin, "web", args);
-    free(args);
+    int port = create_big_dispatch(&admin, "web");
     dh_subscribe(&a, "web");
     int64_t first = a.next_id;
     for (int i = 0; i < 14; i++) { /* replies that fill A's socket: what follows waits */
@@ -345,12 +327,11 @@ static void test_sigterm_finishes_handoffs(void **state)
         peers[i] = dh_tcp_connect(NULL, port);
     }
     for (;;) { /* both handed to A's output */
-        json_t *r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-        json_t *st = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-        json_int_t queued = json_integer_value(json_object_get(st, "queued"));
-        json_int_t accepted = json_integer_value(json_object_get(st, "accepted"));
-        json_int_t dispatched = json_integer_value(json_object_get(st, "dispatched"));
-        json_decref(r);
+        json_t *st = dw_server_stats(&admin, "web");
+        json_int_t queued = dw_stat(st, "queued");
+        json_int_t accepted = dw_stat(st, "accepted");
+        json_int_t dispatched = dw_stat(st, "dispatched");
+        json_decref(st);
         if (accepted == 2 && queued == 0) {
             assert_int_equal(dispatched, 0); /* in A's output, not sent: in flight */
             break;
@@ -384,29 +365,22 @@ static void test_dispatch_blocklist(void **state)
     int port = create_tcp(&admin, "web",
                           ",\"mode\":\"dispatch\",\"blocklist\":[{\"kind\":\"address\","
                           "\"address\":\"127.0.0.2\"}]");
-    json_t *r = dh_call(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}",
-                        NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&admin, "events.subscribe", "{\"server\":\"web\",\"events\":[\"drop\"]}");
     dh_subscribe(&a, "web");
     int bad = dh_tcp_connect("127.0.0.2", port);
     json_t *e = dh_event(&admin, "drop", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "reason")), "blocklist");
     assert_string_equal(json_string_value(json_object_get(e, "remoteAddress")), "127.0.0.2");
     json_decref(e);
-    char b;
-    struct pollfd p = { .fd = bad, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(recv(bad, &b, 1, 0), 0); /* closed before anyone saw it */
+    dh_expect_eof(bad); /* closed before anyone saw it */
     close(bad);
     int good = dh_tcp_connect("127.0.0.1", port);
     expect_dispatch(&a, good);
     close(good);
-    r = dh_call(&admin, "stats", "{\"server\":\"web\"}", NULL, NULL);
-    json_t *s = json_array_get(json_object_get(dh_ok(r), "servers"), 0);
-    assert_int_equal(json_integer_value(json_object_get(s, "blocked")), 1);
-    assert_int_equal(json_integer_value(json_object_get(s, "dispatched")), 1);
-    json_decref(r);
+    json_t *s = dw_server_stats(&admin, "web");
+    assert_int_equal(dw_stat(s, "blocked"), 1);
+    assert_int_equal(dw_stat(s, "dispatched"), 1);
+    json_decref(s);
     dh_close(&a);
     dh_close(&admin);
 }
@@ -429,17 +403,12 @@ static void test_fd_store_across_reconnect(void **state)
     r = dh_call(&c, "fd.list", NULL, NULL, NULL);
     assert_int_equal(json_array_size(json_object_get(dh_ok(r), "fds")), 1);
     json_decref(r);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&c, "fd.retrieve", "{\"name\":\"my pipe\",\"remove\":true}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(nfds, 1);
+    int fd = dh_call_fd(&c, "fd.retrieve", "{\"name\":\"my pipe\",\"remove\":true}");
     assert_int_equal(write(p[1], "z", 1), 1);
     char b;
-    read_exact(fds[0], &b, 1);
+    read_exact(fd, &b, 1);
     assert_int_equal(b, 'z');
-    close(fds[0]);
+    close(fd);
     close(p[1]);
     r = dh_call(&c, "fd.retrieve", "{\"name\":\"my pipe\"}", NULL, NULL);
     dh_assert_error(r, "ERR_NOT_FOUND");
@@ -473,20 +442,14 @@ static void test_fd_store_survives_restart(void **state)
     dh_daemon_start(d);
     close(mirrored);
     dh_connect(&c, d);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&c, "fd.retrieve", "{\"name\":\"keep me\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
+    int fd = dh_call_fd(&c, "fd.retrieve", "{\"name\":\"keep me\"}");
     assert_int_equal(write(p[1], "r", 1), 1);
     char b;
-    read_exact(fds[0], &b, 1);
+    read_exact(fd, &b, 1);
     assert_int_equal(b, 'r');
-    close(fds[0]);
+    close(fd);
     close(p[1]);
-    r = dh_call(&c, "fd.remove", "{\"name\":\"keep me\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "fd.remove", "{\"name\":\"keep me\"}");
     assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1\nFDNAME=nb-fd.keep me"), -1);
     dh_close(&c);
 }
@@ -505,21 +468,14 @@ static void test_fd_count_across_handoffs(void **state)
     int before = dh_daemon_fd_count(d);
     int self_before = dh_self_fd_count();
     for (int i = 0; i < 300; i++) {
-        int fds[1];
-        size_t nfds;
-        json_t *r = dh_call(&c, "server.acquire", "{\"name\":\"api\"}", fds, &nfds);
+        int fd = dh_call_fd(&c, "server.acquire", "{\"name\":\"api\"}");
+        json_t *r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"l\"}", &fd, 1), NULL, NULL);
         dh_ok(r);
         json_decref(r);
-        r = dh_reply(&c, dh_send(&c, "fd.store", "{\"name\":\"l\"}", fds, 1), NULL, NULL);
-        dh_ok(r);
-        json_decref(r);
-        close(fds[0]);
+        close(fd);
         /* The fixture plays systemd: it takes the mirror and its drop as they come. */
         close(dh_notify_take(d, "FDSTORE=1"));
-        r = dh_call(&c, "fd.retrieve", "{\"name\":\"l\",\"remove\":true}", fds, &nfds);
-        dh_ok(r);
-        json_decref(r);
-        close(fds[0]);
+        close(dh_call_fd(&c, "fd.retrieve", "{\"name\":\"l\",\"remove\":true}"));
         assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
         int peer = dh_tcp_connect(NULL, port);
         expect_dispatch(&sub, peer);
@@ -535,20 +491,11 @@ static void test_fd_count_across_handoffs(void **state)
     close(dh_notify_take(d, "FDSTORE=1"));
     int quiet = create_tcp(&c, "quiet", ",\"mode\":\"dispatch\"");
     int held = dh_tcp_connect(NULL, quiet); /* queued: "quiet" has no subscriber */
-    for (;;) {
-        r = dh_call(&c, "server.info", "{\"name\":\"quiet\"}", NULL, NULL);
-        json_int_t queued = json_integer_value(json_object_get(dh_ok(r), "queued"));
-        json_decref(r);
-        if (queued == 1) {
-            break;
-        }
-    }
+    dh_wait_queued(&c, "quiet", 1);
     assert_int_equal(dh_daemon_inheritable_count(d), inheritable);
     json_decref(dh_call(&c, "server.close", "{\"name\":\"quiet\"}", NULL, NULL));
     close(held);
-    r = dh_call(&c, "fd.remove", "{\"name\":\"held\"}", NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
+    dh_call_ok(&c, "fd.remove", "{\"name\":\"held\"}");
     assert_int_equal(dh_notify_take(d, "FDSTOREREMOVE=1"), -1);
     close(p[0]);
     close(p[1]);

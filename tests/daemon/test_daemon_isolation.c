@@ -82,9 +82,7 @@ static void as_user(const dh_daemon_t *d,
         }
         _exit(fn(d));
     }
-    int status = dh_wait_child(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_expect_child_exit(pid, 0);
 }
 
 /* The reply as one string: "ok", or "CODE message" with the name asked about replaced

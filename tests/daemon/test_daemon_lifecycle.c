@@ -156,6 +156,33 @@ static void read_log(const fixture_t *f, char *buf, size_t size)
     fclose(in);
 }
 
+/* Waits for the daemon's exit and asserts it exited (not killed) with code. */
+static void expect_exit(fixture_t *f, int code)
+{
+    int status = wait_exit(f);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), code);
+}
+
+/* Writes text to <dir>/bad.json (its path to ret_path), starts the daemon on it, expects
+ * exit code 1 and returns the daemon's stderr in ret_log. */
+static void refused_config(fixture_t *f,
+                           const char *text,
+                           char *ret_path,
+                           size_t path_size,
+                           char *ret_log,
+                           size_t log_size)
+{
+    snprintf(ret_path, path_size, "%s/bad.json", f->dir);
+    FILE *out = fopen(ret_path, "w");
+    assert_non_null(out);
+    fputs(text, out);
+    fclose(out);
+    start_daemon(f, ret_path);
+    expect_exit(f, 1);
+    read_log(f, ret_log, log_size);
+}
+
 static void test_daemon_ready_then_sigterm_exits_zero(void **state)
 {
     fixture_t *f = *state;
@@ -164,9 +191,7 @@ static void test_daemon_ready_then_sigterm_exits_zero(void **state)
     wait_notify(f, "READY=1");
     assert_int_equal(kill(f->pid, SIGTERM), 0);
     wait_notify(f, "STOPPING=1");
-    int status = wait_exit(f);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_exit(f, 0);
     read_log(f, log, sizeof(log));
     assert_non_null(strstr(log, "<6>netbrokerd "));
     assert_non_null(strstr(log, "embedded"));
@@ -177,16 +202,7 @@ static void test_daemon_bad_config_refused_with_location(void **state)
 {
     fixture_t *f = *state;
     char path[160], log[4096];
-    snprintf(path, sizeof(path), "%s/bad.json", f->dir);
-    FILE *out = fopen(path, "w");
-    assert_non_null(out);
-    fputs("{ \"servers\": {,} }\n", out);
-    fclose(out);
-    start_daemon(f, path);
-    int status = wait_exit(f);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
-    read_log(f, log, sizeof(log));
+    refused_config(f, "{ \"servers\": {,} }\n", path, sizeof(path), log, sizeof(log));
     assert_non_null(strstr(log, "<3>"));
     assert_non_null(strstr(log, path));
     unlink(path);
@@ -202,9 +218,7 @@ static void test_daemon_watchdog_pings(void **state)
     wait_notify(f, "WATCHDOG=1");
     wait_notify(f, "WATCHDOG=1");
     assert_int_equal(kill(f->pid, SIGTERM), 0);
-    int status = wait_exit(f);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    expect_exit(f, 0);
 }
 
 /* A configuration that parses but is wrong is refused naming the file, the key and the
@@ -213,16 +227,8 @@ static void test_daemon_invalid_config_names_key(void **state)
 {
     fixture_t *f = *state;
     char path[160], log[4096];
-    snprintf(path, sizeof(path), "%s/bad.json", f->dir);
-    FILE *out = fopen(path, "w");
-    assert_non_null(out);
-    fputs("{ \"servers\": { \"web\": { \"port\": 70000 } } }\n", out);
-    fclose(out);
-    start_daemon(f, path);
-    int status = wait_exit(f);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
-    read_log(f, log, sizeof(log));
+    refused_config(f, "{ \"servers\": { \"web\": { \"port\": 70000 } } }\n", path, sizeof(path),
+                   log, sizeof(log));
     assert_non_null(strstr(log, path));
     assert_non_null(strstr(log, "servers.web"));
     assert_non_null(strstr(log, "servers.web: port should be >= 0 and < 65536"));
@@ -241,9 +247,7 @@ static void test_daemon_refuses_planted_symlinks(void **state)
     assert_int_equal(mkdir(run, 0755), 0);
     assert_int_equal(symlink(target, sock), 0);
     start_daemon(f, NULL);
-    int status = wait_exit(f);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 1);
+    expect_exit(f, 1);
     read_log(f, log, sizeof(log));
     assert_non_null(strstr(log, "is not a socket"));
     assert_int_equal(access(target, F_OK), -1);
@@ -253,8 +257,7 @@ static void test_daemon_refuses_planted_symlinks(void **state)
     assert_int_equal(mkdir(target, 0755), 0);
     assert_int_equal(symlink(target, run), 0);
     start_daemon(f, NULL);
-    status = wait_exit(f);
-    assert_int_equal(WEXITSTATUS(status), 1);
+    assert_int_equal(WEXITSTATUS(wait_exit(f)), 1);
     snprintf(sock, sizeof(sock), "%s/control.sock", target);
     assert_int_equal(access(sock, F_OK), -1);
     unlink(run);

@@ -158,6 +158,19 @@ static int setup_load(void **state)
     return 0;
 }
 
+/* n connections to port into conns[], paced: every PACE of them, waits until the daemon
+ * accepted all but the last PACE (and reads its notify socket, as systemd would). */
+static void connect_paced(const dh_daemon_t *d, dh_client_t *c, int port, int *conns, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (i % PACE == 0) {
+            wait_accepted(c, i - PACE);
+            dh_notify_drain(d);
+        }
+        conns[i] = dh_tcp_connect(NULL, port);
+    }
+}
+
 static pid_t fork_worker(const dh_daemon_t *d, int n, int *up, int *down)
 {
     int u[2], w[2];
@@ -194,13 +207,7 @@ static void test_ten_thousand_held(void **state)
     int *conns = calloc((size_t)n, sizeof(int));
     assert_non_null(conns);
     double t0 = now_s();
-    for (int i = 0; i < n; i++) {
-        if (i % PACE == 0) {
-            wait_accepted(&c, i - PACE);
-            dh_notify_drain(d);
-        }
-        conns[i] = dh_tcp_connect(NULL, port);
-    }
+    connect_paced(d, &c, port, conns, n);
     wait_byte(up, 'h');
     double secs = now_s() - t0;
     long rss1 = status_kb(d, "VmRSS"), hwm = status_kb(d, "VmHWM");
@@ -220,9 +227,7 @@ static void test_ten_thousand_held(void **state)
         close(conns[i]);
     }
     free(conns);
-    int status = dh_wait_child(pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_expect_child_exit(pid, 0);
     close(up);
     close(down);
     dw_wait_clients(&c, 1);
@@ -245,13 +250,7 @@ static void test_ten_thousand_queued(void **state)
     int *conns = calloc((size_t)n, sizeof(int));
     assert_non_null(conns);
     double t0 = now_s();
-    for (int i = 0; i < n; i++) {
-        if (i % PACE == 0) {
-            wait_accepted(&c, i - PACE);
-            dh_notify_drain(d);
-        }
-        conns[i] = dh_tcp_connect(NULL, port);
-    }
+    connect_paced(d, &c, port, conns, n);
     wait_accepted(&c, n);
     double secs = now_s() - t0;
     long rss1 = status_kb(d, "VmRSS");
@@ -280,13 +279,6 @@ typedef struct {
     long conns, calls, clients, victims, stored;
 } soak_t;
 
-static void call_ok(dh_client_t *c, const char *op, const char *args)
-{
-    json_t *r = dh_call(c, op, args, NULL, NULL);
-    dh_ok(r);
-    json_decref(r);
-}
-
 /* One connection through the dispatch server, served by the survivor ('S'). */
 static void soak_dispatch(soak_t *s)
 {
@@ -299,13 +291,13 @@ static void soak_dispatch(soak_t *s)
 
 static void soak_control(soak_t *s)
 {
-    call_ok(&s->c, "server.list", NULL);
-    call_ok(&s->c, "stats", NULL);
-    call_ok(&s->c, "blocklist.add",
-            "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
-    call_ok(&s->c, "blocklist.check", "{\"server\":\"w\",\"address\":\"192.0.2.1\"}");
-    call_ok(&s->c, "blocklist.remove",
-            "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
+    dh_call_ok(&s->c, "server.list", NULL);
+    dh_call_ok(&s->c, "stats", NULL);
+    dh_call_ok(&s->c, "blocklist.add",
+               "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
+    dh_call_ok(&s->c, "blocklist.check", "{\"server\":\"w\",\"address\":\"192.0.2.1\"}");
+    dh_call_ok(&s->c, "blocklist.remove",
+               "{\"server\":\"w\",\"rules\":[{\"kind\":\"address\",\"address\":\"192.0.2.1\"}]}");
     s->calls += 5;
 }
 
@@ -315,13 +307,7 @@ static void soak_store(soak_t *s)
     assert_int_equal(pipe2(p, O_CLOEXEC), 0);
     json_decref(
         dh_reply(&s->c, dh_send(&s->c, "fd.store", "{\"name\":\"soak\"}", &p[0], 1), NULL, NULL));
-    int fds[1];
-    size_t n = 0;
-    json_t *r = dh_call(&s->c, "fd.retrieve", "{\"name\":\"soak\",\"remove\":true}", fds, &n);
-    dh_ok(r);
-    json_decref(r);
-    assert_int_equal(n, 1);
-    close(fds[0]);
+    close(dh_call_fd(&s->c, "fd.retrieve", "{\"name\":\"soak\",\"remove\":true}"));
     close(p[0]);
     close(p[1]);
     s->stored++;
@@ -331,9 +317,9 @@ static void soak_churn(soak_t *s)
 {
     dh_client_t other;
     dh_connect(&other, s->d);
-    call_ok(&other, "events.subscribe", NULL);
-    call_ok(&other, "server.create", "{\"name\":\"tmp\",\"host\":\"127.0.0.1\",\"port\":0}");
-    call_ok(&other, "server.close", "{\"name\":\"tmp\"}");
+    dh_call_ok(&other, "events.subscribe", NULL);
+    dh_call_ok(&other, "server.create", "{\"name\":\"tmp\",\"host\":\"127.0.0.1\",\"port\":0}");
+    dh_call_ok(&other, "server.close", "{\"name\":\"tmp\"}");
     dh_close(&other);
     s->clients++;
 }

@@ -2,6 +2,7 @@
  * and the policies a dispatch server applies (maxConnections, queueLimit, queueTimeout)
  * with their 'drop' events. */
 #include "dhelp.h"
+#include "dwork.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,7 +18,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -104,8 +104,8 @@ static void test_server_lifecycle(void **state)
     dh_assert_error(r, "EADDRINUSE");
     json_decref(r);
 
-    json_decref(ok_call(&c, "server.close", "{\"name\":\"web\"}"));
-    json_decref(ok_call(&c, "server.close", "{\"name\":\"api\"}"));
+    dh_call_ok(&c, "server.close", "{\"name\":\"web\"}");
+    dh_call_ok(&c, "server.close", "{\"name\":\"api\"}");
     assert_int_equal(lstat(path, &st), -1); /* Node unlinks the path of a closed server */
     r = dh_call(&c, "server.info", "{\"name\":\"web\"}", NULL, NULL);
     dh_assert_error(r, "ERR_NOT_FOUND");
@@ -166,47 +166,32 @@ static void test_handoff_modes_and_exclusive(void **state)
     dh_client_t a, b;
     dh_connect(&a, d);
     dh_connect(&b, d);
-    json_decref(ok_call(&a, "server.create",
-                        "{\"name\":\"acq\",\"host\":\"127.0.0.1\","
-                        "\"port\":0,\"exclusive\":true}"));
-    json_decref(ok_call(&a, "server.create",
-                        "{\"name\":\"dis\",\"host\":\"127.0.0.1\","
-                        "\"port\":0,\"exclusive\":true,"
-                        "\"mode\":\"dispatch\"}"));
+    dh_call_ok(&a, "server.create",
+               "{\"name\":\"acq\",\"host\":\"127.0.0.1\","
+               "\"port\":0,\"exclusive\":true}");
+    dh_call_ok(&a, "server.create",
+               "{\"name\":\"dis\",\"host\":\"127.0.0.1\","
+               "\"port\":0,\"exclusive\":true,"
+               "\"mode\":\"dispatch\"}");
     json_t *r = dh_call(&a, "server.acquire", "{\"name\":\"dis\"}", NULL, NULL);
     dh_assert_error(r, "ERR_INVALID_ARG_VALUE");
     json_decref(r);
     r = dh_call(&a, "server.subscribe", "{\"name\":\"acq\"}", NULL, NULL);
     dh_assert_error(r, "ERR_INVALID_ARG_VALUE");
     json_decref(r);
-    int fds[1];
-    size_t nfds;
-    r = dh_call(&a, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    close(fds[0]);
+    close(dh_call_fd(&a, "server.acquire", "{\"name\":\"acq\"}"));
     r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", NULL, NULL);
     dh_assert_error(r, "EADDRINUSE"); /* exclusive: held by a */
     json_decref(r);
-    json_decref(ok_call(&a, "server.subscribe", "{\"name\":\"dis\"}"));
+    dh_call_ok(&a, "server.subscribe", "{\"name\":\"dis\"}");
     r = dh_call(&b, "server.subscribe", "{\"name\":\"dis\"}", NULL, NULL);
     dh_assert_error(r, "EADDRINUSE");
     json_decref(r);
-    json_decref(ok_call(&a, "server.unsubscribe", "{\"name\":\"dis\"}"));
-    json_decref(ok_call(&b, "server.subscribe", "{\"name\":\"dis\"}"));
+    dh_call_ok(&a, "server.unsubscribe", "{\"name\":\"dis\"}");
+    dh_call_ok(&b, "server.subscribe", "{\"name\":\"dis\"}");
     dh_close(&a); /* its hold on the listener ends with it, once the daemon saw it go */
-    for (;;) {
-        r = ok_call(&b, "stats", NULL);
-        json_int_t n = json_integer_value(json_object_get(dh_ok(r), "clients"));
-        json_decref(r);
-        if (n == 1) {
-            break;
-        }
-    }
-    r = dh_call(&b, "server.acquire", "{\"name\":\"acq\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    close(fds[0]);
+    dw_wait_clients(&b, 1);
+    close(dh_call_fd(&b, "server.acquire", "{\"name\":\"acq\"}"));
     dh_close(&b);
 }
 
@@ -216,18 +201,18 @@ static void test_events_listening_close(void **state)
     dh_client_t c, w;
     dh_connect(&c, d);
     dh_connect(&w, d);
-    json_decref(ok_call(&w, "events.subscribe", NULL));
-    json_decref(ok_call(&c, "server.create", "{\"name\":\"e\",\"host\":\"127.0.0.1\",\"port\":0}"));
+    dh_call_ok(&w, "events.subscribe", NULL);
+    dh_call_ok(&c, "server.create", "{\"name\":\"e\",\"host\":\"127.0.0.1\",\"port\":0}");
     json_t *e = dh_event(&w, "listening", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "server")), "e");
     assert_string_equal(json_string_value(json_object_get(e, "family")), "IPv4");
     json_decref(e);
-    json_decref(ok_call(&c, "server.close", "{\"name\":\"e\"}"));
+    dh_call_ok(&c, "server.close", "{\"name\":\"e\"}");
     e = dh_event(&w, "close", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "server")), "e");
     json_decref(e);
-    json_decref(ok_call(&w, "events.unsubscribe", NULL));
-    json_decref(ok_call(&w, "events.unsubscribe", "{\"server\":\"never-was\"}"));
+    dh_call_ok(&w, "events.unsubscribe", NULL);
+    dh_call_ok(&w, "events.unsubscribe", "{\"server\":\"never-was\"}");
     dh_close(&w);
     dh_close(&c);
 }
@@ -241,7 +226,7 @@ static int dispatch_server(dh_client_t *c, const char *extra)
     json_t *r = ok_call(c, "server.create", args);
     int port = (int)json_integer_value(json_object_get(dh_ok(r), "port"));
     json_decref(r);
-    json_decref(ok_call(c, "events.subscribe", "{\"server\":\"q\",\"events\":[\"drop\"]}"));
+    dh_call_ok(c, "events.subscribe", "{\"server\":\"q\",\"events\":[\"drop\"]}");
     return port;
 }
 
@@ -250,10 +235,7 @@ static void expect_drop(dh_client_t *c, const char *reason, int peer)
     json_t *e = dh_event(c, "drop", NULL);
     assert_string_equal(json_string_value(json_object_get(e, "reason")), reason);
     json_decref(e);
-    char b;
-    struct pollfd p = { .fd = peer, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    assert_int_equal(recv(peer, &b, 1, 0), 0);
+    dh_expect_eof(peer);
     close(peer);
 }
 
@@ -272,7 +254,7 @@ static void test_dispatch_max_connections_drop(void **state)
     assert_int_equal(json_integer_value(json_object_get(s, "queued")), 1);
     json_decref(r);
     /* Closing the server drops what it still holds, with reason close. */
-    json_decref(ok_call(&c, "server.close", "{\"name\":\"q\"}"));
+    dh_call_ok(&c, "server.close", "{\"name\":\"q\"}");
     expect_drop(&c, "close", held);
     dh_close(&c);
 }
@@ -367,8 +349,8 @@ static void test_socket_connect(void **state)
     dh_assert_error(r, "ECONNREFUSED");
     json_decref(r);
     /* The global blocklist applies to outbound connections. */
-    json_decref(ok_call(&c, "blocklist.add",
-                        "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.1\"}]}"));
+    dh_call_ok(&c, "blocklist.add",
+               "{\"rules\":[{\"kind\":\"address\",\"address\":\"127.0.0.1\"}]}");
     r = dh_call(&c, "socket.connect", args, NULL, NULL);
     dh_assert_error(r, "ERR_IP_BLOCKED");
     json_decref(r);
@@ -477,18 +459,10 @@ static void test_daemon_shutdown_exits_zero(void **state)
     dh_daemon_t *d = *state;
     dh_client_t c;
     dh_connect(&c, d);
-    json_decref(ok_call(&c, "daemon.shutdown", NULL));
+    dh_call_ok(&c, "daemon.shutdown", NULL);
     assert_true(dh_wait_closed(&c));
     dh_close(&c);
-    int status;
-    int pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
-    struct pollfd p = { .fd = pidfd, .events = POLLIN };
-    assert_int_equal(poll(&p, 1, DH_DEADLINE_MS), 1);
-    close(pidfd);
-    assert_int_equal(waitpid(d->pid, &status, 0), d->pid);
-    d->pid = -1;
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    dh_daemon_wait_exit(d);
 }
 
 /* A listener whose backlog is full: a connect to it cannot finish (the SYN is dropped). */

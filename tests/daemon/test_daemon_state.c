@@ -100,20 +100,15 @@ static void store_from_snapshot(fx_t *f, size_t i)
     f->sd.h.state_held = sdh_store_holds_state(&f->sd.h) > 0;
 }
 
-/* One request; the harness reads what the daemon told systemd before and after. */
+/* One request on the fixture's client, the harness pumped before and after (dhelp.h). */
 static json_t *call(fx_t *f, const char *op, const char *args, int *fds, size_t *nfds)
 {
-    sdh_pump(&f->sd.h);
-    json_t *r = dh_call(&f->c, op, args, fds, nfds);
-    sdh_pump(&f->sd.h);
-    return r;
+    return dh_sd_call(&f->sd, &f->c, op, args, fds, nfds);
 }
 
 static void ok(fx_t *f, const char *op, const char *args)
 {
-    json_t *r = call(f, op, args, NULL, NULL);
-    dh_ok(r); /* borrows from r */
-    json_decref(r);
+    dh_sd_call_ok(&f->sd, &f->c, op, args);
 }
 
 /* A state change reaches the store on the daemon's next turn: one round trip more. */

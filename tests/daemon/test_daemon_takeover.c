@@ -70,20 +70,6 @@ static json_t *listed(dh_client_t *c, const char *op, const char *key)
     return list;
 }
 
-static void wait_queued(dh_client_t *c, const char *name, json_int_t want)
-{
-    char args[64];
-    snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    for (;;) { /* the daemon accepts on its own turn: ask until it holds them */
-        json_t *res = ok(c, "server.info", args);
-        json_int_t q = json_integer_value(json_object_get(res, "queued"));
-        json_decref(res);
-        if (q == want) {
-            return;
-        }
-    }
-}
-
 static void expect_served(dh_client_t *sub, int peer)
 {
     dh_expect_dispatch(sub, peer);
@@ -138,37 +124,29 @@ static int build_state(fx_t *f, dh_client_t *c, int queued[2])
     int port = port_of(c, "cfg");
     queued[0] = dh_tcp_connect(NULL, port);
     queued[1] = dh_tcp_connect(NULL, port);
-    wait_queued(c, "cfg", 2); /* they wait in the old daemon's queue */
+    dh_wait_queued(c, "cfg", 2); /* they wait in the old daemon's queue */
     return p[1];
 }
 
 static uint64_t acquired_inode(dh_client_t *c, const char *name)
 {
     char args[64];
-    int fds[1];
-    size_t nfds;
     snprintf(args, sizeof(args), "{\"name\":\"%s\"}", name);
-    json_t *r = dh_call(c, "server.acquire", args, fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
-    uint64_t ino = sdh_fd_inode(fds[0]);
+    int fd = dh_call_fd(c, "server.acquire", args);
+    uint64_t ino = sdh_fd_inode(fd);
     assert_true(ino != 0);
-    close(fds[0]);
+    close(fd);
     return ino;
 }
 
 /* The parked pipe's read end, taken back, reads what its write end writes. */
 static void expect_parked(dh_client_t *c, int wr)
 {
-    int fds[1];
-    size_t nfds;
-    json_t *r = dh_call(c, "fd.retrieve", "{\"name\":\"parked\"}", fds, &nfds);
-    dh_ok(r);
-    json_decref(r);
+    int fd = dh_call_fd(c, "fd.retrieve", "{\"name\":\"parked\"}");
     assert_int_equal(write(wr, "p", 1), 1);
     char b;
-    assert_int_equal(read(fds[0], &b, 1), 1);
-    close(fds[0]);
+    assert_int_equal(read(fd, &b, 1), 1);
+    close(fd);
 }
 
 static void test_takeover_moves_everything(void **state)

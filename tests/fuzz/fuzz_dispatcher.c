@@ -33,6 +33,7 @@
 #include "daemon.h"
 #include "fuzz_check.h"
 #include "fuzz_confine.h"
+#include "fuzz_daemon.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -736,15 +737,7 @@ static void teardown(run_t *r, int baseline, int before)
      * first listener on: the loop's, closed with it. */
     wanted_fds = baseline + (r->loop.emfile_fd >= 0 ? 1 : 0);
     run_until(r, fds_back, UV_RUN_NOWAIT, "return to the fds held before");
-    uv_close((uv_handle_t *)&r->deadline, NULL);
-    uv_run(&r->loop, UV_RUN_DEFAULT);
-    CHECK(uv_loop_close(&r->loop) == 0);
-    nb_acl_clear(&r->d.acl);
-    nc_blocklist_unref(r->d.global_bl);
-    json_decref(r->d.global_rules);
-    json_decref(r->d.config);
-    free(r->d.handover);
-    CHECK(fuzz_count_fds() == before);
+    fuzz_daemon_end(&r->d, &r->loop, &r->deadline, before);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "netcore.h"
+#include "test_hex_util.h"
 
 static const char *const encoding_names[] = { "utf8", "utf16le", "latin1",   "ascii",
                                               "hex",  "base64",  "base64url" };
@@ -49,21 +50,6 @@ static nc_encoding_t encoding_of(const char *name)
     int r = nc_encoding_parse(name, strlen(name), NULL);
     assert_true(r >= 0);
     return (nc_encoding_t)r;
-}
-
-/* Hex text to bytes; the caller frees. */
-static uint8_t *from_hex(const char *hex, size_t *ret_len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *b = malloc(n + 1);
-    assert_non_null(b);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        b[i] = (uint8_t)v;
-    }
-    *ret_len = n;
-    return b;
 }
 
 /* Appends n bytes as hex to a growing string. */

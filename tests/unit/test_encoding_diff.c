@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "netcore.h"
+#include "test_hex_util.h"
 
 #define DEFAULT_SEED 20261125u
 #define CASES        4000
@@ -37,20 +38,6 @@ static char *to_hex(const void *data, size_t n)
     }
     s[2 * n] = '\0';
     return s;
-}
-
-static uint8_t *from_hex(const char *hex, size_t *ret_len)
-{
-    size_t n = strlen(hex) / 2;
-    uint8_t *b = malloc(n + 1);
-    assert_non_null(b);
-    for (size_t i = 0; i < n; i++) {
-        unsigned v;
-        assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-        b[i] = (uint8_t)v;
-    }
-    *ret_len = n;
-    return b;
 }
 
 static nc_encoding_t encoding_of(json_t *c)

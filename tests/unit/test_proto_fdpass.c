@@ -92,28 +92,6 @@ static size_t stream_len(void)
     return n;
 }
 
-static void test_fdpass_every_sender_split(void **state)
-{
-    (void)state;
-    int files[3];
-    make_files(files, 3);
-    for (size_t cut = 0; cut < stream_len(); cut++) {
-        int sv[2];
-        make_pair(sv, 0);
-        nb_proto_reader_t *r = new_reader();
-        send_cut(sv[0], cut, files);
-        int seen = 0;
-        while (seen < NLINES) {
-            assert_true(nb_proto_reader_read(r, sv[1]) > 0);
-            seen = drain(r, seen, files);
-        }
-        assert_int_equal(nb_proto_reader_read(r, sv[1]), -EAGAIN);
-        nb_proto_reader_free(r);
-        close_all(sv, 2);
-    }
-    close_all(files, 3);
-}
-
 /* One recvmsg of at most `max` bytes, its data and fds fed to the reader: the cuts are the
  * kernel's, as a reader with a small buffer would see them. */
 static void recv_feed(nb_proto_reader_t *r, int sock, size_t max)
@@ -141,22 +119,39 @@ static void recv_feed(nb_proto_reader_t *r, int sock, size_t max)
     assert_int_equal(nb_proto_reader_feed(r, buf, (size_t)n, fds, nfds), 0);
 }
 
-/* Every receive size from 1 byte up: each recvmsg ends wherever the size or the kernel
- * (which stops after the chunk that carries fds) says. */
-static void test_fdpass_every_receiver_split(void **state)
+/* How the stream of lines[] is cut on its way from sender to reader. */
+enum split {
+    SPLIT_SENDER,     /* sendmsgs cut at byte n, then read(2)s until all is in */
+    SPLIT_RECEIVER,   /* every recvmsg at most n bytes */
+    SPLIT_FIRST_READ, /* a first recvmsg of at most n bytes, then read(2)s */
+};
+
+/* For every n from `from` to `to`, a fresh pair carries the stream cut as `how` says with n;
+ * every message arrives in order with its own fds. */
+static void every_split(enum split how, size_t from, size_t to)
 {
-    (void)state;
     int files[3];
     make_files(files, 3);
-    for (size_t max = 1; max <= stream_len(); max++) {
+    for (size_t n = from; n <= to; n++) {
         int sv[2];
         make_pair(sv, 0);
         nb_proto_reader_t *r = new_reader();
-        send_cut(sv[0], 0, files);
+        send_cut(sv[0], how == SPLIT_SENDER ? n : 0, files);
         int seen = 0;
-        while (seen < NLINES) {
-            recv_feed(r, sv[1], max);
+        if (how == SPLIT_FIRST_READ) {
+            recv_feed(r, sv[1], n);
             seen = drain(r, seen, files);
+        }
+        while (seen < NLINES) {
+            if (how == SPLIT_RECEIVER) {
+                recv_feed(r, sv[1], n);
+            } else {
+                assert_true(nb_proto_reader_read(r, sv[1]) > 0);
+            }
+            seen = drain(r, seen, files);
+        }
+        if (how == SPLIT_SENDER) {
+            assert_int_equal(nb_proto_reader_read(r, sv[1]), -EAGAIN);
         }
         nb_proto_reader_free(r);
         close_all(sv, 2);
@@ -164,27 +159,26 @@ static void test_fdpass_every_receiver_split(void **state)
     close_all(files, 3);
 }
 
+/* Every byte the sender can cut the stream at. */
+static void test_fdpass_every_sender_split(void **state)
+{
+    (void)state;
+    every_split(SPLIT_SENDER, 0, stream_len() - 1);
+}
+
+/* Every receive size from 1 byte up: each recvmsg ends wherever the size or the kernel
+ * (which stops after the chunk that carries fds) says. */
+static void test_fdpass_every_receiver_split(void **state)
+{
+    (void)state;
+    every_split(SPLIT_RECEIVER, 1, stream_len());
+}
+
 /* A first read of every size, then whatever is left in one go. */
 static void test_fdpass_first_read_sizes(void **state)
 {
     (void)state;
-    int files[3];
-    make_files(files, 3);
-    for (size_t first = 1; first <= stream_len(); first++) {
-        int sv[2];
-        make_pair(sv, 0);
-        nb_proto_reader_t *r = new_reader();
-        send_cut(sv[0], 0, files);
-        recv_feed(r, sv[1], first);
-        int seen = drain(r, 0, files);
-        while (seen < NLINES) {
-            assert_true(nb_proto_reader_read(r, sv[1]) > 0);
-            seen = drain(r, seen, files);
-        }
-        nb_proto_reader_free(r);
-        close_all(sv, 2);
-    }
-    close_all(files, 3);
+    every_split(SPLIT_FIRST_READ, 1, stream_len());
 }
 
 /* Linux glues bytes sent before a chunk with fds in front of it in one recvmsg: the fds
