@@ -166,6 +166,7 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
     s->x->copts.host = NULL;
     s->x->copts.path = NULL;
     s->x->copts.local_address = NULL;
+    nc__socket_sockopts_from(s, o);
     s->connecting = true;
     /* Node: lookupAndConnect connects an IP literal on process.nextTick, and starts the
      * lookup of a name at once; both start on the next tick here, so that no event is
@@ -317,13 +318,7 @@ void nc__connect_done(nc_socket_t *s, int status)
     }
     s->connecting = false;
     s->connected = true;
-    if (s->is_tcp && s->x->copts.no_delay) {
-        uv_tcp_nodelay(&s->u.tcp, 1);
-    }
-    uv_os_fd_t fd;
-    if (s->is_tcp && s->x->copts.keep_alive && uv_fileno(&s->u.h, &fd) == 0) {
-        nc__tcp_keepalive(fd, true, s->x->copts.keep_alive_initial_delay);
-    }
+    nc__socket_sockopts_apply(s);
     nc__socket_timer_refresh(s);
     /* Node: afterConnect emits 'connect' then 'ready' (even if a 'connect' listener
      * destroyed the socket), then starts reading. What was written while connecting

@@ -247,6 +247,9 @@ int nc__socket_accepted(nc_server_t *server,
     s->allow_half_open = o->allow_half_open;
     /* Node: pauseOnConnect leaves readableFlowing false until resume(). */
     s->flowing = o->pause_on_connect ? 0 : -1;
+    /* Node: onconnection sets the socket's kSetNoDelay/kSetKeepAlive too. */
+    s->no_delay = tcp && o->no_delay;
+    s->keep_alive = tcp && o->keep_alive;
     if (tcp && o->no_delay) {
         uv_tcp_nodelay(&s->u.tcp, 1);
     }

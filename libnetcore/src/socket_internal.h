@@ -36,6 +36,10 @@ typedef struct {
     nc_abort_signal_t *signal;
     nc__tick_t t_abort;
     socklen_t peer_memo_len;
+    /* Node's kSetKeepAliveInitialDelay (socket_props.c), in ms; and whether setNoDelay /
+     * setKeepAlive were called, after which connect's options no longer change them. */
+    unsigned keep_alive_delay;
+    bool no_delay_set, keep_alive_set;
     /* From here on the ext is not zeroed when made (nc__socket_ext): each field is
      * written before it is read, and says what guards it. That is over a third of the
      * ext, which every churned connection makes once. */
@@ -70,6 +74,7 @@ struct nc_socket_s {
     bool ending : 1, shutdown_sent : 1, finished : 1, destroy_soon : 1;
     bool reading : 1, unref : 1, reset : 1, reset_on_connect : 1;
     bool allow_half_open : 1;
+    bool no_delay : 1, keep_alive : 1; /* Node's kSetNoDelay, kSetKeepAlive (socket_props.c) */
     bool need_drain : 1;
     bool decoding : 1;       /* setEncoding was called: x->dec decodes */
     bool onread_stopped : 1; /* the onread callback returned false */
@@ -117,5 +122,9 @@ void nc__socket_onread_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *bu
 void nc__socket_undestroy(nc_socket_t *s);
 /* Stops a TCP connect in progress (its lookup, attempts and timer); no-op without one. */
 void nc__socket_connect_stop(nc_socket_t *s);
+/* socket_props.c: connect's no_delay/keep_alive options, for values no setter chose; and
+ * the remembered values put on the handle once connected (Node's afterConnect). */
+void nc__socket_sockopts_from(nc_socket_t *s, const nc_connect_options_t *o);
+void nc__socket_sockopts_apply(nc_socket_t *s);
 
 #endif

@@ -55,12 +55,14 @@ uint64_t nc_socket_timeout(const nc_socket_t *s)
     return s == NULL || s->x == NULL ? 0 : s->x->timeout_ms;
 }
 
-static int tcp_fd(const nc_socket_t *s, uv_os_fd_t *fd)
+/* Node keeps what setNoDelay/setKeepAlive were given on the socket (kSetNoDelay,
+ * kSetKeepAlive, kSetKeepAliveInitialDelay): with no handle (before connect(), and from
+ * destroy() on, as Node drops _handle at once) the value is only remembered, and
+ * afterConnect puts it on the handle of every later connect. Node: node-net.md
+ * "socket.setNoDelay()". */
+static bool no_handle(const nc_socket_t *s)
 {
-    if (!s->has_handle || !s->is_tcp || s->destroyed) {
-        return -EBADF;
-    }
-    return uv_fileno(&s->u.h, fd);
+    return !s->has_handle || s->destroyed;
 }
 
 int nc_socket_set_no_delay(nc_socket_t *s, bool no_delay)
@@ -68,15 +70,16 @@ int nc_socket_set_no_delay(nc_socket_t *s, bool no_delay)
     if (s == NULL) {
         return -EINVAL;
     }
-    if (s->connecting) {
-        s->x->copts.no_delay = no_delay; /* connecting: connect() made the ext */
-        return 0;
+    if (!no_handle(s) && !s->is_tcp) {
+        return 0; /* Node: a Pipe handle has no setNoDelay, so nothing is remembered */
     }
-    uv_os_fd_t fd;
-    if (tcp_fd(s, &fd) < 0) {
-        return 0;
+    s->no_delay = no_delay;
+    if (s->x != NULL) {
+        s->x->no_delay_set = true;
     }
-    return uv_tcp_nodelay(&s->u.tcp, no_delay ? 1 : 0);
+    /* Connecting without a socket yet (a name being looked up): libuv keeps the flag
+     * for the socket it makes, and nc__socket_sockopts_apply sets it once connected. */
+    return no_handle(s) ? 0 : uv_tcp_nodelay(&s->u.tcp, no_delay ? 1 : 0);
 }
 
 int nc_socket_set_keep_alive(nc_socket_t *s, bool enable, unsigned initial_delay_ms)
@@ -84,16 +87,52 @@ int nc_socket_set_keep_alive(nc_socket_t *s, bool enable, unsigned initial_delay
     if (s == NULL) {
         return -EINVAL;
     }
-    if (s->connecting) {
-        s->x->copts.keep_alive = enable;
-        s->x->copts.keep_alive_initial_delay = initial_delay_ms;
-        return 0;
+    if (!no_handle(s) && !s->is_tcp) {
+        return 0; /* Node: a Pipe handle has no setKeepAlive either */
+    }
+    s->keep_alive = enable;
+    /* An accepted socket without the ext part keeps the flag only: its delay matters
+     * again only if it connects after 'close', and the ext is not worth its heap. */
+    if (s->x != NULL) {
+        s->x->keep_alive_delay = initial_delay_ms;
+        s->x->keep_alive_set = true;
     }
     uv_os_fd_t fd;
-    if (tcp_fd(s, &fd) < 0) {
-        return 0;
+    if (no_handle(s) || uv_fileno(&s->u.h, &fd) < 0) {
+        return 0; /* set once connected (nc__socket_sockopts_apply) */
     }
     return nc__tcp_keepalive(fd, enable, initial_delay_ms);
+}
+
+void nc__socket_sockopts_from(nc_socket_t *s, const nc_connect_options_t *o)
+{
+    /* Node 20 reads noDelay/keepAlive/keepAliveInitialDelay only in the Socket
+     * constructor, which net.createConnection feeds with its options; socket.connect()
+     * ignores them (nodejs/node#59823, the documentation fixed by #61179). The options
+     * count here as the constructor's would: they turn a value on, never off, and a
+     * value a setter chose on this socket, before connect or in an earlier life, stays. */
+    if (o->no_delay && !s->x->no_delay_set) {
+        s->no_delay = true;
+    }
+    if (o->keep_alive && !s->x->keep_alive_set) {
+        s->keep_alive = true;
+        s->x->keep_alive_delay = o->keep_alive_initial_delay;
+    }
+}
+
+void nc__socket_sockopts_apply(nc_socket_t *s)
+{
+    /* Node: afterConnect sets what is on, on a TCP handle only. */
+    uv_os_fd_t fd;
+    if (!s->is_tcp || uv_fileno(&s->u.h, &fd) < 0) {
+        return;
+    }
+    if (s->no_delay) {
+        uv_tcp_nodelay(&s->u.tcp, 1);
+    }
+    if (s->keep_alive) {
+        nc__tcp_keepalive(fd, true, s->x != NULL ? s->x->keep_alive_delay : 0);
+    }
 }
 
 void nc_socket_ref(nc_socket_t *s)
