@@ -752,6 +752,9 @@ struct nc_connect_options_s {
                    dns.lookup checks it */
     const char *path;
     size_t path_len;
+    /* The socket's starting values, as the Socket constructor's options that Node 20's
+     * net.createConnection passes on: they turn noDelay/keepAlive on, never off, unless
+     * nc_socket_set_no_delay/_keep_alive already chose a value on this socket. */
     bool no_delay;
     bool keep_alive;
     unsigned keep_alive_initial_delay;
@@ -856,7 +859,10 @@ NC_EXTERN void nc_socket_destroy_soon(nc_socket_t *socket);
 NC_EXTERN int nc_socket_reset_and_destroy(nc_socket_t *socket);
 NC_EXTERN void nc_socket_pause(nc_socket_t *socket);
 NC_EXTERN void nc_socket_resume(nc_socket_t *socket);
-/* TCP only; a no-op elsewhere (as Node). Returns 0 or the setsockopt error. */
+/* TCP only; a no-op elsewhere (as Node). Returns 0 or the setsockopt error. As Node, the
+ * socket remembers the value: set with no handle (before connect, after destroy or
+ * 'close') it is only kept, and every later TCP connect sets it once connected; a Unix
+ * socket neither sets nor keeps it. A value set here wins over connect's options. */
 NC_EXTERN int nc_socket_set_no_delay(nc_socket_t *socket, bool no_delay);
 NC_EXTERN int nc_socket_set_keep_alive(nc_socket_t *socket, bool enable, unsigned initial_delay_ms);
 /* Idle timeout in ms, 0 disables. 'timeout' fires once per idle period. */
