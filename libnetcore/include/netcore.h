@@ -867,6 +867,8 @@ NC_EXTERN int nc_socket_set_no_delay(nc_socket_t *socket, bool no_delay);
 NC_EXTERN int nc_socket_set_keep_alive(nc_socket_t *socket, bool enable, unsigned initial_delay_ms);
 /* Idle timeout in ms, 0 disables. 'timeout' fires once per idle period. */
 NC_EXTERN void nc_socket_set_timeout(nc_socket_t *socket, uint64_t timeout_ms);
+/* As Node, they act on the handle: with none (before connect, after destroy or 'close')
+ * the call waits for the next 'connect', and a connect after 'close' starts ref'd. */
 NC_EXTERN void nc_socket_ref(nc_socket_t *socket);
 NC_EXTERN void nc_socket_unref(nc_socket_t *socket);
 

@@ -155,6 +155,7 @@ int nc_socket_connect(nc_socket_t *s, const nc_connect_options_t *o, nc_error_t 
         return r;
     }
     bool tcp = o->path == NULL;
+    s->unref = false; /* a new handle starts ref'd (set_ref in socket_props.c) */
     /* A name's family is not known yet: libuv then makes the socket at bind or connect. */
     int family = tcp && s->conn->host[0] == '\0' ? s->x->peer.ss_family : AF_UNSPEC;
     r = nc__socket_handle_init(s, tcp, family);

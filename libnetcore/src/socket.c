@@ -572,8 +572,8 @@ void nc__socket_undestroy(nc_socket_t *s)
 {
     /* Node: connect() on a destroyed socket calls _undestroy(): a new handle, the
      * stream states of a new socket, byte counters from zero. Listeners, the encoding,
-     * onread, the signal and ref/unref stay; destroy cleared the timeout, as Node's
-     * _destroy clears its timer. */
+     * onread, the signal and a ref()/unref() waiting for 'connect' stay; destroy cleared
+     * the timeout, as Node's _destroy clears its timer. */
     if (s->server != NULL) {
         nc__obj_release((nc__obj_t *)s->server);
         s->server = NULL;

@@ -40,6 +40,8 @@ typedef struct {
      * setKeepAlive were called, after which connect's options no longer change them. */
     unsigned keep_alive_delay;
     bool no_delay_set, keep_alive_set;
+    /* ref() (1) or unref() (-1) made with no handle, for the next 'connect'; 0: none. */
+    signed char ref_at_connect;
     /* From here on the ext is not zeroed when made (nc__socket_ext): each field is
      * written before it is read, and says what guards it. That is over a third of the
      * ext, which every churned connection makes once. */
@@ -123,7 +125,8 @@ void nc__socket_undestroy(nc_socket_t *s);
 /* Stops a TCP connect in progress (its lookup, attempts and timer); no-op without one. */
 void nc__socket_connect_stop(nc_socket_t *s);
 /* socket_props.c: connect's no_delay/keep_alive options, for values no setter chose; and
- * the remembered values put on the handle once connected (Node's afterConnect). */
+ * once connected, the remembered values put on the handle (Node's afterConnect) and a
+ * ref()/unref() that waited for 'connect'. */
 void nc__socket_sockopts_from(nc_socket_t *s, const nc_connect_options_t *o);
 void nc__socket_sockopts_apply(nc_socket_t *s);
 

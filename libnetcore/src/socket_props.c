@@ -120,8 +120,33 @@ void nc__socket_sockopts_from(nc_socket_t *s, const nc_connect_options_t *o)
     }
 }
 
+/* Node: ref()/unref() act on the handle. With none (before connect(), from destroy() on)
+ * they wait for the next 'connect' (once('connect', this.unref)): a connecting handle
+ * stays ref'd until then, and the handle of a connect after 'close' starts ref'd. */
+static void set_ref(nc_socket_t *s, bool ref)
+{
+    if (no_handle(s)) {
+        nc__socket_ext_t *x = nc__socket_ext(s);
+        if (x != NULL) {
+            x->ref_at_connect = ref ? 1 : -1;
+        }
+        return;
+    }
+    s->unref = !ref;
+    if (ref) {
+        uv_ref(&s->u.h);
+    } else {
+        uv_unref(&s->u.h);
+    }
+}
+
 void nc__socket_sockopts_apply(nc_socket_t *s)
 {
+    if (s->x->ref_at_connect != 0) {
+        bool ref = s->x->ref_at_connect > 0;
+        s->x->ref_at_connect = 0;
+        set_ref(s, ref);
+    }
     /* Node: afterConnect sets what is on, on a TCP handle only. */
     uv_os_fd_t fd;
     if (!s->is_tcp || uv_fileno(&s->u.h, &fd) < 0) {
@@ -131,27 +156,21 @@ void nc__socket_sockopts_apply(nc_socket_t *s)
         uv_tcp_nodelay(&s->u.tcp, 1);
     }
     if (s->keep_alive) {
-        nc__tcp_keepalive(fd, true, s->x != NULL ? s->x->keep_alive_delay : 0);
+        nc__tcp_keepalive(fd, true, s->x->keep_alive_delay);
     }
 }
 
 void nc_socket_ref(nc_socket_t *s)
 {
     if (s != NULL) {
-        s->unref = false;
-        if (s->has_handle) {
-            uv_ref(&s->u.h);
-        }
+        set_ref(s, true);
     }
 }
 
 void nc_socket_unref(nc_socket_t *s)
 {
     if (s != NULL) {
-        s->unref = true;
-        if (s->has_handle) {
-            uv_unref(&s->u.h);
-        }
+        set_ref(s, false);
     }
 }
 

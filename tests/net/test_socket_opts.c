@@ -1,7 +1,8 @@
 /* test_socket_opts.c: setNoDelay and setKeepAlive called when the socket has no handle
  * (before connect(), after destroy(), after 'close'): remembered, and put on the handle of
  * every later connect, as Node 20 does (lib/net.js kSetNoDelay, kSetKeepAlive). Each case
- * was run on Node v20 under strace, which shows the setsockopt calls. */
+ * was run on Node v20 under strace, which shows the setsockopt calls. And ref()/unref()
+ * with no handle, which wait for the next 'connect' (Node's _handle.hasRef()). */
 #include "nethelp.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@ struct opts_s {
     int lives;
     int n; /* 'connect' events so far */
     seen_t seen[LIVES];
+    int ref_connecting[LIVES], ref_connect[LIVES]; /* uv_has_ref of the socket's handle */
+
     hook_fn on_connecting; /* right after connect() returned */
     hook_fn on_connect;    /* in 'connect', after the options were read */
     hook_fn on_destroyed;  /* in 'connect', right after destroy() */
@@ -66,6 +69,23 @@ static void opts_unix(opts_t *o, int i)
     o->co[i] = (nc_connect_options_t){ .path = o->path, .path_len = strlen(o->path) };
 }
 
+static void find_ref(uv_handle_t *h, void *arg)
+{
+    int *fd_ref = arg;
+    uv_os_fd_t fd;
+    if (h->type == UV_TCP && uv_fileno(h, &fd) == 0 && fd == fd_ref[0]) {
+        fd_ref[1] = uv_has_ref(h);
+    }
+}
+
+/* uv_has_ref of the handle holding s's fd; -1 without one. */
+static int has_ref(opts_t *o, nc_socket_t *s)
+{
+    int fd_ref[2] = { nc_socket_fileno(s), -1 };
+    uv_walk(&o->fx->loop, find_ref, fd_ref);
+    return fd_ref[1];
+}
+
 static void call(hook_fn fn, opts_t *o, nc_socket_t *s, int life)
 {
     if (fn != NULL) {
@@ -88,6 +108,7 @@ static void on_connect(nc_socket_t *s, const void *a, void *d)
         v->idle = nh_sockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE);
         v->cnt = nh_sockopt(fd, IPPROTO_TCP, TCP_KEEPCNT);
         v->intvl = nh_sockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL);
+        o->ref_connect[life] = has_ref(o, s);
     }
     call(o->on_connect, o, s, life);
     nc_socket_destroy(s, 0);
@@ -101,6 +122,7 @@ static void on_close(nc_socket_t *s, const void *a, void *d)
     if (o->n < o->lives) {
         call(o->on_close, o, s, o->n);
         assert_int_equal(nc_socket_connect(s, &o->co[o->n], NULL), 0);
+        o->ref_connecting[o->n] = has_ref(o, s);
         call(o->on_connecting, o, s, o->n);
         return;
     }
@@ -119,6 +141,7 @@ static void opts_run(opts_t *o, nc_socket_t *s)
     } else {
         assert_int_equal(nc_socket_connect(s, &o->co[0], NULL), 0);
     }
+    o->ref_connecting[0] = has_ref(o, s);
     call(o->on_connecting, o, s, 0);
     nc_socket_on(s, NC_SOCKET_CONNECT, on_connect, o);
     nc_socket_on(s, NC_SOCKET_CLOSE, on_close, o);
@@ -449,6 +472,95 @@ static void test_opts_accepted_reconnect(void **state)
     nc_server_release(t.srv);
 }
 
+/* ---- ref()/unref() with no handle ------------------------------------------------- */
+
+static void test_opts_unref_before_connect(void **state)
+{
+    /* Node: new Socket(); unref(); connect(): hasRef() true while connecting, false
+     * from 'connect' on (once('connect', this.unref)); connected again after 'close', the
+     * new handle is ref'd. */
+    opts_t o;
+    opts_init(*state, &o, 2);
+    nc_socket_t *s = new_socket(&o);
+    nc_socket_unref(s);
+    opts_run(&o, s);
+    assert_int_equal(o.ref_connecting[0], 1);
+    assert_int_equal(o.ref_connect[0], 0);
+    assert_int_equal(o.ref_connecting[1], 1);
+    assert_int_equal(o.ref_connect[1], 1);
+}
+
+static void unref_now(opts_t *o, nc_socket_t *s, int life)
+{
+    if (life == 0) {
+        nc_socket_unref(s);
+        o->fx->count = has_ref(o, s);
+    }
+}
+
+static void test_opts_unref_connected_not_kept(void **state)
+{
+    /* Node: unref() on a connected socket unrefs its handle only: connected again after
+     * 'close', the new handle is ref'd. */
+    opts_t o;
+    opts_init(*state, &o, 2);
+    o.fx->count = -1;
+    o.on_connect = unref_now;
+    opts_run(&o, new_socket(&o));
+    assert_int_equal(o.fx->count, 0);
+    assert_int_equal(o.ref_connect[1], 1);
+}
+
+static void unref_if_first(opts_t *o, nc_socket_t *s, int life)
+{
+    (void)o;
+    if (life == 0) {
+        nc_socket_unref(s);
+    }
+}
+
+static void test_opts_unref_after_destroy(void **state)
+{
+    /* Node: destroy(); unref(): waits for the 'connect' of the connect after 'close'. */
+    opts_t o;
+    opts_init(*state, &o, 2);
+    o.on_destroyed = unref_if_first;
+    opts_run(&o, new_socket(&o));
+    assert_int_equal(o.ref_connect[0], 1);
+    assert_int_equal(o.ref_connecting[1], 1);
+    assert_int_equal(o.ref_connect[1], 0);
+}
+
+static void unref_always(opts_t *o, nc_socket_t *s, int life)
+{
+    (void)o;
+    (void)life;
+    nc_socket_unref(s);
+}
+
+static void ref_while_connecting(opts_t *o, nc_socket_t *s, int life)
+{
+    (void)o;
+    (void)life;
+    nc_socket_ref(s);
+}
+
+static void test_opts_ref_order(void **state)
+{
+    /* Node: unref(); ref() before connect leave the socket ref'd; unref() before connect
+     * then ref() while connecting: the waiting unref() still runs at 'connect'. */
+    opts_t o;
+    opts_init(*state, &o, 2);
+    nc_socket_t *s = new_socket(&o);
+    nc_socket_unref(s);
+    nc_socket_ref(s);
+    o.on_close = unref_always; /* before the second connect: for its 'connect' */
+    o.on_connecting = ref_while_connecting;
+    opts_run(&o, s);
+    assert_int_equal(o.ref_connect[0], 1);
+    assert_int_equal(o.ref_connect[1], 0);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, nh_setup, nh_teardown)
 
 int main(void)
@@ -466,6 +578,10 @@ int main(void)
         T(test_opts_unix_handle_forgets),
         T(test_opts_set_while_looking_up),
         T(test_opts_accepted_reconnect),
+        T(test_opts_unref_before_connect),
+        T(test_opts_unref_connected_not_kept),
+        T(test_opts_unref_after_destroy),
+        T(test_opts_ref_order),
     };
     return cmocka_run_group_tests_name("socket_opts", tests, NULL, NULL);
 }
