@@ -4,12 +4,14 @@
 # the same closed-loop load generator (loadgen.c) on 127.0.0.1, the server pinned to one
 # CPU and loadgen to another with taskset. Loads: 1 and 50 connections with 64-byte
 # messages, 50 with 16 KiB messages, and churn (50 slots that each connect, exchange 64
-# bytes, half-close, wait for the server's FIN, close). Each server x load runs
-# ECHO_RUNS (5) times for ECHO_SECONDS (whole seconds, 2) after a half-second warm-up,
-# each time in a fresh server process, interleaved so that drift on a shared machine hits
-# all three alike. The table shows the median requests/s, the ratios of the medians, and
-# the range of libnetcore/libuv over the runs (each run's pair is seconds apart), and
-# requests per second of the server's CPU time (from /proc/PID/task/*/schedstat around
+# bytes, half-close, wait for the server's FIN, close; each connection from the next of
+# 250 loopback source addresses, so that TIME_WAIT does not slow connect() down). Each
+# server x load runs ECHO_RUNS (5) times for ECHO_SECONDS (whole seconds, 2) after a
+# half-second warm-up, each time in a fresh server process, interleaved so that drift on
+# a shared machine hits all three alike, each run starting with the next server. The
+# table shows the median requests/s, the ratios of the medians, and the range of
+# libnetcore/libuv over the runs (each run's pair is seconds apart), and requests per
+# second of the server's CPU time (from /proc/PID/task/*/schedstat around
 # each run, warm-up included), which other work on a shared machine disturbs far less.
 #
 # Memory: heap bytes per idle connection of the two C servers, exact from glibc's own
@@ -92,6 +94,21 @@ field() { # field NAME LINE: the value of NAME=value in a key=value line
     printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
 
+rotate() { # rotate N WORD...: the words, starting from the Nth (cyclically)
+    n=$1
+    shift
+    i=0
+    for w in "$@"; do
+        [ $((i % $#)) -ge $(((n - 1) % $#)) ] && printf '%s ' "$w"
+        i=$((i + 1))
+    done
+    i=0
+    for w in "$@"; do
+        [ $((i % $#)) -lt $(((n - 1) % $#)) ] && printf '%s ' "$w"
+        i=$((i + 1))
+    done
+}
+
 loads="echo:1:64 echo:50:64 echo:50:16384 churn:50:64"
 servers="libuv node libnetcore"
 echo "echo benchmark: node $(node --version), libuv $(pkg-config --modversion libuv 2>/dev/null ||
@@ -103,7 +120,9 @@ for r in $(seq "$runs"); do
         IFS=: read -r mode conns size <<EOF
 $l
 EOF
-        for s in $servers; do
+        # Each run starts with the next server: a server that always followed the same
+        # other one would carry what that one left behind (caches, the host's scheduling).
+        for s in $(rotate "$r" $servers); do
             start_server "$s"
             t0=$(cpu_ns "$server_pid")
             res=$(timeout $((secs + 20)) $cpin "$bin/loadgen" "$mode" "$port" "$conns" "$size" \

@@ -6,6 +6,11 @@
  *   loadgen churn PORT CONNS SIZE SECONDS
  *     CONNS slots; each connects, exchanges one SIZE-byte message, half-closes, waits
  *     for the server's FIN, closes, and starts over. One request = one whole connection.
+ *     Each connection comes from the next of CHURN_SOURCES loopback addresses
+ *     (127.0.0.2 and up): a single source leaves tens of thousands of its ports in
+ *     TIME_WAIT within seconds, and connect()'s search for a free port then grows with
+ *     what earlier runs left behind, so that the load generator, not the server, set the
+ *     pace, and a different one from run to run.
  *   loadgen idle PORT N SERVER_PID SERVER_OUT
  *     the idle-memory probe: one connection exchanges a byte and stays open (so that
  *     the server's shared buffers exist), then SIGUSR1 to the server, which appends its
@@ -42,8 +47,11 @@ typedef struct {
 
 typedef enum { ECHO, CHURN, ONCE } load_mode_t;
 
+#define CHURN_SOURCES 250
+
 static int ep;
 static struct sockaddr_in target;
+static bool spread_sources; /* churn: bind each connection to the next source address */
 static size_t msg_size;
 static char *msg, *rbuf;
 
@@ -78,6 +86,20 @@ static void set_events(conn_t *c, bool out)
     c->want_out = out;
 }
 
+/* Binds fd to the next of 127.0.0.2 .. 127.0.0.(1 + CHURN_SOURCES), port left to
+ * connect() (IP_BIND_ADDRESS_NO_PORT), which picks it per destination. */
+static void bind_next_source(int fd)
+{
+    static unsigned next;
+    int one = 1;
+    struct sockaddr_in src = { .sin_family = AF_INET };
+    src.sin_addr.s_addr = htonl(INADDR_LOOPBACK + 1 + next++ % CHURN_SOURCES);
+    if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &one, sizeof(one)) < 0 ||
+        bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
+        die("bind");
+    }
+}
+
 static void conn_open(conn_t *c)
 {
     c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -86,6 +108,9 @@ static void conn_open(conn_t *c)
     }
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (spread_sources) {
+        bind_next_source(c->fd);
+    }
     c->sent = c->got = 0;
     c->closing = false;
     c->connecting = connect(c->fd, (struct sockaddr *)&target, sizeof(target)) < 0;
@@ -349,5 +374,6 @@ int main(int argc, char **argv)
     if (!churn && strcmp(argv[1], "echo") != 0) {
         return 100;
     }
+    spread_sources = churn;
     return run_load(churn ? CHURN : ECHO, n, atof(argv[5]));
 }
