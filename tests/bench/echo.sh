@@ -21,7 +21,7 @@
 # takes a first report, opens IDLE_CONNS (10,000) more that each exchange a byte and
 # stay open, takes a second; the difference over IDLE_CONNS is the figure. Both
 # processes raise RLIMIT_NOFILE to its hard limit. Every process is bounded (timeout)
-# and killed at the end. About 100 seconds in all.
+# and killed at the end. About 4 minutes in all.
 set -eu
 
 build=${1:?usage: echo.sh BUILD_DIR}
@@ -66,7 +66,7 @@ start_server() {
     out="$tmp/$1.out"
     : >"$out"
     case $1 in
-    libuv) $spin "$bin/echo_libuv" >"$out" & ;;
+    libuv | libuv2) $spin "$bin/echo_libuv" >"$out" & ;;
     libnetcore) $spin "$bin/echo_libnetcore" >"$out" & ;;
     node) $spin node "$here/echo_node.js" >"$out" & ;;
     esac
@@ -110,7 +110,9 @@ rotate() { # rotate N WORD...: the words, starting from the Nth (cyclically)
 }
 
 loads="echo:1:64 echo:50:64 echo:50:16384 churn:50:64"
-servers="libuv node libnetcore"
+# libuv2 is the libuv server again, measured as if it were a fourth: libuv2/libuv is what
+# the machine's noise alone makes of two servers that are the same (an A/A control).
+servers="libuv node libnetcore libuv2"
 echo "echo benchmark: node $(node --version), libuv $(pkg-config --modversion libuv 2>/dev/null ||
     echo '?'), ${spin:-not pinned (fewer than 2 CPUs or no taskset)}${cpin:+ server, $cpin loadgen}"
 echo "$runs runs x ${secs}s per server and load, median requests/s; load average before:" \
@@ -145,41 +147,52 @@ median() { # median LOAD SERVER [FILE]
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
-# The spread of nc/libuv over the runs, each run's pair taken minutes apart at most.
-spread() { # spread LOAD
-    awk -v l="$1" '$1 == l && $2 == "libuv" { u[++nu] = $3 } $1 == l && $2 == "libnetcore" {
-        c[++nc] = $3 } END { lo = 1e9; hi = 0; for (i = 1; i <= nu; i++) { r = c[i] / u[i];
-        if (r < lo) lo = r; if (r > hi) hi = r } printf "%.2f-%.2f", lo, hi }' "$tmp/results"
+# The spread of A/B over the runs (each run's pair taken minutes apart at most).
+spread() { # spread LOAD A B [FILE]
+    awk -v l="$1" -v a="$2" -v b="$3" '$1 == l && $2 == b { u[++nu] = $3 }
+        $1 == l && $2 == a { c[++nc] = $3 } END { lo = 1e9; hi = 0;
+        for (i = 1; i <= nu; i++) { r = c[i] / u[i]; if (r < lo) lo = r; if (r > hi) hi = r }
+        printf "%.2f-%.2f", lo, hi }' "${4:-$tmp/results}"
 }
-printf '\n%-22s %12s %12s %12s %12s %12s %12s %12s\n' load libuv node libnetcore "nc/libuv" \
-    "nc/node" "libuv/node" "nc/libuv per run"
+printf '\n%-22s %10s %10s %10s %9s %6s %9s %10s %11s %11s\n' load libuv node libnetcore \
+    "nc/libuv" "A/A" "nc/node" "libuv/node" "nc/libuv" "A/A"
+printf '%-22s %10s %10s %10s %9s %6s %9s %10s %11s %11s\n' "" "req/s" "req/s" "req/s" "" "" "" \
+    "" "each run" "each run"
 for l in $loads; do
     IFS=: read -r mode conns size <<EOF
 $l
 EOF
     u=$(median "$l" libuv) && n=$(median "$l" node) && c=$(median "$l" libnetcore)
+    a=$(median "$l" libuv2)
     case $mode in
     churn) name="churn $conns x ${size} B" ;;
     *) name="$conns x ${size} B" ;;
     esac
-    printf '%-22s %12.0f %12.0f %12.0f %11sx %11sx %11sx %12s\n' "$name" "$u" "$n" "$c" \
-        "$(ratio "$c" "$u")" "$(ratio "$c" "$n")" "$(ratio "$u" "$n")" "$(spread "$l")"
+    printf '%-22s %10.0f %10.0f %10.0f %8sx %5sx %8sx %9sx %11s %11s\n' "$name" "$u" "$n" "$c" \
+        "$(ratio "$c" "$u")" "$(ratio "$a" "$u")" "$(ratio "$c" "$n")" "$(ratio "$u" "$n")" \
+        "$(spread "$l" libnetcore libuv)" "$(spread "$l" libuv2 libuv)"
 done
+printf 'A/A: libuv2 (the libuv server run again as if it were another) over libuv, the\n'
+printf 'ratio of their medians and their spread run by run: what noise alone does to two\n'
+printf 'equal servers.\n'
 
 printf '\nrequests per second of server CPU time (user + system, all threads; median):\n'
-printf '%-22s %12s %12s %12s %12s %12s\n' load libuv node libnetcore "nc/libuv" "nc/node"
+printf '%-22s %10s %10s %10s %9s %6s %9s %11s %11s\n' load libuv node libnetcore "nc/libuv" \
+    "A/A" "nc/node" "nc/libuv" "A/A"
 for l in $loads; do
     IFS=: read -r mode conns size <<EOF
 $l
 EOF
     u=$(median "$l" libuv "$tmp/cpu") && n=$(median "$l" node "$tmp/cpu")
-    c=$(median "$l" libnetcore "$tmp/cpu")
+    c=$(median "$l" libnetcore "$tmp/cpu") && a=$(median "$l" libuv2 "$tmp/cpu")
     case $mode in
     churn) name="churn $conns x ${size} B" ;;
     *) name="$conns x ${size} B" ;;
     esac
-    printf '%-22s %12.0f %12.0f %12.0f %11sx %11sx\n' "$name" "$u" "$n" "$c" \
-        "$(ratio "$c" "$u")" "$(ratio "$c" "$n")"
+    printf '%-22s %10.0f %10.0f %10.0f %8sx %5sx %8sx %11s %11s\n' "$name" "$u" "$n" "$c" \
+        "$(ratio "$c" "$u")" "$(ratio "$a" "$u")" "$(ratio "$c" "$n")" \
+        "$(spread "$l" libnetcore libuv "$tmp/cpu")" \
+        "$(spread "$l" libuv2 libuv "$tmp/cpu")"
 done
 
 printf '\nheap bytes per idle connection (%d connections, mallinfo2):\n' "$idle"
