@@ -4,8 +4,6 @@
 
 #include <errno.h>
 
-static void sweep(nc__emitter_t *em, nc__loop_t *lp);
-
 void nc__emitter_init(nc__emitter_t *em, int nevents)
 {
     em->head = NULL;
@@ -64,7 +62,7 @@ int nc__emitter_off(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, voi
     found->removed = ++em->gen;
     em->dirty = true;
     if (em->depth == 0) {
-        sweep(em, lp);
+        nc__emitter_sweep(em, lp);
     }
     return 0;
 }
@@ -78,45 +76,7 @@ int nc__emitter_count(const nc__emitter_t *em, int event)
     return n;
 }
 
-void nc__emit_begin(nc__emitter_t *em, int event, nc__emit_iter_t *it)
-{
-    em->depth++;
-    it->cur = em->head;
-    it->gen = em->gen;
-    it->event = event;
-}
-
-bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void **ret_data)
-{
-    /* Node copies the listener array before calling: a node added after the emit began
-     * (added > gen) is skipped, one removed after it began (removed > gen) still runs. */
-    for (nc__listener_t *l = it->cur; l != NULL; l = l->next) {
-        if (l->event != it->event || l->added > it->gen ||
-            (l->removed != 0 && l->removed <= it->gen)) {
-            continue;
-        }
-        if (l->once && l->removed == 0) {
-            l->removed = ++em->gen;
-            em->dirty = true;
-        }
-        it->cur = l->next;
-        *ret_fn = l->fn;
-        *ret_data = l->data;
-        return true;
-    }
-    it->cur = NULL;
-    return false;
-}
-
-void nc__emit_end(nc__emitter_t *em, nc__loop_t *lp)
-{
-    /* A sweep walks every listener: only worth it when an emit removed one. */
-    if (--em->depth == 0 && em->dirty) {
-        sweep(em, lp);
-    }
-}
-
-static void sweep(nc__emitter_t *em, nc__loop_t *lp)
+void nc__emitter_sweep(nc__emitter_t *em, nc__loop_t *lp)
 {
     nc__listener_t **pp = &em->head;
     uint16_t may_have = 0;

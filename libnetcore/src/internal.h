@@ -132,10 +132,51 @@ static inline bool nc__emitter_may_have(const nc__emitter_t *em, int event)
 {
     return (em->may_have >> event) & 1u;
 }
-/* Typed emit loops: begin, then next until it returns false, then end. */
-void nc__emit_begin(nc__emitter_t *em, int event, nc__emit_iter_t *it);
-bool nc__emit_next(nc__emitter_t *em, nc__emit_iter_t *it, nc__fn *ret_fn, void **ret_data);
-void nc__emit_end(nc__emitter_t *em, nc__loop_t *lp);
+/* Typed emit loops: begin, then next until it returns false, then end. Inline: they
+ * are the whole of every emit, and LTO's inlining of them across files came and went
+ * with unrelated changes (40 instructions an echo when it went). */
+static inline void nc__emit_begin(nc__emitter_t *em, int event, nc__emit_iter_t *it)
+{
+    em->depth++;
+    it->cur = em->head;
+    it->gen = em->gen;
+    it->event = event;
+}
+
+static inline bool nc__emit_next(nc__emitter_t *em,
+                                 nc__emit_iter_t *it,
+                                 nc__fn *ret_fn,
+                                 void **ret_data)
+{
+    /* Node copies the listener array before calling: a node added after the emit began
+     * (added > gen) is skipped, one removed after it began (removed > gen) still runs. */
+    for (nc__listener_t *l = it->cur; l != NULL; l = l->next) {
+        if (l->event != it->event || l->added > it->gen ||
+            (l->removed != 0 && l->removed <= it->gen)) {
+            continue;
+        }
+        if (l->once && l->removed == 0) {
+            l->removed = ++em->gen;
+            em->dirty = true;
+        }
+        it->cur = l->next;
+        *ret_fn = l->fn;
+        *ret_data = l->data;
+        return true;
+    }
+    it->cur = NULL;
+    return false;
+}
+
+/* Frees the listeners marked removed and makes may_have exact again. */
+void nc__emitter_sweep(nc__emitter_t *em, nc__loop_t *lp);
+static inline void nc__emit_end(nc__emitter_t *em, nc__loop_t *lp)
+{
+    /* A sweep walks every listener: only worth it when an emit removed one. */
+    if (--em->depth == 0 && em->dirty) {
+        nc__emitter_sweep(em, lp);
+    }
+}
 typedef struct nc__obj_s nc__obj_t;
 
 /* What Server and Socket share: their loop's context, a memory refcount (owner, queued
