@@ -4,6 +4,10 @@
 
 #include <errno.h>
 
+/* may_have has a bit per event. */
+_Static_assert(NC_SOCKET_EVENT_COUNT <= 16 && NC_SERVER_EVENT_COUNT <= 16,
+               "nc__emitter_t.may_have holds one bit per event");
+
 void nc__emitter_init(nc__emitter_t *em, int nevents)
 {
     em->head = NULL;
@@ -30,8 +34,7 @@ void nc__emitter_clear(nc__emitter_t *em, nc__loop_t *lp)
 
 int nc__emitter_on(nc__emitter_t *em, nc__loop_t *lp, int event, nc__fn fn, void *data, bool once)
 {
-    /* may_have has a bit per event: the public event enums stay under 16. */
-    if (fn == NULL || event < 0 || event >= em->nevents || event >= 16) {
+    if (fn == NULL || event < 0 || event >= em->nevents) {
         return -EINVAL;
     }
     /* Every field is set just below: no zeroing needed. */

@@ -17,8 +17,7 @@
  * socket's ext (about 1.9 KiB, past glibc's per-thread cache): under connection churn
  * malloc and free were a third of libnetcore's instructions per connection. Freed blocks
  * of those kinds wait here, a few dozen of each at most, for the next connection of the
- * loop. Not under
- * AddressSanitizer, which has to see every free to catch a use after it. */
+ * loop. Not under AddressSanitizer, which has to see every free to catch a use after it. */
 #if defined(__SANITIZE_ADDRESS__)
 #define NC_BLOCK_CACHE_MAX 0
 #elif defined(__has_feature)
